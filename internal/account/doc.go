@@ -1,0 +1,34 @@
+// Package account is the domain of TrueNAS local accounts, with no I/O: the
+// user, group and API-key entries with TrueNAS's field names, the strict
+// decoding of create and update payloads, every validation rule with
+// TrueNAS's attribute paths, errno names and message texts, the built-in
+// accounts and privileges of TrueNAS 25.10, and the web UI's username
+// suggestion.
+//
+// Both ends run this code: the engine on the box at apply time (static and
+// box-dependent rules), the provider at plan time (static rules only), so a
+// plan that passes does not fail half-way for a reason that could have been
+// known before.
+//
+// Contract used by other packages (keep these signatures):
+//
+//	DecodeUserCreate(raw []byte) (*UserPayload, Errors)
+//	DecodeUserUpdate(raw []byte) (*UserPayload, Errors)
+//	DecodeGroupCreate(raw []byte) (*GroupPayload, Errors)
+//	DecodeGroupUpdate(raw []byte) (*GroupPayload, Errors)
+//	DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors)
+//	DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors)
+//
+//	StaticUserChecks(p *UserPayload) Errors
+//	CheckUser(p *UserPayload, old *UserEntry, box Box) Errors     // static + box rules; old is nil on create
+//	StaticGroupChecks(p *GroupPayload) Errors
+//	CheckGroup(p *GroupPayload, old *GroupEntry, box Box) Errors
+//	StaticAPIKeyChecks(p *APIKeyPayload, now time.Time) Errors
+//	CheckAPIKey(p *APIKeyPayload, old *APIKeyEntry, box Box) Errors
+//
+//	Rules() []Rule            // the catalogue: every rule, its attribute, message and Kind (Static or BoxDependent)
+//	BuiltinUsers() []BuiltinUser
+//	BuiltinGroups() []BuiltinGroup
+//	BuiltinPrivileges() []BuiltinPrivilege
+//	SuggestUsername(fullName string) string
+package account

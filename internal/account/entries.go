@@ -1,0 +1,132 @@
+package account
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Date is a point in time as TrueNAS's ejson carries it: {"$date": <ms since
+// the epoch, UTC>}.
+type Date struct{ time.Time }
+
+// MarshalJSON encodes {"$date": ms}.
+func (d Date) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"$date":%d}`, d.UTC().UnixMilli()), nil
+}
+
+// UnmarshalJSON decodes {"$date": ms}.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Date *int64 `json:"$date"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || v.Date == nil {
+		return fmt.Errorf(`a date must be {"$date": <milliseconds since the epoch>}`)
+	}
+	d.Time = time.UnixMilli(*v.Date).UTC()
+	return nil
+}
+
+// UserGroupRef is user.group in a UserEntry: the primary group as the raw
+// datastore row TrueNAS returns.
+type UserGroupRef struct {
+	ID                   int64    `json:"id"`
+	GID                  int64    `json:"bsdgrp_gid"`
+	Group                string   `json:"bsdgrp_group"`
+	Builtin              bool     `json:"bsdgrp_builtin"`
+	SMB                  bool     `json:"bsdgrp_smb"`
+	SudoCommands         []string `json:"bsdgrp_sudo_commands"`
+	SudoCommandsNopasswd []string `json:"bsdgrp_sudo_commands_nopasswd"`
+	UsernsIdmap          any      `json:"bsdgrp_userns_idmap"`
+}
+
+// UserEntry is a user as user.query returns it (25.10 flavour).
+type UserEntry struct {
+	ID                      int64        `json:"id"`
+	UID                     int64        `json:"uid"`
+	Username                string       `json:"username"`
+	Unixhash                *string      `json:"unixhash"`
+	Smbhash                 *string      `json:"smbhash"`
+	Home                    string       `json:"home"`
+	Shell                   string       `json:"shell"`
+	FullName                string       `json:"full_name"`
+	Builtin                 bool         `json:"builtin"`
+	SMB                     bool         `json:"smb"`
+	UsernsIdmap             any          `json:"userns_idmap"`
+	Group                   UserGroupRef `json:"group"`
+	Groups                  []int64      `json:"groups"`
+	PasswordDisabled        bool         `json:"password_disabled"`
+	SSHPasswordEnabled      bool         `json:"ssh_password_enabled"`
+	SSHPubKey               *string      `json:"sshpubkey"`
+	Locked                  bool         `json:"locked"`
+	SudoCommands            []string     `json:"sudo_commands"`
+	SudoCommandsNopasswd    []string     `json:"sudo_commands_nopasswd"`
+	Email                   *string      `json:"email"`
+	Local                   bool         `json:"local"`
+	Immutable               bool         `json:"immutable"`
+	TwofactorAuthConfigured bool         `json:"twofactor_auth_configured"`
+	SID                     *string      `json:"sid"`
+	LastPasswordChange      *Date        `json:"last_password_change"`
+	PasswordAge             *int64       `json:"password_age"`
+	PasswordHistory         []string     `json:"password_history"`
+	PasswordChangeRequired  bool         `json:"password_change_required"`
+	Roles                   []string     `json:"roles"`
+	APIKeys                 []int64      `json:"api_keys"`
+}
+
+// UserCreateResult is what user.create and user.update return in 25.04+:
+// the entry plus the cleartext password sent or generated in that call.
+type UserCreateResult struct {
+	UserEntry
+	Password *string `json:"password"`
+}
+
+// GroupEntry is a group as group.query returns it (25.10 flavour).
+type GroupEntry struct {
+	ID                   int64    `json:"id"`
+	GID                  int64    `json:"gid"`
+	Name                 string   `json:"name"`
+	Group                string   `json:"group"`
+	Builtin              bool     `json:"builtin"`
+	SudoCommands         []string `json:"sudo_commands"`
+	SudoCommandsNopasswd []string `json:"sudo_commands_nopasswd"`
+	SMB                  bool     `json:"smb"`
+	UsernsIdmap          any      `json:"userns_idmap"`
+	Local                bool     `json:"local"`
+	SID                  *string  `json:"sid"`
+	Roles                []string `json:"roles"`
+	Users                []int64  `json:"users"`
+	Immutable            bool     `json:"immutable"`
+}
+
+// APIKeyEntry is a key as api_key.query returns it (25.10 flavour).
+type APIKeyEntry struct {
+	ID             int64   `json:"id"`
+	Name           string  `json:"name"`
+	Username       *string `json:"username"`
+	UserIdentifier any     `json:"user_identifier"`
+	Keyhash        string  `json:"keyhash"`
+	CreatedAt      Date    `json:"created_at"`
+	ExpiresAt      *Date   `json:"expires_at"`
+	Local          bool    `json:"local"`
+	Revoked        bool    `json:"revoked"`
+	RevokedReason  *string `json:"revoked_reason"`
+}
+
+// APIKeyWithKey is what api_key.create (and update with reset) returns: the
+// entry plus the plaintext key, "<id>-<64 letters and digits>".
+type APIKeyWithKey struct {
+	APIKeyEntry
+	Key string `json:"key"`
+}
+
+// Privilege is a row of privilege.query, reduced to what accounts need.
+type Privilege struct {
+	ID          int64    `json:"id"`
+	BuiltinName *string  `json:"builtin_name"`
+	Name        string   `json:"name"`
+	LocalGroups []int64  `json:"local_groups"` // gids
+	DSGroups    []any    `json:"ds_groups"`
+	Roles       []string `json:"roles"`
+	WebShell    bool     `json:"web_shell"`
+}

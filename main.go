@@ -1,0 +1,58 @@
+// Command terraform-provider-truenas is one binary with several modes: the
+// Terraform provider server (what Terraform starts), "engine" (the account
+// engine on the box), "sandbox" (a box in a folder, reachable over SSH), and
+// midclt (the engine, when the binary is run under that name).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/nasops/terraform-provider-truenas/internal/engine"
+	"github.com/nasops/terraform-provider-truenas/internal/provider"
+	"github.com/nasops/terraform-provider-truenas/internal/sandbox"
+)
+
+// version is set by goreleaser.
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+func run(args []string) int {
+	if filepath.Base(args[0]) == "midclt" {
+		return engine.Main(append([]string{"engine"}, args[1:]...), os.Stdin, os.Stdout, os.Stderr)
+	}
+	if len(args) > 1 {
+		switch args[1] {
+		case "engine":
+			return engine.Main(args[1:], os.Stdin, os.Stdout, os.Stderr)
+		case "sandbox":
+			return sandbox.Main(args[1:], os.Stdout, os.Stderr)
+		case "version", "--version":
+			fmt.Println("terraform-provider-truenas", version)
+			return 0
+		}
+	}
+	var debug bool
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: "registry.terraform.io/nasops/truenas",
+		Debug:   debug,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the real-box system test needs (OpenSSH server,
+# sudo, sshpass), when running as root and they are missing. Elsewhere it says
+# what is missing and leaves the test to skip with that reason.
+set -euo pipefail
+need=()
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v sudo >/dev/null 2>&1 || need+=(sudo)
+command -v sshpass >/dev/null 2>&1 || need+=(sshpass)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing ${need[*]}; not root, so the real-box system test will skip" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "deps: installed ${need[*]}"
