@@ -31,4 +31,13 @@
 //	BuiltinGroups() []BuiltinGroup
 //	BuiltinPrivileges() []BuiltinPrivilege
 //	SuggestUsername(fullName string) string
+//
+// Also provided (box.go, rules.go, user.go, group.go, apikey.go,
+// builtins.go): the Box interface the engine implements for the
+// box-dependent rules; RuleByID, CallErrorFor and the Rule* IDs, so that
+// CallErrors (delete refusals, ...) come from the same catalogue;
+// CheckUserDelete and CheckGroupDelete; ShellChoices, ParseHomeMode,
+// CheckAuthorizedKeys, UserRoles, IsLocalAdministrator; RolesForGIDs,
+// AllowedBuiltinGIDs and the well-known ids and defaults (DefaultHome,
+// DefaultShell, NologinShell, GIDBuiltinAdministrators, MinAutoID, ...).
 package account

@@ -100,6 +100,7 @@ type CallError struct {
 	Message string
 }
 
+// Error renders the error as midclt prints it: "[ERRNAME] message".
 func (e *CallError) Error() string { return fmt.Sprintf("[%s] %s", e.Errno.Name(), e.Message) }
 
 // NewCallError builds a CallError.
