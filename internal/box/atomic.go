@@ -1,0 +1,193 @@
+//go:build unix
+
+package box
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// fileSpec says how a file is written when it does not exist yet. When it
+// exists, its mode and owner are kept.
+type fileSpec struct {
+	mode fs.FileMode
+	uid  int
+	gid  int
+	// backup keeps the previous version as "<name>-" (shadow-utils style).
+	backup bool
+	// force applies mode, uid and gid even to an existing file.
+	force bool
+}
+
+// tmpName is the fixed temporary name used beside path. It starts with a dot
+// and has no ".conf" suffix, so sudo's @includedir (which skips names with a
+// dot) and sshd's "*.conf" glob never read a half-written file. Apply holds
+// the lock, so a fixed name is safe; a stale one left by a crash is removed
+// before use.
+func tmpName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".engine-tmp")
+}
+
+// writeFileAtomic replaces path with content unless it already holds exactly
+// that content. It writes a temporary file beside it, fsyncs it, optionally
+// hard-links the old version to "<path>-", renames the temporary file over
+// path and fsyncs the directory. A crash at any point leaves either the old
+// or the new file at path. It reports whether it wrote.
+func writeFileAtomic(path string, content []byte, spec fileSpec) (bool, error) {
+	old, err := os.ReadFile(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if exists && bytes.Equal(old, content) && (!spec.force || hasPerm(path, spec)) {
+		return false, nil
+	}
+	mode, uid, gid := spec.mode, spec.uid, spec.gid
+	if exists && !spec.force {
+		if st, err := os.Lstat(path); err == nil {
+			mode = st.Mode().Perm() | (st.Mode() & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky))
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				uid, gid = int(sys.Uid), int(sys.Gid)
+			}
+		}
+	}
+	tmp := tmpName(path)
+	if err := writeTemp(tmp, content, mode, uid, gid); err != nil {
+		return false, err
+	}
+	if exists && spec.backup {
+		if err := backupFile(path); err != nil {
+			_ = os.Remove(tmp)
+			return false, err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return false, err
+	}
+	return true, syncDir(filepath.Dir(path))
+}
+
+// writeTemp creates tmp exclusively (never following a symlink planted at
+// that name), writes content, sets mode and owner and fsyncs.
+func writeTemp(tmp string, content []byte, mode fs.FileMode, uid, gid int) error {
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if _, err := f.Write(content); err != nil {
+		return fail(err)
+	}
+	if err := chownTolerant(f.Chown(uid, gid)); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// backupFile makes "<path>-" the current version of path: a hard link to the
+// same inode (so mode and owner are the same), put in place by rename.
+// Where hard links are not possible it falls back to a copy.
+func backupFile(path string) error {
+	bak := path + "-"
+	tmp := tmpName(bak)
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Link(path, tmp); err != nil {
+		data, rerr := os.ReadFile(path)
+		if rerr != nil {
+			return rerr
+		}
+		st, serr := os.Lstat(path)
+		if serr != nil {
+			return serr
+		}
+		uid, gid := 0, 0
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			uid, gid = int(sys.Uid), int(sys.Gid)
+		}
+		if err := writeTemp(tmp, data, st.Mode().Perm(), uid, gid); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, bak); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup %s: %w", bak, err)
+	}
+	return nil
+}
+
+// removeFile removes path if it exists and fsyncs the directory. It reports
+// whether it removed something.
+func removeFile(path string) (bool, error) {
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
+
+// chownTolerant turns EPERM from a chown into success. Apply is meant to run
+// as root; when it is not (tests, sandboxes run by a normal user), files
+// cannot be given to other owners and are left owned by the caller. Any
+// other error is returned.
+func chownTolerant(err error) error {
+	if err == nil || errors.Is(err, syscall.EPERM) {
+		return nil
+	}
+	return err
+}
+
+func hasPerm(path string, spec fileSpec) bool {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode() != spec.mode {
+		return false
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false
+	}
+	if int(sys.Uid) == spec.uid && int(sys.Gid) == spec.gid {
+		return true
+	}
+	// Not root: chown to spec's owner is impossible; accept the caller's.
+	return os.Geteuid() != 0 && int(sys.Uid) == os.Geteuid()
+}

@@ -1,0 +1,97 @@
+package box
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Paths of the account files, relative to root.
+const (
+	PasswdFile  = "etc/passwd"
+	GroupFile   = "etc/group"
+	ShadowFile  = "etc/shadow"
+	GShadowFile = "etc/gshadow"
+)
+
+// ConflictError is returned when the State names an account whose line
+// exists on the box but was not written by the engine (it is not in the
+// manifest). Nothing is written in that case. A foreign group with the same
+// GID is not a conflict: its member field is managed instead.
+type ConflictError struct {
+	Users  []string
+	Groups []string
+}
+
+func (e *ConflictError) Error() string {
+	var parts []string
+	for _, u := range e.Users {
+		parts = append(parts, "user "+strconv.Quote(u))
+	}
+	for _, g := range e.Groups {
+		parts = append(parts, "group "+strconv.Quote(g))
+	}
+	return "box: accounts already exist on the box and were not written by the engine: " + strings.Join(parts, ", ")
+}
+
+// Result says what an Apply changed.
+type Result struct {
+	// Files lists the files (relative to root) written or removed.
+	Files []string
+	// SSHDChanged is true when the sshd drop-in was written or removed. A
+	// running sshd reads its configuration only at start and on SIGHUP, so
+	// when root is "/" the caller should reload it (`systemctl reload ssh`
+	// or SIGHUP to the pid in /run/sshd.pid).
+	SSHDChanged bool
+}
+
+// Apply brings the box under root in line with st: see ApplyResult. The
+// caller must hold Lock(root) for the whole call.
+func Apply(root string, st State) error {
+	_, err := ApplyResult(root, st)
+	return err
+}
+
+// stateDir is where the engine keeps its own files under root.
+const stateDir = "var/db/truenas-engine"
+
+// LockFile and ManifestFile are relative to root.
+const (
+	LockFile     = stateDir + "/.lock"
+	ManifestFile = stateDir + "/owned.json"
+)
+
+// SudoersFile is the engine's sudoers drop-in, relative to root. Its name
+// has no dot so that sudo's "@includedir /etc/sudoers.d" reads it. The box's
+// etc/sudoers must contain "@includedir /etc/sudoers.d" (or the older
+// "#includedir" form), as Debian's and TrueNAS's do; Apply does not edit
+// etc/sudoers.
+const SudoersFile = "etc/sudoers.d/truenas-engine"
+
+// SSHDFile is the engine's sshd drop-in, relative to root.
+//
+// Design. Debian's (and TrueNAS's) sshd_config starts with
+// "Include /etc/ssh/sshd_config.d/*.conf", so this file is read. It holds
+// only Match blocks, no top-level directive:
+//
+//	Match User alice,bob          # managed users with SSHPasswordEnabled
+//		PasswordAuthentication yes
+//		KbdInteractiveAuthentication yes
+//	Match User carol,dave         # every other managed user
+//		PasswordAuthentication no
+//		KbdInteractiveAuthentication no
+//
+// sshd applies the first value found in a matching Match block over any
+// top-level value, wherever that is, so the result does not depend on the
+// order of the other drop-ins (a cloud-init "PasswordAuthentication yes"
+// or a hardened "no" in the main file). Accounts the engine does not own
+// (root, the admin the provider connects as) keep the box's own setting:
+// a global "PasswordAuthentication no" could lock the operator out, and the
+// engine cannot know the wishes of accounts it does not manage. A Locked
+// user's shadow hash starts with "!", which refuses passwords anyway.
+// Lists are split into blocks of sshdChunk names. The file is removed when
+// the State has no user. sshd reads it only at start or on SIGHUP: see
+// Result.SSHDChanged.
+const SSHDFile = "etc/ssh/sshd_config.d/truenas-engine.conf"
+
+// SkelDir is copied into a home the first time the engine creates it.
+const SkelDir = "etc/skel"
