@@ -1,0 +1,377 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+func (e *Engine) keyQuery(ctx context.Context, args []json.RawMessage) (any, error) {
+	filters, options, err := queryArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		rows, err := t.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys ORDER BY id`)
+		if err != nil {
+			return nil, err
+		}
+		var ks []*keyRow
+		for rows.Next() {
+			k, err := scanKey(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ks = append(ks, k)
+		}
+		rows.Close()
+		l := newLoader(ctx, t)
+		out := make([]json.RawMessage, 0, len(ks))
+		for _, k := range ks {
+			ke, err := l.keyEntry(k)
+			if err != nil {
+				return nil, err
+			}
+			b, err := json.Marshal(ke)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return runQuery(v.([]json.RawMessage), filters, options)
+}
+
+func loadKey(ctx context.Context, q querier, id int64) (*account.APIKeyEntry, *keyRow, error) {
+	k, err := getKeyRow(ctx, q, "id = ?", id)
+	if err != nil || k == nil {
+		return nil, nil, err
+	}
+	ke, err := newLoader(ctx, q).keyEntry(k)
+	return ke, k, err
+}
+
+func (e *Engine) keyGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		ke, _, err := loadKey(ctx, t, id)
+		if err != nil {
+			return nil, err
+		}
+		if ke == nil {
+			return nil, account.NotFound("ApiKey", id)
+		}
+		return ke, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return getInstance(v, arg(args, 1))
+}
+
+// newSecret makes a key secret and its hash.
+func newSecret() (secret, hash string, err error) {
+	secret = randomString(64)
+	hash, err = keyHash(secret)
+	return secret, hash, err
+}
+
+// keyCreateResult is the create/reset result: the entry with
+// user_identifier as a string (as TrueNAS returns it) plus the key.
+func keyWithKey(ke *account.APIKeyEntry, id int64, secret string, stringIdentifier bool) account.APIKeyWithKey {
+	out := account.APIKeyWithKey{APIKeyEntry: *ke, Key: strconv.FormatInt(id, 10) + "-" + secret}
+	if stringIdentifier {
+		if n, ok := ke.UserIdentifier.(int64); ok {
+			out.UserIdentifier = strconv.FormatInt(n, 10)
+		}
+	}
+	return out
+}
+
+func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, error) {
+	raw := arg(args, 0)
+	if err := objectArg(raw, "api_key_create"); err != nil {
+		return nil, err
+	}
+	p, errs := account.DecodeAPIKeyCreate(raw)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
+		bv := e.newBoxView(ctx, t, now)
+		errs := account.CheckAPIKey(p, nil, bv)
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		u, err := getUserRow(ctx, t, "username = ?", p.Username.V)
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			return nil, account.Errors{{Attribute: "api_key_create", Message: "User does not exist.", Errno: account.EINVAL}}
+		}
+		secret, hash, err := newSecret()
+		if err != nil {
+			return nil, err
+		}
+		var exp any
+		if p.ExpiresAt.Set && !p.ExpiresAt.Null {
+			exp = p.ExpiresAt.V.UnixMilli()
+		}
+		res, err := t.ExecContext(ctx, `INSERT INTO api_keys (name, user_id, keyhash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			p.Name.V, u.ID, hash, now.UnixMilli(), exp)
+		if err != nil {
+			return nil, err
+		}
+		id, _ := res.LastInsertId()
+		ke, _, err := loadKey(ctx, t, id)
+		if err != nil {
+			return nil, err
+		}
+		return keyWithKey(ke, id, secret, true), nil
+	})
+}
+
+func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	raw := arg(args, 1)
+	if raw == nil {
+		raw = json.RawMessage("{}")
+	}
+	if err := objectArg(raw, "api_key_update"); err != nil {
+		return nil, err
+	}
+	p, errs := account.DecodeAPIKeyUpdate(raw)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
+		old, _, err := loadKey(ctx, t, id)
+		if err != nil {
+			return nil, err
+		}
+		if old == nil {
+			return nil, account.NewCallError(account.EINVAL, "MatchNotFound()")
+		}
+		bv := e.newBoxView(ctx, t, now)
+		errs := account.CheckAPIKey(p, old, bv)
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		var sets []string
+		var vals []any
+		set := func(col string, v any) { sets = append(sets, col+" = ?"); vals = append(vals, v) }
+		if p.Name.Set && !p.Name.Null {
+			set("name", p.Name.V)
+		}
+		if p.ExpiresAt.Set {
+			if p.ExpiresAt.Null {
+				set("expires_at", nil)
+			} else {
+				set("expires_at", p.ExpiresAt.V.UnixMilli())
+			}
+		}
+		var secret string
+		if p.Reset.V {
+			s, hash, err := newSecret()
+			if err != nil {
+				return nil, err
+			}
+			secret = s
+			set("keyhash", hash)
+			set("revoked", false)
+			set("revoked_reason", nil)
+		}
+		if len(sets) > 0 {
+			vals = append(vals, id)
+			if _, err := t.ExecContext(ctx, "UPDATE api_keys SET "+strings.Join(sets, ", ")+" WHERE id = ?", vals...); err != nil {
+				return nil, err
+			}
+		}
+		ke, _, err := loadKey(ctx, t, id)
+		if err != nil {
+			return nil, err
+		}
+		if p.Reset.V {
+			return keyWithKey(ke, id, secret, false), nil
+		}
+		return ke, nil
+	})
+}
+
+func (e *Engine) keyDelete(ctx context.Context, args []json.RawMessage) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
+		k, err := getKeyRow(ctx, t, "id = ?", id)
+		if err != nil {
+			return nil, err
+		}
+		if k == nil {
+			return nil, account.NotFound("ApiKey", id)
+		}
+		if _, err := t.ExecContext(ctx, `DELETE FROM api_keys WHERE id = ?`, id); err != nil {
+			return nil, err
+		}
+		return true, nil
+	})
+}
+
+// authLoginEx checks a password or an API key. It never changes the store.
+func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, error) {
+	raw := arg(args, 0)
+	if err := objectArg(raw, "login_data"); err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, invalid("login_data", "Input should be a valid dictionary")
+	}
+	str := func(key string) (string, error) {
+		v, ok := m[key]
+		if !ok {
+			return "", invalid("login_data."+key, "Field required")
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", invalid("login_data."+key, "Input should be a valid string")
+		}
+		return s, nil
+	}
+	mech, err := str("mechanism")
+	if err != nil {
+		return nil, err
+	}
+	var allowed []string
+	switch mech {
+	case "PASSWORD_PLAIN":
+		allowed = []string{"mechanism", "username", "password", "login_options"}
+	case "API_KEY_PLAIN":
+		allowed = []string{"mechanism", "username", "api_key", "login_options"}
+	default:
+		return nil, invalid("login_data",
+			"Input tag '"+mech+"' found using 'mechanism' does not match any of the expected tags: 'API_KEY_PLAIN', 'PASSWORD_PLAIN'")
+	}
+	var errs account.Errors
+	for k := range m {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == k
+		}
+		if !ok {
+			errs.Add("login_data."+mech+"."+k, "Extra inputs are not permitted", account.EINVAL)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	userInfo := true
+	if lo, ok := m["login_options"]; ok && !isNull(lo) {
+		var opts struct {
+			UserInfo *bool `json:"user_info"`
+		}
+		if err := json.Unmarshal(lo, &opts); err != nil {
+			return nil, invalid("login_data."+mech+".login_options", "Input should be a valid dictionary")
+		}
+		if opts.UserInfo != nil {
+			userInfo = *opts.UserInfo
+		}
+	}
+	username, err := str("username")
+	if err != nil {
+		return nil, err
+	}
+	authErr := map[string]any{"response_type": "AUTH_ERR"}
+	return e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		u, err := getUserRow(ctx, t, "username = ?", username)
+		if err != nil {
+			return nil, err
+		}
+		apiKey := false
+		switch mech {
+		case "PASSWORD_PLAIN":
+			password, err := str("password")
+			if err != nil {
+				return nil, err
+			}
+			if u == nil || u.Locked || u.PasswordDisabled || !checkUnixHash(u.Unixhash, password) {
+				return authErr, nil
+			}
+		case "API_KEY_PLAIN":
+			key, err := str("api_key")
+			if err != nil {
+				return nil, err
+			}
+			idPart, secret, ok := strings.Cut(key, "-")
+			kid, perr := strconv.ParseInt(idPart, 10, 64)
+			if !ok || perr != nil || u == nil || u.Locked {
+				return authErr, nil
+			}
+			k, err := getKeyRow(ctx, t, "id = ?", kid)
+			if err != nil {
+				return nil, err
+			}
+			if k == nil || k.UserID != u.ID || k.Revoked || !checkKeyHash(k.Keyhash, secret) {
+				return authErr, nil
+			}
+			if k.ExpiresAt.Valid && now.UnixMilli() >= k.ExpiresAt.Int64 {
+				return map[string]any{"response_type": "EXPIRED"}, nil
+			}
+			apiKey = true
+		}
+		resp := map[string]any{"response_type": "SUCCESS", "authenticator": "LEVEL_1", "user_info": nil}
+		if userInfo {
+			ue, err := newLoader(ctx, t).userEntry(u, now)
+			if err != nil {
+				return nil, err
+			}
+			resp["user_info"] = e.userInfo(ctx, t, ue, apiKey)
+		}
+		return resp, nil
+	})
+}
+
+// userInfo is the auth.me-style description of a logged-in user.
+func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry, apiKey bool) map[string]any {
+	gids := []int64{ue.Group.GID}
+	l := newLoader(ctx, q)
+	for _, id := range ue.Groups {
+		if g, err := l.group(id); err == nil && g != nil {
+			gids = append(gids, g.GID)
+		}
+	}
+	attrs := []string{"LOCAL"}
+	if apiKey {
+		attrs = append(attrs, "API_KEY")
+	}
+	return map[string]any{
+		"pw_name": ue.Username, "pw_gecos": ue.FullName, "pw_dir": ue.Home, "pw_shell": ue.Shell,
+		"pw_uid": ue.UID, "pw_gid": ue.Group.GID, "grouplist": gids, "sid": nil, "source": "LOCAL", "local": true,
+		"attributes": map[string]any{}, "two_factor_config": nil,
+		"privilege":          map[string]any{"roles": map[string]any{"$set": ue.Roles}, "web_shell": len(ue.Roles) > 0},
+		"account_attributes": attrs,
+	}
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// boxView is account.Box over the engine's store (inside the current
+// transaction) and its root folder. Every lookup uses an index. A store
+// error is kept in err and reported after the rules ran.
+type boxView struct {
+	ctx  context.Context
+	root string
+	l    *loader
+	now  time.Time
+	err  error
+}
+
+var _ account.Box = (*boxView)(nil)
+
+func (e *Engine) newBoxView(ctx context.Context, q querier, now time.Time) *boxView {
+	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now}
+}
+
+func (b *boxView) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+func (b *boxView) user(where string, args ...any) (*account.UserEntry, bool) {
+	u, err := getUserRow(b.ctx, b.l.q, where, args...)
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	if u == nil {
+		return nil, false
+	}
+	e, err := b.l.userEntry(u, b.now)
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	return e, true
+}
+
+func (b *boxView) group(where string, args ...any) (*account.GroupEntry, bool) {
+	g, err := getGroupRow(b.ctx, b.l.q, where, args...)
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	if g == nil {
+		return nil, false
+	}
+	e, err := b.l.groupEntry(g)
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	return e, true
+}
+
+func (b *boxView) UserByID(id int64) (*account.UserEntry, bool) { return b.user("id = ?", id) }
+func (b *boxView) UserByName(name string) (*account.UserEntry, bool) {
+	return b.user("username = ?", name)
+}
+func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
+	if uid == 2147000001 {
+		s := syntheticUser()
+		return &s, true
+	}
+	return b.user("uid = ? ORDER BY id", uid)
+}
+func (b *boxView) SMBUserByNameFold(name string) (*account.UserEntry, bool) {
+	return b.user("lower(username) = lower(?) AND smb = 1", name)
+}
+func (b *boxView) HomeUsedBy(path string) (*account.UserEntry, bool) {
+	return b.user("home = ? ORDER BY id", path)
+}
+func (b *boxView) GroupByID(id int64) (*account.GroupEntry, bool) { return b.group("id = ?", id) }
+func (b *boxView) GroupByName(name string) (*account.GroupEntry, bool) {
+	return b.group("name = ?", name)
+}
+func (b *boxView) GroupByGID(gid int64) (*account.GroupEntry, bool) {
+	return b.group("gid = ? ORDER BY id", gid)
+}
+func (b *boxView) SMBGroupByNameFold(name string) (*account.GroupEntry, bool) {
+	return b.group("lower(name) = lower(?) AND smb = 1", name)
+}
+
+func (b *boxView) PrimaryUsers(groupID int64) []account.UserEntry {
+	rows, err := b.l.q.QueryContext(b.ctx, `SELECT `+userCols+` FROM users WHERE group_id = ? ORDER BY id`, groupID)
+	if err != nil {
+		b.fail(err)
+		return nil
+	}
+	var us []*userRow
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			b.fail(err)
+			break
+		}
+		us = append(us, u)
+	}
+	rows.Close()
+	var out []account.UserEntry
+	for _, u := range us {
+		e, err := b.l.userEntry(u, b.now)
+		if err != nil {
+			b.fail(err)
+			return nil
+		}
+		out = append(out, *e)
+	}
+	return out
+}
+
+func (b *boxView) PrivilegeByGID(gid int64) (*account.Privilege, bool) {
+	privs, err := b.l.privileges()
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	for _, p := range privs {
+		for _, g := range p.LocalGroups {
+			if g == gid {
+				return &p, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// hostPath maps an absolute box path under the root.
+func (b *boxView) hostPath(p string) string {
+	return filepath.Join(b.root, filepath.FromSlash(filepath.Clean("/"+p)))
+}
+
+func (b *boxView) Stat(path string) account.PathKind {
+	fi, err := os.Stat(b.hostPath(path))
+	switch {
+	case err != nil:
+		return account.PathMissing
+	case fi.IsDir():
+		return account.PathDir
+	case fi.Mode().IsRegular():
+		return account.PathFile
+	default:
+		return account.PathOther
+	}
+}
+
+func (b *boxView) GlobExecutables(pattern string) (matches, executables int) {
+	if !strings.HasPrefix(pattern, "/") {
+		return 0, 0
+	}
+	paths, err := filepath.Glob(b.hostPath(pattern))
+	if err != nil {
+		return 0, 0
+	}
+	for _, p := range paths {
+		matches++
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			executables++
+		}
+	}
+	return matches, executables
+}
+
+// DefaultShells is used when the root has no etc/shells.
+var DefaultShells = []string{"/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash", "/bin/rbash", "/usr/bin/rbash",
+	"/bin/dash", "/usr/bin/dash", "/bin/zsh", "/usr/bin/zsh", "/usr/bin/tmux"}
+
+func readShells(root string) []string {
+	data, err := os.ReadFile(filepath.Join(root, "etc/shells"))
+	if err != nil {
+		return append([]string(nil), DefaultShells...)
+	}
+	var out []string
+	for line := range strings.SplitSeq(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (b *boxView) Shells() []string { return readShells(b.root) }
+
+func (b *boxView) APIKeyByName(name string) (*account.APIKeyEntry, bool) {
+	k, err := getKeyRow(b.ctx, b.l.q, "name = ?", name)
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	if k == nil {
+		return nil, false
+	}
+	e, err := b.l.keyEntry(k)
+	if err != nil {
+		b.fail(err)
+		return nil, false
+	}
+	return e, true
+}
+
+func (b *boxView) APIKeyCount(username string) int {
+	var n int
+	err := b.l.q.QueryRowContext(b.ctx, `SELECT COUNT(*) FROM api_keys WHERE user_id IN (SELECT id FROM users WHERE username = ?)`, username).Scan(&n)
+	if err != nil {
+		b.fail(err)
+	}
+	return n
+}
+
+func (b *boxView) Now() time.Time { return b.now }

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"math/big"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/go-crypt/crypt/algorithm/pbkdf2"
+	"github.com/go-crypt/crypt/algorithm/shacrypt"
+	"golang.org/x/crypto/md4" //nolint:staticcheck // the NT hash is MD4 by definition
+)
+
+// APIKeyIterations is the PBKDF2-SHA512 iteration count for API key
+// hashes (the smallest go-crypt accepts).
+var APIKeyIterations = 100000
+
+// ShaCryptRounds is the SHA-512 crypt round count (5000: the glibc default,
+// written without a rounds= field, as TrueNAS's crypt() does).
+var ShaCryptRounds = 5000
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomString returns n characters of [A-Za-z0-9] from crypto/rand.
+func randomString(n int) string {
+	var b strings.Builder
+	max := big.NewInt(int64(len(alnum)))
+	for range n {
+		i, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic("crypto/rand failed: " + err.Error())
+		}
+		b.WriteByte(alnum[i.Int64()])
+	}
+	return b.String()
+}
+
+// unixHash is the SHA-512 crypt hash of password.
+func unixHash(password string) (string, error) {
+	h, err := shacrypt.New(shacrypt.WithSHA512(), shacrypt.WithIterations(ShaCryptRounds))
+	if err != nil {
+		return "", err
+	}
+	d, err := h.Hash(password)
+	if err != nil {
+		return "", err
+	}
+	return d.Encode(), nil
+}
+
+// ntHash is the NT hash (MD4 of UTF-16LE) in upper-case hex, as Samba's
+// passdb stores it.
+func ntHash(password string) string {
+	u := utf16.Encode([]rune(password))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i] = byte(c)
+		b[2*i+1] = byte(c >> 8)
+	}
+	h := md4.New()
+	h.Write(b)
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil)))
+}
+
+// checkUnixHash says whether password matches a SHA-512 crypt hash.
+func checkUnixHash(hash, password string) bool {
+	if !strings.HasPrefix(hash, "$6$") {
+		return false
+	}
+	d, err := shacrypt.Decode(hash)
+	if err != nil {
+		return false
+	}
+	return d.Match(password)
+}
+
+// keyHash is the $pbkdf2-sha512$ hash of an API key's secret part.
+func keyHash(secret string) (string, error) {
+	h, err := pbkdf2.NewSHA512(pbkdf2.WithIterations(APIKeyIterations))
+	if err != nil {
+		return "", err
+	}
+	d, err := h.Hash(secret)
+	if err != nil {
+		return "", err
+	}
+	return d.Encode(), nil
+}
+
+func checkKeyHash(hash, secret string) bool {
+	d, err := pbkdf2.Decode(hash)
+	if err != nil {
+		return false
+	}
+	ok, err := d.MatchAdvanced(secret)
+	return err == nil && ok
+}
+
+// constantTimeEqual compares two strings in constant time.
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -1,0 +1,382 @@
+// Package engine is the box side of the provider: it implements the TrueNAS
+// account API (user.*, group.*, api_key.*, privilege.query, auth.login_ex,
+// system.version) over a SQLite store under a root folder, runs the
+// account rules before every write, and brings the box's account files in
+// line after every committed write.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/engine/filter"
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
+)
+
+// Version is the engine's own version, part of system.version.
+var Version = "dev"
+
+// APIFlavour is the TrueNAS release whose API the engine implements.
+const APIFlavour = "TrueNAS-SCALE-25.10.0"
+
+// SystemVersion is what system.version answers.
+func SystemVersion() string { return APIFlavour + "+engine." + Version }
+
+// MethodNotFoundError is returned for a method the engine does not
+// implement (JSON-RPC -32601 "Method does not exist").
+type MethodNotFoundError struct{ Method string }
+
+func (e *MethodNotFoundError) Error() string { return "[EINVAL] Method does not exist" }
+
+// Code is the JSON-RPC error code.
+func (e *MethodNotFoundError) Code() int { return -32601 }
+
+// Engine is the account engine on one root folder. Its methods are safe for
+// concurrent use; several engines (processes) may share a root.
+type Engine struct {
+	root string
+	db   *sql.DB
+	now  func() time.Time
+
+	mu       sync.Mutex
+	reserved map[string]map[int64]time.Time // "uid"/"gid" -> id -> expiry
+	// boxSync can be turned off (tests, benchmarks of the store alone).
+	boxSync bool
+}
+
+type method struct {
+	nargs int // the number of positional arguments the method takes
+	fn    func(e *Engine, ctx context.Context, args []json.RawMessage) (any, error)
+}
+
+var methods map[string]method
+
+func init() {
+	methods = map[string]method{
+		"user.query":           {2, (*Engine).userQuery},
+		"user.get_instance":    {2, (*Engine).userGetInstance},
+		"user.create":          {1, (*Engine).userCreate},
+		"user.update":          {2, (*Engine).userUpdate},
+		"user.delete":          {2, (*Engine).userDelete},
+		"user.get_next_uid":    {0, (*Engine).userNextUID},
+		"user.shell_choices":   {1, (*Engine).userShellChoices},
+		"group.query":          {2, (*Engine).groupQuery},
+		"group.get_instance":   {2, (*Engine).groupGetInstance},
+		"group.create":         {1, (*Engine).groupCreate},
+		"group.update":         {2, (*Engine).groupUpdate},
+		"group.delete":         {2, (*Engine).groupDelete},
+		"group.get_next_gid":   {0, (*Engine).groupNextGID},
+		"api_key.query":        {2, (*Engine).keyQuery},
+		"api_key.get_instance": {2, (*Engine).keyGetInstance},
+		"api_key.create":       {1, (*Engine).keyCreate},
+		"api_key.update":       {2, (*Engine).keyUpdate},
+		"api_key.delete":       {1, (*Engine).keyDelete},
+		"privilege.query":      {2, (*Engine).privilegeQuery},
+		"auth.login_ex":        {1, (*Engine).authLoginEx},
+		"system.version": {0, func(*Engine, context.Context, []json.RawMessage) (any, error) {
+			return SystemVersion(), nil
+		}},
+	}
+}
+
+// Methods lists the methods the engine answers.
+func Methods() []string {
+	out := make([]string, 0, len(methods))
+	for m := range methods {
+		out = append(out, m)
+	}
+	return out
+}
+
+// Open opens (creating and initialising when needed) the engine on root.
+func Open(root string) (*Engine, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("engine: root %q: %w", root, err)
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("engine: root %q is not a directory", root)
+	}
+	db, err := openDB(abs)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{root: abs, db: db, now: time.Now, reserved: map[string]map[int64]time.Time{}, boxSync: true}
+	ctx := context.Background()
+	if _, err := e.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if e.boxOutOfLine(ctx) {
+		if err := e.syncBox(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Root is the engine's root folder.
+func (e *Engine) Root() string { return e.root }
+
+// Close releases the database.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// Call runs one method with positional JSON arguments. Errors are
+// account.Errors (validation), *account.CallError or *MethodNotFoundError.
+func (e *Engine) Call(ctx context.Context, name string, args []json.RawMessage) (result json.RawMessage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			result = nil
+			err = account.NewCallError(account.EFAULT, "internal error in %s: %v", name, r)
+			if os.Getenv("TRUENAS_ENGINE_DEBUG") != "" {
+				fmt.Fprintf(os.Stderr, "%s\n", debug.Stack())
+			}
+		}
+	}()
+	m, ok := methods[name]
+	if !ok {
+		return nil, &MethodNotFoundError{Method: name}
+	}
+	if len(args) > m.nargs {
+		return nil, account.Errors{{Message: fmt.Sprintf("Too many arguments (expected %d, found %d)", m.nargs, len(args)), Errno: account.EINVAL}}
+	}
+	size := 0
+	for _, a := range args {
+		size += len(a)
+	}
+	if size > wire.MaxMessage {
+		return nil, account.NewCallError(account.EINVAL, "Max message length is 64 kB")
+	}
+	for _, a := range args {
+		if !json.Valid(a) {
+			return nil, account.Errors{{Message: "Arguments must be JSON values", Errno: account.EINVAL}}
+		}
+	}
+	v, err := m.fn(e, ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, account.NewCallError(account.EFAULT, "encode result: %v", err)
+	}
+	return b, nil
+}
+
+// arg returns the i-th argument, or nil when it was not sent.
+func arg(args []json.RawMessage, i int) json.RawMessage {
+	if i < len(args) {
+		return bytes.TrimSpace(args[i])
+	}
+	return nil
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+
+func invalid(attr, msg string) account.Errors {
+	return account.Errors{{Attribute: attr, Message: msg, Errno: account.EINVAL}}
+}
+
+// intArg decodes a strict integer argument (pydantic strict int).
+func intArg(raw json.RawMessage, attr string) (int64, error) {
+	if raw == nil {
+		return 0, invalid(attr, "Field required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return 0, invalid(attr, "Input should be a valid integer")
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, invalid(attr, "Input should be a valid integer")
+	}
+	i, err := n.Int64()
+	if err != nil {
+		return 0, invalid(attr, "Input should be a valid integer")
+	}
+	return i, nil
+}
+
+// optionsArg decodes an options object with only boolean keys.
+func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	for k, v := range keys {
+		out[k] = v
+	}
+	if isNull(raw) {
+		if raw == nil {
+			return out, nil
+		}
+		return nil, invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+	}
+	var errs account.Errors
+	for k, v := range m {
+		if _, ok := keys[k]; !ok {
+			errs.Add(attr+"."+k, "Extra inputs are not permitted", account.EINVAL)
+			continue
+		}
+		switch string(bytes.TrimSpace(v)) {
+		case "true":
+			out[k] = true
+		case "false":
+			out[k] = false
+		default:
+			errs.Add(attr+"."+k, "Input should be a valid boolean", account.EINVAL)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// objectArg requires a JSON object argument.
+func objectArg(raw json.RawMessage, attr string) error {
+	if raw == nil {
+		return invalid(attr, "Field required")
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+	}
+	return nil
+}
+
+// queryArgs checks the [filters, options] shapes.
+func queryArgs(args []json.RawMessage) (filters, options json.RawMessage, err error) {
+	filters, options = arg(args, 0), arg(args, 1)
+	if isNull(filters) {
+		filters = json.RawMessage("[]")
+	} else if filters[0] != '[' {
+		return nil, nil, invalid("filters", "Input should be a valid list")
+	}
+	if isNull(options) {
+		options = json.RawMessage("{}")
+	} else if options[0] != '{' {
+		return nil, nil, invalid("options", "Input should be a valid dictionary or instance of QueryOptions")
+	}
+	return filters, options, nil
+}
+
+func marshalAll[T any](items []T) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, len(items))
+	for i := range items {
+		b, err := json.Marshal(items[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// runQuery hands the entries to the filter engine.
+func runQuery(entries []json.RawMessage, filters, options json.RawMessage) (json.RawMessage, error) {
+	return filter.Apply(entries, filters, options)
+}
+
+// getInstance applies get_instance options to one entry.
+func getInstance(entry any, options json.RawMessage) (any, error) {
+	if isNull(options) || string(bytes.Join(bytes.Fields(options), nil)) == "{}" {
+		return entry, nil
+	}
+	if options[0] != '{' {
+		return nil, invalid("options", "Input should be a valid dictionary or instance of QueryOptions")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(options, &m); err != nil {
+		return nil, invalid("options", "Input should be a valid dictionary or instance of QueryOptions")
+	}
+	m["get"] = json.RawMessage("true")
+	opts, _ := json.Marshal(m)
+	b, err := json.Marshal(entry)
+	if err != nil {
+		return nil, err
+	}
+	return runQuery([]json.RawMessage{b}, json.RawMessage("[]"), opts)
+}
+
+// storeErr wraps an unexpected store failure as a call error.
+func storeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch err.(type) {
+	case account.Errors, *account.CallError, *MethodNotFoundError:
+		return err
+	}
+	return account.NewCallError(account.EFAULT, "database error: %v", err)
+}
+
+// write runs fn in one write transaction, commits, then brings the box in
+// line. fn returns the result.
+func (e *Engine) write(ctx context.Context, fn func(t *txn, now time.Time) (any, error)) (any, error) {
+	return e.writeTx(ctx, true, fn)
+}
+
+// writeStoreOnly is write for changes that do not touch the box files
+// (API keys): no generation bump, no box sync.
+func (e *Engine) writeStoreOnly(ctx context.Context, fn func(t *txn, now time.Time) (any, error)) (any, error) {
+	return e.writeTx(ctx, false, fn)
+}
+
+func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, now time.Time) (any, error)) (any, error) {
+	t, err := e.begin(ctx, true)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer t.rollback()
+	now := e.now()
+	v, err := fn(t, now)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if boxRelevant {
+		if _, err := t.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('generation', '1')
+		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
+			return nil, storeErr(err)
+		}
+	}
+	if err := t.commit(ctx); err != nil {
+		return nil, storeErr(err)
+	}
+	if !boxRelevant {
+		return v, nil
+	}
+	if err := e.syncBox(ctx); err != nil {
+		return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
+	}
+	return v, nil
+}
+
+// read runs fn in one read transaction.
+func (e *Engine) read(ctx context.Context, fn func(t *txn, now time.Time) (any, error)) (any, error) {
+	t, err := e.begin(ctx, false)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer t.rollback()
+	v, err := fn(t, e.now())
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return v, nil
+}

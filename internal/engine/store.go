@@ -1,0 +1,440 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// DBPath is where the engine keeps its database, relative to the root.
+const DBPath = "var/db/truenas-engine/accounts.db"
+
+// BusyTimeout is how long a call waits for another engine process holding
+// the write lock (milliseconds).
+const BusyTimeout = 30000
+
+// migrations is the schema history: migrations[i] brings the database from
+// user_version i to i+1. Append only.
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE groups (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	gid INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	builtin INTEGER NOT NULL DEFAULT 0,
+	smb INTEGER NOT NULL DEFAULT 0,
+	sudo_commands TEXT NOT NULL DEFAULT '[]',
+	sudo_commands_nopasswd TEXT NOT NULL DEFAULT '[]',
+	userns_idmap TEXT NOT NULL DEFAULT 'null',
+	members_managed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX groups_name ON groups(name);
+CREATE INDEX groups_name_fold ON groups(lower(name));
+CREATE INDEX groups_gid ON groups(gid);
+CREATE TABLE users (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	uid INTEGER NOT NULL,
+	username TEXT NOT NULL,
+	unixhash TEXT NOT NULL DEFAULT '*',
+	smbhash TEXT NOT NULL DEFAULT '*',
+	home TEXT NOT NULL DEFAULT '/var/empty',
+	shell TEXT NOT NULL DEFAULT '/usr/bin/zsh',
+	full_name TEXT NOT NULL DEFAULT '',
+	builtin INTEGER NOT NULL DEFAULT 0,
+	smb INTEGER NOT NULL DEFAULT 0,
+	userns_idmap TEXT NOT NULL DEFAULT 'null',
+	group_id INTEGER NOT NULL,
+	password_disabled INTEGER NOT NULL DEFAULT 0,
+	ssh_password_enabled INTEGER NOT NULL DEFAULT 0,
+	sshpubkey TEXT,
+	locked INTEGER NOT NULL DEFAULT 0,
+	sudo_commands TEXT NOT NULL DEFAULT '[]',
+	sudo_commands_nopasswd TEXT NOT NULL DEFAULT '[]',
+	email TEXT,
+	last_password_change INTEGER,
+	home_mode TEXT NOT NULL DEFAULT '700',
+	manage_home INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX users_username ON users(username);
+CREATE INDEX users_username_fold ON users(lower(username));
+CREATE INDEX users_uid ON users(uid);
+CREATE INDEX users_group ON users(group_id);
+CREATE INDEX users_home ON users(home);
+CREATE INDEX users_builtin ON users(builtin);
+CREATE TABLE memberships (
+	group_id INTEGER NOT NULL,
+	user_id INTEGER NOT NULL,
+	PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE api_keys (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	name TEXT NOT NULL,
+	user_id INTEGER NOT NULL,
+	keyhash TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER,
+	revoked INTEGER NOT NULL DEFAULT 0,
+	revoked_reason TEXT
+);
+CREATE INDEX api_keys_name ON api_keys(name);
+CREATE INDEX api_keys_user ON api_keys(user_id);
+CREATE TABLE privileges (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	builtin_name TEXT,
+	name TEXT NOT NULL,
+	local_groups TEXT NOT NULL DEFAULT '[]',
+	ds_groups TEXT NOT NULL DEFAULT '[]',
+	roles TEXT NOT NULL DEFAULT '[]',
+	web_shell INTEGER NOT NULL DEFAULT 0
+);
+`,
+}
+
+// querier is what both a connection and a transaction offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func openDB(root string) (*sql.DB, error) {
+	path := filepath.Join(root, DBPath)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("engine: create database folder: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(0)")
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("engine: open database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// txn is one transaction on the engine's single connection. Writes use
+// BEGIN IMMEDIATE so that concurrent engine processes queue on the busy
+// timeout instead of failing on lock upgrades.
+type txn struct {
+	conn *sql.Conn
+	done bool
+}
+
+func (e *Engine) begin(ctx context.Context, write bool) (*txn, error) {
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stmt := "BEGIN"
+	if write {
+		stmt = "BEGIN IMMEDIATE"
+	}
+	if _, err := conn.ExecContext(ctx, stmt); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("engine: begin transaction: %w", err)
+	}
+	return &txn{conn: conn}, nil
+}
+
+func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.conn.ExecContext(ctx, q, args...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.conn.QueryContext(ctx, q, args...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.conn.QueryRowContext(ctx, q, args...)
+}
+
+func (t *txn) commit(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	_, err := t.conn.ExecContext(ctx, "COMMIT")
+	if err != nil {
+		t.conn.ExecContext(context.Background(), "ROLLBACK")
+	}
+	t.conn.Close()
+	if err != nil {
+		return fmt.Errorf("engine: commit: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) rollback() {
+	if t.done {
+		return
+	}
+	t.done = true
+	t.conn.ExecContext(context.Background(), "ROLLBACK")
+	t.conn.Close()
+}
+
+// migrate brings the schema up to date and initialises an empty database,
+// all in one write transaction.
+func (e *Engine) migrate(ctx context.Context) (initialised bool, err error) {
+	var current int
+	if err := e.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err == nil && current == len(migrations) {
+		return false, nil // up to date: no write lock needed
+	}
+	t, err := e.begin(ctx, true)
+	if err != nil {
+		return false, err
+	}
+	defer t.rollback()
+	var version int
+	if err := t.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return false, fmt.Errorf("engine: read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return false, fmt.Errorf("engine: database schema version %d is newer than this engine (%d)", version, len(migrations))
+	}
+	fresh := version == 0
+	for i := version; i < len(migrations); i++ {
+		if _, err := t.ExecContext(ctx, migrations[i]); err != nil {
+			return false, fmt.Errorf("engine: migration %d: %w", i+1, err)
+		}
+	}
+	if version != len(migrations) {
+		if _, err := t.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+			return false, fmt.Errorf("engine: set schema version: %w", err)
+		}
+	}
+	if fresh {
+		if err := e.initialise(ctx, t); err != nil {
+			return false, err
+		}
+	}
+	return fresh, t.commit(ctx)
+}
+
+type passwdLine struct {
+	name, gecos, home, shell string
+	uid, gid                 int64
+}
+
+type groupLine struct {
+	name    string
+	gid     int64
+	members []string
+}
+
+func readColonFile(path string, minFields int) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out [][]string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "+") || strings.HasPrefix(line, "-") {
+			continue
+		}
+		fields := strings.Split(line, ":")
+		if len(fields) < minFields {
+			continue
+		}
+		out = append(out, fields)
+	}
+	return out, sc.Err()
+}
+
+func readPasswd(path string) ([]passwdLine, error) {
+	rows, err := readColonFile(path, 7)
+	if err != nil {
+		return nil, err
+	}
+	var out []passwdLine
+	for _, f := range rows {
+		uid, err1 := strconv.ParseInt(f[2], 10, 64)
+		gid, err2 := strconv.ParseInt(f[3], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		gecos, _, _ := strings.Cut(f[4], ",")
+		out = append(out, passwdLine{name: f[0], uid: uid, gid: gid, gecos: gecos, home: f[5], shell: f[6]})
+	}
+	return out, nil
+}
+
+func readGroup(path string) ([]groupLine, error) {
+	rows, err := readColonFile(path, 4)
+	if err != nil {
+		return nil, err
+	}
+	var out []groupLine
+	for _, f := range rows {
+		gid, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			continue
+		}
+		var members []string
+		for m := range strings.SplitSeq(f[3], ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				members = append(members, m)
+			}
+		}
+		out = append(out, groupLine{name: f[0], gid: gid, members: members})
+	}
+	return out, nil
+}
+
+// trueNASGroups are TrueNAS's own built-in groups, added to a box whose
+// etc/group lacks them (when the name and gid are free).
+var trueNASGroups = []string{"builtin_administrators", "builtin_users", "builtin_guests", "truenas_readonly_administrators", "truenas_sharing_administrators"}
+
+// initialise fills a fresh database with the built-in accounts.
+func (e *Engine) initialise(ctx context.Context, t *txn) error {
+	passwdPath := filepath.Join(e.root, "etc/passwd")
+	groupPath := filepath.Join(e.root, "etc/group")
+	var users []passwdLine
+	var groups []groupLine
+	pw, errP := readPasswd(passwdPath)
+	gr, errG := readGroup(groupPath)
+	switch {
+	case errP == nil && errG == nil:
+		users, groups = pw, gr
+		names := map[string]bool{}
+		gids := map[int64]bool{}
+		for _, g := range groups {
+			names[g.name] = true
+			gids[g.gid] = true
+		}
+		for _, bg := range account.BuiltinGroups() {
+			for _, n := range trueNASGroups {
+				if bg.Name == n && !names[bg.Name] && !gids[bg.GID] {
+					groups = append(groups, groupLine{name: bg.Name, gid: bg.GID})
+				}
+			}
+		}
+	case errors.Is(errP, os.ErrNotExist) || errors.Is(errG, os.ErrNotExist):
+		for _, bg := range account.BuiltinGroups() {
+			groups = append(groups, groupLine{name: bg.Name, gid: bg.GID})
+		}
+		for _, bu := range account.BuiltinUsers() {
+			users = append(users, passwdLine{name: bu.Username, uid: bu.UID, gid: bu.GID, gecos: bu.FullName, home: bu.Home, shell: bu.Shell})
+		}
+		if err := os.MkdirAll(filepath.Join(e.root, "mnt/tank"), 0o755); err != nil {
+			return fmt.Errorf("engine: create data pool folder: %w", err)
+		}
+	default:
+		if errP != nil {
+			return fmt.Errorf("engine: read etc/passwd: %w", errP)
+		}
+		return fmt.Errorf("engine: read etc/group: %w", errG)
+	}
+	smbBuiltin := map[string]bool{}
+	for _, bg := range account.BuiltinGroups() {
+		if bg.SMB {
+			smbBuiltin[bg.Name] = true
+		}
+	}
+	groupID := map[string]int64{}
+	groupByGID := map[int64]int64{}
+	for _, g := range groups {
+		if _, dup := groupID[g.name]; dup {
+			continue
+		}
+		res, err := t.ExecContext(ctx, `INSERT INTO groups (gid, name, builtin, smb, userns_idmap) VALUES (?, ?, 1, ?, ?)`,
+			g.gid, g.name, smbBuiltin[g.name], idmapFor(g.gid))
+		if err != nil {
+			return fmt.Errorf("engine: insert built-in group: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		groupID[g.name] = id
+		if _, ok := groupByGID[g.gid]; !ok {
+			groupByGID[g.gid] = id
+		}
+	}
+	userID := map[string]int64{}
+	for _, u := range users {
+		if _, dup := userID[u.name]; dup {
+			continue
+		}
+		gidRow, ok := groupByGID[u.gid]
+		if !ok {
+			// A primary group missing from etc/group: make one so the
+			// user keeps a valid group.
+			res, err := t.ExecContext(ctx, `INSERT INTO groups (gid, name, builtin, smb) VALUES (?, ?, 1, 0)`, u.gid, u.name)
+			if err != nil {
+				return fmt.Errorf("engine: insert group: %w", err)
+			}
+			gidRow, _ = res.LastInsertId()
+			groupByGID[u.gid] = gidRow
+		}
+		home, shell := u.home, u.shell
+		if home == "" {
+			home = account.DefaultHome
+		}
+		if shell == "" {
+			shell = account.NologinShell
+		}
+		res, err := t.ExecContext(ctx, `INSERT INTO users (uid, username, home, shell, full_name, builtin, smb, group_id, userns_idmap)
+			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`, u.uid, u.name, home, shell, u.gecos, gidRow, idmapFor(u.uid))
+		if err != nil {
+			return fmt.Errorf("engine: insert built-in user: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		userID[u.name] = id
+	}
+	for _, g := range groups {
+		for _, m := range g.members {
+			if uid, ok := userID[m]; ok {
+				if _, err := t.ExecContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?, ?)`, groupID[g.name], uid); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if rootID, ok := userID["root"]; ok {
+		if gid, ok := groupID["builtin_administrators"]; ok {
+			if _, err := t.ExecContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?, ?)`, gid, rootID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range account.BuiltinPrivileges() {
+		roles, _ := json.Marshal(p.Roles)
+		lg, _ := json.Marshal([]int64{p.GID})
+		if _, err := t.ExecContext(ctx, `INSERT INTO privileges (builtin_name, name, local_groups, ds_groups, roles, web_shell) VALUES (?, ?, ?, '[]', ?, ?)`,
+			p.BuiltinName, p.Name, string(lg), string(roles), p.BuiltinName == "LOCAL_ADMINISTRATOR"); err != nil {
+			return fmt.Errorf("engine: insert privilege: %w", err)
+		}
+	}
+	return nil
+}
+
+// idmapFor is the userns_idmap of a built-in account: DIRECT for apps (568).
+func idmapFor(id int64) string {
+	if id == 568 {
+		return `"DIRECT"`
+	}
+	return "null"
+}

@@ -1,0 +1,690 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// builtinUsersGroupID is the DB id of builtin_users (0 when absent).
+func builtinGroupID(ctx context.Context, q querier, name string) (int64, error) {
+	g, err := getGroupRow(ctx, q, "name = ? AND builtin = 1", name)
+	if err != nil || g == nil {
+		return 0, err
+	}
+	return g.ID, nil
+}
+
+func (e *Engine) userQuery(ctx context.Context, args []json.RawMessage) (any, error) {
+	filters, options, err := queryArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		l := newLoader(ctx, t)
+		where, wargs := pushdown(filters, userPush)
+		if where == "" {
+			if err := l.preload(); err != nil {
+				return nil, err
+			}
+			where = "1"
+		}
+		rows, err := t.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where+` ORDER BY id`, wargs...)
+		if err != nil {
+			return nil, err
+		}
+		var us []*userRow
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			us = append(us, u)
+		}
+		rows.Close()
+		entries := make([]json.RawMessage, 0, len(us)+1)
+		for _, u := range us {
+			ue, err := l.userEntry(u, now)
+			if err != nil {
+				return nil, err
+			}
+			b, err := json.Marshal(ue)
+			if err != nil {
+				return nil, err
+			}
+			entries = append(entries, b)
+		}
+		b, _ := json.Marshal(syntheticUser())
+		entries = append(entries, b)
+		return entries, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return runQuery(v.([]json.RawMessage), filters, options)
+}
+
+// loadUser reads one user entry by id (nil when missing).
+func loadUser(ctx context.Context, q querier, id int64, now time.Time) (*account.UserEntry, *userRow, error) {
+	u, err := getUserRow(ctx, q, "id = ?", id)
+	if err != nil || u == nil {
+		return nil, nil, err
+	}
+	e, err := newLoader(ctx, q).userEntry(u, now)
+	return e, u, err
+}
+
+func (e *Engine) userGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		if id == syntheticUser().ID {
+			s := syntheticUser()
+			return &s, nil
+		}
+		ue, _, err := loadUser(ctx, t, id, now)
+		if err != nil {
+			return nil, err
+		}
+		if ue == nil {
+			return nil, account.NotFound("User", id)
+		}
+		return ue, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return getInstance(v, arg(args, 1))
+}
+
+// nextID returns the smallest free uid (table users) or gid (groups) >=
+// MinAutoID that is not reserved by this process (nor, for gids, used by a
+// privilege). A per-kind floor kept in meta ("all ids from MinAutoID up to
+// floor are taken") keeps this independent of the number of accounts; it
+// is advanced by writes (persist) and lowered by deletes.
+func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist bool) (int64, error) {
+	table, col := "users", "uid"
+	if kind == "gid" {
+		table, col = "groups", "gid"
+	}
+	e.mu.Lock()
+	now := e.now()
+	for id, exp := range e.reserved[kind] {
+		if now.After(exp) {
+			delete(e.reserved[kind], id)
+		}
+	}
+	e.mu.Unlock()
+	floor := account.MinAutoID
+	var v string
+	if err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, kind+"_floor").Scan(&v); err == nil {
+		if f, err := strconv.ParseInt(v, 10, 64); err == nil && f > floor {
+			floor = f
+		}
+	} else if err != sql.ErrNoRows {
+		return 0, err
+	}
+	// firstFree is the smallest id >= from that the table does not use.
+	firstFree := func(from int64) (int64, error) {
+		var id int64
+		err := q.QueryRowContext(ctx, `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM `+table+` WHERE `+col+` = ?1) THEN ?1 ELSE
+			(SELECT u.`+col+` + 1 FROM `+table+` u WHERE u.`+col+` >= ?1
+			 AND NOT EXISTS (SELECT 1 FROM `+table+` x WHERE x.`+col+` = u.`+col+` + 1) ORDER BY u.`+col+` LIMIT 1) END`, from).Scan(&id)
+		return id, err
+	}
+	cand, err := firstFree(floor)
+	if err != nil {
+		return 0, err
+	}
+	if persist && cand != floor {
+		if _, err := q.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+			kind+"_floor", strconv.FormatInt(cand, 10)); err != nil {
+			return 0, err
+		}
+	}
+	for {
+		taken := false
+		if kind == "gid" {
+			var n int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM privileges, json_each(privileges.local_groups) WHERE json_each.value = ?`, cand).Scan(&n); err != nil {
+				return 0, err
+			}
+			taken = n > 0
+		}
+		e.mu.Lock()
+		_, r := e.reserved[kind][cand]
+		e.mu.Unlock()
+		if !taken && !r {
+			return cand, nil
+		}
+		if cand, err = firstFree(cand + 1); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// lowerFloor records that id became free.
+func lowerFloor(ctx context.Context, q querier, kind string, id int64) error {
+	if id < account.MinAutoID {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `UPDATE meta SET value = CAST(?1 AS TEXT) WHERE key = ?2 AND CAST(value AS INTEGER) > ?1`, id, kind+"_floor")
+	return err
+}
+
+// reserve keeps id from being handed out again by this process for an
+// hour (TrueNAS's LOCKED_XID_TTL), released when it is used.
+func (e *Engine) reserve(kind string, id int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.reserved[kind] == nil {
+		e.reserved[kind] = map[int64]time.Time{}
+	}
+	e.reserved[kind][id] = e.now().Add(time.Hour)
+}
+
+func (e *Engine) release(kind string, id int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.reserved[kind], id)
+}
+
+func (e *Engine) userNextUID(ctx context.Context, args []json.RawMessage) (any, error) {
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) { return e.nextID(ctx, t, "uid", false) })
+	if err != nil {
+		return nil, err
+	}
+	e.reserve("uid", v.(int64))
+	return v, nil
+}
+
+func (e *Engine) groupNextGID(ctx context.Context, args []json.RawMessage) (any, error) {
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) { return e.nextID(ctx, t, "gid", false) })
+	if err != nil {
+		return nil, err
+	}
+	e.reserve("gid", v.(int64))
+	return v, nil
+}
+
+func (e *Engine) userShellChoices(ctx context.Context, args []json.RawMessage) (any, error) {
+	raw := arg(args, 0)
+	var ids []int64
+	if !isNull(raw) {
+		var vals []json.RawMessage
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return nil, invalid("group_ids", "Input should be a valid list")
+		}
+		var errs account.Errors
+		for i, v := range vals {
+			n, err := intArg(v, "group_ids."+itoa(int64(i)))
+			if err != nil {
+				errs = append(errs, err.(account.Errors)...)
+				continue
+			}
+			ids = append(ids, n)
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		bv := e.newBoxView(ctx, t, now)
+		priv := false
+		for _, id := range ids {
+			if g, ok := bv.GroupByID(id); ok {
+				if _, ok := bv.PrivilegeByGID(g.GID); ok {
+					priv = true
+				}
+			}
+		}
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		return shellChoices(readShells(e.root), priv), nil
+	})
+	return v, err
+}
+
+// shellChoices is the ordered dict path -> label.
+func shellChoices(shells []string, privileged bool) json.RawMessage {
+	type kv struct{ k, v string }
+	var items []kv
+	seen := map[string]bool{}
+	add := func(k, v string) {
+		if !seen[k] {
+			seen[k] = true
+			items = append(items, kv{k, v})
+		}
+	}
+	if privileged {
+		add("/usr/bin/cli", "TrueNAS CLI")
+		add("/usr/bin/cli_console", "TrueNAS Console")
+	}
+	add(account.NologinShell, "nologin")
+	for _, s := range shells {
+		if len(s) > len("/usr/bin/") && s[:len("/usr/bin/")] == "/usr/bin/" {
+			add(s, path.Base(s))
+		}
+	}
+	out := []byte("{")
+	for i, it := range items {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(it.k)
+		v, _ := json.Marshal(it.v)
+		out = append(out, k...)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	return append(out, '}')
+}
+
+func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
+
+// markManaged flags built-in groups whose membership the engine changed.
+func markManaged(ctx context.Context, q querier, groupIDs []int64) error {
+	for _, id := range groupIDs {
+		if _, err := q.ExecContext(ctx, `UPDATE groups SET members_managed = 1 WHERE id = ? AND builtin = 1`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setAuxGroups replaces a user's auxiliary groups.
+func setAuxGroups(ctx context.Context, q querier, userID int64, groups []int64) error {
+	old, err := newLoader(ctx, q).ids(`SELECT group_id FROM memberships WHERE user_id = ?`, userID)
+	if err != nil {
+		return err
+	}
+	var changed []int64
+	for _, g := range old {
+		if !slices.Contains(groups, g) {
+			changed = append(changed, g)
+		}
+	}
+	for _, g := range groups {
+		if !slices.Contains(old, g) {
+			changed = append(changed, g)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if _, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?, ?)`, g, userID); err != nil {
+			return err
+		}
+	}
+	return markManaged(ctx, q, changed)
+}
+
+type passwordChange struct {
+	set       bool
+	plain     *string
+	unix, smb string
+}
+
+// passwordFor works out the password fields of a payload.
+func passwordFor(p *account.UserPayload) (passwordChange, error) {
+	var pc passwordChange
+	switch {
+	case p.RandomPassword.V:
+		s := randomString(20)
+		pc = passwordChange{set: true, plain: &s}
+	case p.Password.Set && !p.Password.Null && p.Password.V != "":
+		s := p.Password.V
+		pc = passwordChange{set: true, plain: &s}
+	case p.Password.Set:
+		pc = passwordChange{set: true}
+	case p.Create:
+		pc = passwordChange{set: true}
+	}
+	if !pc.set {
+		return pc, nil
+	}
+	if pc.plain == nil {
+		pc.unix, pc.smb = "*", "*"
+		return pc, nil
+	}
+	h, err := unixHash(*pc.plain)
+	if err != nil {
+		return pc, err
+	}
+	pc.unix, pc.smb = h, ntHash(*pc.plain)
+	return pc, nil
+}
+
+func nullStr(f account.Field[string]) any {
+	if f.Null || f.V == "" {
+		return nil
+	}
+	return f.V
+}
+
+func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, error) {
+	raw := arg(args, 0)
+	if err := objectArg(raw, "user_create"); err != nil {
+		return nil, err
+	}
+	p, errs := account.DecodeUserCreate(raw)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e.write(ctx, func(t *txn, now time.Time) (any, error) {
+		bv := e.newBoxView(ctx, t, now)
+		errs := account.CheckUser(p, nil, bv)
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		uid := p.UID.V
+		if !p.UID.Set || p.UID.Null {
+			var err error
+			if uid, err = e.nextID(ctx, t, "uid", true); err != nil {
+				return nil, err
+			}
+		}
+		groupID := p.Group.V
+		if p.GroupCreate.V {
+			g, err := getGroupRow(ctx, t, "name = ?", p.Username.V)
+			if err != nil {
+				return nil, err
+			}
+			if g != nil {
+				groupID = g.ID
+			} else {
+				gid, err := e.nextID(ctx, t, "gid", true)
+				if err != nil {
+					return nil, err
+				}
+				res, err := t.ExecContext(ctx, `INSERT INTO groups (gid, name, builtin, smb) VALUES (?, ?, 0, 0)`, gid, p.Username.V)
+				if err != nil {
+					return nil, err
+				}
+				groupID, _ = res.LastInsertId()
+			}
+		}
+		home := p.Home.V
+		if home == "" {
+			home = account.DefaultHome
+		}
+		if p.HomeCreate.V && home != account.DefaultHome {
+			home = path.Join(home, p.Username.V)
+		}
+		shell := p.Shell.V
+		if shell == "" {
+			shell = account.DefaultShell
+		}
+		homeMode := p.HomeMode.V
+		if homeMode == "" {
+			homeMode = "700"
+		}
+		pc, err := passwordFor(p)
+		if err != nil {
+			return nil, err
+		}
+		var lastChange any
+		if pc.plain != nil {
+			lastChange = now.UnixMilli()
+		}
+		var sshpub any
+		if p.SSHPubKey.Set && !p.SSHPubKey.Null && p.SSHPubKey.V != "" {
+			sshpub = p.SSHPubKey.V
+		}
+		res, err := t.ExecContext(ctx, `INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb,
+			userns_idmap, group_id, password_disabled, ssh_password_enabled, sshpubkey, locked, sudo_commands, sudo_commands_nopasswd,
+			email, last_password_change, home_mode, manage_home) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			uid, p.Username.V, pc.unix, pc.smb, home, shell, p.FullName.V, p.SMB.V, jsonAny(p.UsernsIdmap.V), groupID,
+			p.PasswordDisabled.V, p.SSHPasswordEnabled.V, sshpub, p.Locked.V, jsonList(p.SudoCommands.V), jsonList(p.SudoCommandsNopasswd.V),
+			nullStr(p.Email), lastChange, homeMode, home != account.DefaultHome)
+		if err != nil {
+			return nil, err
+		}
+		id, _ := res.LastInsertId()
+		groups := slices.Clone(p.Groups.V)
+		if p.SMB.V {
+			bu, err := builtinGroupID(ctx, t, "builtin_users")
+			if err != nil {
+				return nil, err
+			}
+			if bu != 0 && !slices.Contains(groups, bu) {
+				groups = append(groups, bu)
+			}
+		}
+		if err := setAuxGroups(ctx, t, id, groups); err != nil {
+			return nil, err
+		}
+		e.release("uid", uid)
+		ue, _, err := loadUser(ctx, t, id, now)
+		if err != nil {
+			return nil, err
+		}
+		return account.UserCreateResult{UserEntry: *ue, Password: pc.plain}, nil
+	})
+}
+
+func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	raw := arg(args, 1)
+	if raw == nil {
+		raw = json.RawMessage("{}")
+	}
+	if err := objectArg(raw, "user_update"); err != nil {
+		return nil, err
+	}
+	p, errs := account.DecodeUserUpdate(raw)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e.write(ctx, func(t *txn, now time.Time) (any, error) {
+		old, row, err := loadUser(ctx, t, id, now)
+		if err != nil {
+			return nil, err
+		}
+		if old == nil {
+			return nil, account.NotFound("User", id)
+		}
+		bv := e.newBoxView(ctx, t, now)
+		errs := account.CheckUser(p, old, bv)
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		sets := []string{}
+		vals := []any{}
+		set := func(col string, v any) {
+			sets = append(sets, col+" = ?")
+			vals = append(vals, v)
+		}
+		username := row.Username
+		if p.Username.Set && !p.Username.Null {
+			username = p.Username.V
+			set("username", username)
+		}
+		if p.FullName.Set {
+			set("full_name", p.FullName.V)
+		}
+		if p.Email.Set {
+			set("email", nullStr(p.Email))
+		}
+		if p.Group.Set && !p.Group.Null {
+			set("group_id", p.Group.V)
+		}
+		home := row.Home
+		if p.Home.Set && !p.Home.Null {
+			home = p.Home.V
+		}
+		if p.HomeCreate.V && home != account.DefaultHome && path.Base(home) != username {
+			home = path.Join(home, username)
+		}
+		if home != row.Home {
+			set("home", home)
+			set("manage_home", home != account.DefaultHome)
+		}
+		if p.HomeMode.Set && !p.HomeMode.Null {
+			set("home_mode", p.HomeMode.V)
+		}
+		if p.Shell.Set && !p.Shell.Null {
+			set("shell", p.Shell.V)
+		}
+		pc, err := passwordFor(p)
+		if err != nil {
+			return nil, err
+		}
+		if pc.set {
+			set("unixhash", pc.unix)
+			set("smbhash", pc.smb)
+			if pc.plain != nil {
+				set("last_password_change", now.UnixMilli())
+			}
+		}
+		if p.PasswordDisabled.Set {
+			set("password_disabled", p.PasswordDisabled.V)
+		}
+		if p.SSHPasswordEnabled.Set {
+			set("ssh_password_enabled", p.SSHPasswordEnabled.V)
+		}
+		if p.SSHPubKey.Set {
+			set("sshpubkey", nullStr(p.SSHPubKey))
+		}
+		if p.Locked.Set {
+			set("locked", p.Locked.V)
+		}
+		if p.SMB.Set {
+			set("smb", p.SMB.V)
+		}
+		if p.SudoCommands.Set {
+			set("sudo_commands", jsonList(p.SudoCommands.V))
+		}
+		if p.SudoCommandsNopasswd.Set {
+			set("sudo_commands_nopasswd", jsonList(p.SudoCommandsNopasswd.V))
+		}
+		if p.UsernsIdmap.Set {
+			set("userns_idmap", jsonAny(p.UsernsIdmap.V))
+		}
+		if len(sets) > 0 {
+			q := "UPDATE users SET "
+			for i, s := range sets {
+				if i > 0 {
+					q += ", "
+				}
+				q += s
+			}
+			vals = append(vals, id)
+			if _, err := t.ExecContext(ctx, q+" WHERE id = ?", vals...); err != nil {
+				return nil, err
+			}
+		}
+		if p.Groups.Set {
+			if err := setAuxGroups(ctx, t, id, p.Groups.V); err != nil {
+				return nil, err
+			}
+		}
+		ue, _, err := loadUser(ctx, t, id, now)
+		if err != nil {
+			return nil, err
+		}
+		return account.UserCreateResult{UserEntry: *ue, Password: pc.plain}, nil
+	})
+}
+
+func (e *Engine) userDelete(ctx context.Context, args []json.RawMessage) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	opts, err := optionsArg(arg(args, 1), "options", map[string]bool{"delete_group": true})
+	if err != nil {
+		return nil, err
+	}
+	return e.write(ctx, func(t *txn, now time.Time) (any, error) {
+		u, err := getUserRow(ctx, t, "id = ?", id)
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			return nil, account.NotFound("User", id)
+		}
+		bv := e.newBoxView(ctx, t, now)
+		ue, err := bv.l.userEntry(u, now)
+		if err != nil {
+			return nil, err
+		}
+		if ce := account.CheckUserDelete(ue, bv); ce != nil {
+			return nil, ce
+		}
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		aux, err := newLoader(ctx, t).ids(`SELECT group_id FROM memberships WHERE user_id = ?`, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, id); err != nil {
+			return nil, err
+		}
+		if err := markManaged(ctx, t, aux); err != nil {
+			return nil, err
+		}
+		if _, err := t.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+			return nil, err
+		}
+		if err := lowerFloor(ctx, t, "uid", u.UID); err != nil {
+			return nil, err
+		}
+		if opts["delete_group"] {
+			g, err := getGroupRow(ctx, t, "id = ?", u.GroupID)
+			if err != nil {
+				return nil, err
+			}
+			if g != nil && !g.Builtin {
+				var others, members int
+				if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE group_id = ?`, g.ID).Scan(&others); err != nil {
+					return nil, err
+				}
+				if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = ?`, g.ID).Scan(&members); err != nil {
+					return nil, err
+				}
+				if others == 0 && members == 0 {
+					if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, g.ID); err != nil {
+						return nil, err
+					}
+					if err := lowerFloor(ctx, t, "gid", g.GID); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		return id, nil
+	})
+}
+
+// sortedIDs sorts and de-duplicates.
+func sortedIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return slices.Compact(out)
+}
