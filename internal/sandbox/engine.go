@@ -1,0 +1,8 @@
+//go:build !sandbox_noengine
+
+package sandbox
+
+import "github.com/nasops/terraform-provider-truenas/internal/engine"
+
+// defaultEngine runs the engine in-process.
+var defaultEngine EngineFunc = engine.Main
