@@ -64,8 +64,12 @@ func (e *Engine) syncBox(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := box.Apply(e.root, st); err != nil {
+	res, err := box.ApplyResult(e.root, st)
+	if err != nil {
 		return err
+	}
+	if res.SSHDChanged {
+		e.reloadSSHD(ctx)
 	}
 	p := filepath.Join(e.root, boxGenFile)
 	tmp := p + ".tmp"
