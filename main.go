@@ -26,6 +26,7 @@ func main() {
 }
 
 func run(args []string) int {
+	engine.Version = version
 	if filepath.Base(args[0]) == "midclt" {
 		return engine.Main(append([]string{"engine"}, args[1:]...), os.Stdin, os.Stdout, os.Stderr)
 	}

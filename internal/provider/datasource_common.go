@@ -1,0 +1,109 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// userDataAttrs are the attributes of a user in data sources.
+func userDataAttrs() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":                     schema.StringAttribute{Computed: true, MarkdownDescription: "Database id, as a string."},
+		"uid":                    schema.Int64Attribute{Computed: true, MarkdownDescription: "POSIX uid."},
+		"username":               schema.StringAttribute{Computed: true, MarkdownDescription: "Login name."},
+		"full_name":              schema.StringAttribute{Computed: true, MarkdownDescription: "Full name."},
+		"email":                  schema.StringAttribute{Computed: true, MarkdownDescription: "E-mail address, or null."},
+		"group":                  schema.Int64Attribute{Computed: true, MarkdownDescription: "Database id of the primary group."},
+		"group_gid":              schema.Int64Attribute{Computed: true, MarkdownDescription: "gid of the primary group."},
+		"group_name":             schema.StringAttribute{Computed: true, MarkdownDescription: "Name of the primary group."},
+		"groups":                 schema.SetAttribute{ElementType: types.Int64Type, Computed: true, MarkdownDescription: "Database ids of the auxiliary groups."},
+		"home":                   schema.StringAttribute{Computed: true, MarkdownDescription: "Home directory."},
+		"shell":                  schema.StringAttribute{Computed: true, MarkdownDescription: "Login shell."},
+		"password_disabled":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether password login is disabled."},
+		"sshpubkey":              schema.StringAttribute{Computed: true, MarkdownDescription: "SSH public key(s), or null."},
+		"locked":                 schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the account is locked."},
+		"smb":                    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is an SMB user."},
+		"sudo_commands":          schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands (password required)."},
+		"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands without password."},
+		"ssh_password_enabled":   schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether SSH password login is allowed."},
+		"builtin":                schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user comes with the OS image."},
+		"immutable":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether TrueNAS forbids changing the user's identity."},
+		"local":                  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is local."},
+		"roles":                  schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "Roles from the privileges of the user's groups."},
+	}
+}
+
+var userObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"id": types.StringType, "uid": types.Int64Type, "username": types.StringType, "full_name": types.StringType,
+	"email": types.StringType, "group": types.Int64Type, "group_gid": types.Int64Type, "group_name": types.StringType,
+	"groups": types.SetType{ElemType: types.Int64Type}, "home": types.StringType, "shell": types.StringType,
+	"password_disabled": types.BoolType, "sshpubkey": types.StringType, "locked": types.BoolType, "smb": types.BoolType,
+	"sudo_commands": types.ListType{ElemType: types.StringType}, "sudo_commands_nopasswd": types.ListType{ElemType: types.StringType},
+	"ssh_password_enabled": types.BoolType, "builtin": types.BoolType, "immutable": types.BoolType, "local": types.BoolType,
+	"roles": types.ListType{ElemType: types.StringType},
+}}
+
+func userAttrValues(e *account.UserEntry) map[string]attr.Value {
+	email := strPtrValue(e.Email)
+	if e.Email != nil && *e.Email == "" {
+		email = types.StringNull()
+	}
+	return map[string]attr.Value{
+		"id": types.StringValue(fmt.Sprint(e.ID)), "uid": types.Int64Value(e.UID), "username": types.StringValue(e.Username),
+		"full_name": types.StringValue(e.FullName), "email": email, "group": types.Int64Value(e.Group.ID),
+		"group_gid": types.Int64Value(e.Group.GID), "group_name": types.StringValue(e.Group.Group),
+		"groups": int64Set(e.Groups), "home": types.StringValue(e.Home), "shell": types.StringValue(e.Shell),
+		"password_disabled": types.BoolValue(e.PasswordDisabled), "sshpubkey": strPtrValue(e.SSHPubKey),
+		"locked": types.BoolValue(e.Locked), "smb": types.BoolValue(e.SMB), "sudo_commands": stringList(e.SudoCommands),
+		"sudo_commands_nopasswd": stringList(e.SudoCommandsNopasswd), "ssh_password_enabled": types.BoolValue(e.SSHPasswordEnabled),
+		"builtin": types.BoolValue(e.Builtin), "immutable": types.BoolValue(e.Immutable), "local": types.BoolValue(e.Local),
+		"roles": stringList(e.Roles),
+	}
+}
+
+func userObject(e *account.UserEntry) (types.Object, diag.Diagnostics) {
+	return types.ObjectValue(userObjectType.AttrTypes, userAttrValues(e))
+}
+
+func groupDataAttrs() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":                     schema.StringAttribute{Computed: true, MarkdownDescription: "Database id, as a string."},
+		"gid":                    schema.Int64Attribute{Computed: true, MarkdownDescription: "POSIX gid."},
+		"name":                   schema.StringAttribute{Computed: true, MarkdownDescription: "Group name."},
+		"smb":                    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group is an SMB group."},
+		"sudo_commands":          schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands (password required)."},
+		"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands without password."},
+		"users":                  schema.SetAttribute{ElementType: types.Int64Type, Computed: true, MarkdownDescription: "Database ids of the members (auxiliary and primary)."},
+		"builtin":                schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group comes with the OS image."},
+		"immutable":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether TrueNAS forbids changing the group."},
+		"local":                  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group is local."},
+		"roles":                  schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "Roles of the privileges the group is mapped to."},
+	}
+}
+
+var groupObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"id": types.StringType, "gid": types.Int64Type, "name": types.StringType, "smb": types.BoolType,
+	"sudo_commands": types.ListType{ElemType: types.StringType}, "sudo_commands_nopasswd": types.ListType{ElemType: types.StringType},
+	"users": types.SetType{ElemType: types.Int64Type}, "builtin": types.BoolType, "immutable": types.BoolType,
+	"local": types.BoolType, "roles": types.ListType{ElemType: types.StringType},
+}}
+
+func groupAttrValues(e *account.GroupEntry) map[string]attr.Value {
+	return map[string]attr.Value{
+		"id": types.StringValue(fmt.Sprint(e.ID)), "gid": types.Int64Value(e.GID), "name": types.StringValue(e.Name),
+		"smb": types.BoolValue(e.SMB), "sudo_commands": stringList(e.SudoCommands),
+		"sudo_commands_nopasswd": stringList(e.SudoCommandsNopasswd), "users": int64Set(e.Users),
+		"builtin": types.BoolValue(e.Builtin), "immutable": types.BoolValue(e.Immutable), "local": types.BoolValue(e.Local),
+		"roles": stringList(e.Roles),
+	}
+}
+
+func groupObject(e *account.GroupEntry) (types.Object, diag.Diagnostics) {
+	return types.ObjectValue(groupObjectType.AttrTypes, groupAttrValues(e))
+}

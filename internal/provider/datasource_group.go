@@ -1,0 +1,89 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// NewGroupDataSource returns the truenas_group data source.
+func NewGroupDataSource() datasource.DataSource { return &groupDataSource{} }
+
+type groupDataSource struct{ c *client }
+
+func (d *groupDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_group"
+}
+
+func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := groupDataAttrs()
+	attrs["id"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Look the group up by database id."}
+	attrs["gid"] = schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: "Look the group up by gid."}
+	attrs["name"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Look the group up by name."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One TrueNAS group, built-in ones included (e.g. `builtin_administrators`), found by exactly one of `name`, `gid` or `id`. Its `id` is what `truenas_user.group` and `groups` take.",
+		Attributes:          attrs,
+	}
+}
+
+func (d *groupDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		d.c = c
+	}
+}
+
+func (d *groupDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var id, name types.String
+	var gid types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("id"), &id)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("gid"), &gid)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("name"), &name)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	n := 0
+	for _, v := range []attr.Value{id, gid, name} {
+		if !v.IsNull() {
+			n++
+		}
+	}
+	if n != 1 {
+		resp.Diagnostics.AddError("Invalid truenas_group lookup", "Set exactly one of name, gid or id.")
+		return
+	}
+	if d.c == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
+		return
+	}
+	gs, err := d.c.Groups(ctx)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot read groups", err, nil)
+		return
+	}
+	var found *account.GroupEntry
+	for i := range gs {
+		g := &gs[i]
+		if (!id.IsNull() && id.ValueString() == fmt.Sprint(g.ID)) ||
+			(!gid.IsNull() && gid.ValueInt64() == g.GID) ||
+			(!name.IsNull() && name.ValueString() == g.Name) {
+			found = g
+			break
+		}
+	}
+	if found == nil {
+		resp.Diagnostics.AddError("Group not found", "No group on the box matches the given name, gid or id.")
+		return
+	}
+	obj, diags := groupObject(found)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
+}

@@ -1,0 +1,77 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// NewGroupsDataSource returns the truenas_groups data source.
+func NewGroupsDataSource() datasource.DataSource { return &groupsDataSource{} }
+
+type groupsDataSource struct{ c *client }
+
+func (d *groupsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_groups"
+}
+
+func (d *groupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "All TrueNAS groups (built-in ones included), optionally filtered.",
+		Attributes: map[string]schema.Attribute{
+			"builtin": schema.BoolAttribute{Optional: true, MarkdownDescription: "Only groups whose `builtin` equals this."},
+			"local":   schema.BoolAttribute{Optional: true, MarkdownDescription: "Only groups whose `local` equals this."},
+			"groups": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The groups, in the box's order.",
+				NestedObject: schema.NestedAttributeObject{Attributes: groupDataAttrs()}},
+		},
+	}
+}
+
+func (d *groupsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		d.c = c
+	}
+}
+
+type groupsDataModel struct {
+	Builtin types.Bool `tfsdk:"builtin"`
+	Local   types.Bool `tfsdk:"local"`
+	Groups  types.List `tfsdk:"groups"`
+}
+
+func (d *groupsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m groupsDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if d.c == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
+		return
+	}
+	gs, err := d.c.Groups(ctx)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot read groups", err, nil)
+		return
+	}
+	vals := []attr.Value{}
+	for i := range gs {
+		g := &gs[i]
+		if (known(m.Builtin) && m.Builtin.ValueBool() != g.Builtin) || (known(m.Local) && m.Local.ValueBool() != g.Local) {
+			continue
+		}
+		obj, diags := groupObject(g)
+		resp.Diagnostics.Append(diags...)
+		vals = append(vals, obj)
+	}
+	l, diags := types.ListValue(groupObjectType, vals)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.Groups = l
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

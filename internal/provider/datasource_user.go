@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// NewUserDataSource returns the truenas_user data source.
+func NewUserDataSource() datasource.DataSource { return &userDataSource{} }
+
+type userDataSource struct{ c *client }
+
+func (d *userDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_user"
+}
+
+func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := userDataAttrs()
+	attrs["id"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Look the user up by database id."}
+	attrs["uid"] = schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: "Look the user up by uid."}
+	attrs["username"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Look the user up by name."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One TrueNAS user, built-in ones included (e.g. `root`), found by exactly one of `username`, `uid` or `id`.",
+		Attributes:          attrs,
+	}
+}
+
+func (d *userDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		d.c = c
+	}
+}
+
+func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg struct {
+		ID       types.String `tfsdk:"id"`
+		UID      types.Int64  `tfsdk:"uid"`
+		Username types.String `tfsdk:"username"`
+	}
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("id"), &cfg.ID)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("uid"), &cfg.UID)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("username"), &cfg.Username)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	n := 0
+	for _, v := range []attr.Value{cfg.ID, cfg.UID, cfg.Username} {
+		if !v.IsNull() {
+			n++
+		}
+	}
+	if n != 1 {
+		resp.Diagnostics.AddError("Invalid truenas_user lookup", "Set exactly one of username, uid or id.")
+		return
+	}
+	if d.c == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
+		return
+	}
+	us, err := d.c.Users(ctx)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot read users", err, nil)
+		return
+	}
+	var found *account.UserEntry
+	for i := range us {
+		u := &us[i]
+		if (!cfg.ID.IsNull() && cfg.ID.ValueString() == fmt.Sprint(u.ID)) ||
+			(!cfg.UID.IsNull() && cfg.UID.ValueInt64() == u.UID) ||
+			(!cfg.Username.IsNull() && cfg.Username.ValueString() == u.Username) {
+			found = u
+			break
+		}
+	}
+	if found == nil {
+		resp.Diagnostics.AddError("User not found", "No user on the box matches the given username, uid or id.")
+		return
+	}
+	obj, diags := userObject(found)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, basetypes.ObjectValue(obj))...)
+}

@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func pathRoot(name string) path.Path { return path.Root(name) }
+
+// NewUsersDataSource returns the truenas_users data source.
+func NewUsersDataSource() datasource.DataSource { return &usersDataSource{} }
+
+type usersDataSource struct{ c *client }
+
+func (d *usersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_users"
+}
+
+func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "All TrueNAS users (built-in ones included), optionally filtered.",
+		Attributes: map[string]schema.Attribute{
+			"builtin": schema.BoolAttribute{Optional: true, MarkdownDescription: "Only users whose `builtin` equals this."},
+			"local":   schema.BoolAttribute{Optional: true, MarkdownDescription: "Only users whose `local` equals this."},
+			"users": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The users, in the box's order.",
+				NestedObject: schema.NestedAttributeObject{Attributes: userDataAttrs()}},
+		},
+	}
+}
+
+func (d *usersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		d.c = c
+	}
+}
+
+type usersDataModel struct {
+	Builtin types.Bool `tfsdk:"builtin"`
+	Local   types.Bool `tfsdk:"local"`
+	Users   types.List `tfsdk:"users"`
+}
+
+func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m usersDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if d.c == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
+		return
+	}
+	us, err := d.c.Users(ctx)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot read users", err, nil)
+		return
+	}
+	vals := []attr.Value{}
+	for i := range us {
+		u := &us[i]
+		if (known(m.Builtin) && m.Builtin.ValueBool() != u.Builtin) || (known(m.Local) && m.Local.ValueBool() != u.Local) {
+			continue
+		}
+		obj, diags := userObject(u)
+		resp.Diagnostics.Append(diags...)
+		vals = append(vals, obj)
+	}
+	l, diags := types.ListValue(userObjectType, vals)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m.Users = l
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

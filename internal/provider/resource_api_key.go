@@ -1,0 +1,407 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	tfpath "github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+var (
+	_ resource.Resource                = (*apiKeyResource)(nil)
+	_ resource.ResourceWithConfigure   = (*apiKeyResource)(nil)
+	_ resource.ResourceWithImportState = (*apiKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*apiKeyResource)(nil)
+)
+
+// NewAPIKeyResource returns the truenas_api_key resource.
+func NewAPIKeyResource() resource.Resource { return &apiKeyResource{} }
+
+type apiKeyResource struct{ c *client }
+
+type apiKeyModel struct {
+	ID        types.String `tfsdk:"id"`
+	Name      types.String `tfsdk:"name"`
+	Username  types.String `tfsdk:"username"`
+	ExpiresAt types.String `tfsdk:"expires_at"`
+	Key       types.String `tfsdk:"key"`
+	Keepers   types.Map    `tfsdk:"keepers"`
+	Revoked   types.Bool   `tfsdk:"revoked"`
+	CreatedAt types.String `tfsdk:"created_at"`
+	Local     types.Bool   `tfsdk:"local"`
+}
+
+func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_api_key"
+}
+
+func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A TrueNAS API key bound to a user (`api_key.*`, TrueNAS 25.04+). The plaintext `key` is " +
+			"returned by TrueNAS only on create and on reset, and is kept (sensitive) in state. Change `keepers` to " +
+			"rotate the key in place (`api_key.update` with `reset`), which also clears a revocation.\n\n" +
+			"Import with the key name or the numeric id: `terraform import truenas_api_key.x ci`. An imported key's " +
+			"`key` is null (TrueNAS never shows it again); change `keepers` to get a new one.\n\n" +
+			fmt.Sprintf("TrueNAS allows at most %d keys per user; names are unique across all users. ", account.MaxAPIKeysPerUser) +
+			"Use keys only over TLS: TrueNAS revokes a key used over an insecure transport.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The key's numeric id, as a string.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"name": schema.StringAttribute{Required: true,
+				MarkdownDescription: "Key name, 1 to 200 characters, unique across all users. Renamed in place."},
+			"username": schema.StringAttribute{Required: true,
+				MarkdownDescription: "User the key belongs to (needs a role through a privilege, e.g. membership of builtin_administrators). Changing it replaces the key.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"expires_at": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Expiry as an RFC 3339 time (e.g. `2030-01-01T00:00:00Z`); must be in the future. Unset: no expiry."},
+			"key": schema.StringAttribute{Computed: true, Sensitive: true,
+				MarkdownDescription: "The plaintext key `<id>-<64 characters>`, captured at create and at each reset. Null after an import."},
+			"keepers": schema.MapAttribute{ElementType: types.StringType, Optional: true,
+				MarkdownDescription: "Arbitrary values; any change resets (rotates) the key in place and stores the new one."},
+			"revoked": schema.BoolAttribute{Computed: true,
+				MarkdownDescription: "Whether TrueNAS revoked the key (expired, used insecurely, or its user is gone)."},
+			"created_at": schema.StringAttribute{Computed: true, MarkdownDescription: "Creation time (RFC 3339, UTC).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"local": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the key belongs to a local user.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+		},
+	}
+}
+
+func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		r.c = c
+	}
+}
+
+func apiKeyPathMapper(field string) (tfpath.Path, bool, bool) {
+	switch field {
+	case "name", "username", "expires_at":
+		return tfpath.Root(field), false, true
+	}
+	return tfpath.Empty(), false, false
+}
+
+// expiresAt parses expires_at into TrueNAS's {"$date": ms} form.
+func expiresAt(v types.String) (any, error) {
+	if v.IsNull() {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v.ValueString())
+	if err != nil {
+		return nil, fmt.Errorf("expires_at must be an RFC 3339 time such as 2030-01-01T00:00:00Z: %v", err)
+	}
+	return account.Date{Time: t}, nil
+}
+
+func buildAPIKeyCreate(plan apiKeyModel) (*payload, error) {
+	p := newPayload()
+	p.str("name", plan.Name)
+	p.str("username", plan.Username)
+	if plan.ExpiresAt.IsUnknown() {
+		p.unknown["expires_at"] = true
+	} else if !plan.ExpiresAt.IsNull() {
+		d, err := expiresAt(plan.ExpiresAt)
+		if err != nil {
+			return nil, err
+		}
+		p.m["expires_at"] = d
+	}
+	return p, nil
+}
+
+func sameInstant(a, b types.String) bool {
+	if a.IsNull() || b.IsNull() || a.IsUnknown() || b.IsUnknown() {
+		return a.Equal(b)
+	}
+	ta, e1 := time.Parse(time.RFC3339, a.ValueString())
+	tb, e2 := time.Parse(time.RFC3339, b.ValueString())
+	if e1 != nil || e2 != nil {
+		return a.Equal(b)
+	}
+	return ta.Equal(tb)
+}
+
+func buildAPIKeyUpdate(plan, state apiKeyModel) (*payload, error) {
+	p := newPayload()
+	if !plan.Name.Equal(state.Name) {
+		p.str("name", plan.Name)
+	}
+	if plan.ExpiresAt.IsUnknown() {
+		p.unknown["expires_at"] = true
+	} else if !sameInstant(plan.ExpiresAt, state.ExpiresAt) {
+		d, err := expiresAt(plan.ExpiresAt)
+		if err != nil {
+			return nil, err
+		}
+		p.m["expires_at"] = d
+	}
+	if !plan.Keepers.Equal(state.Keepers) {
+		p.m["reset"] = true
+	}
+	return p, nil
+}
+
+func checkAPIKeyPayload(p *payload, create bool) account.Errors {
+	raw, err := json.Marshal(p.m)
+	if err != nil {
+		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
+	}
+	var kp *account.APIKeyPayload
+	var es account.Errors
+	if create {
+		kp, es = account.DecodeAPIKeyCreate(raw)
+	} else {
+		kp, es = account.DecodeAPIKeyUpdate(raw)
+	}
+	if len(es) == 0 && kp != nil {
+		es = account.StaticAPIKeyChecks(kp, time.Now())
+	}
+	return p.filter(es)
+}
+
+func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan apiKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		p, err := buildAPIKeyCreate(plan)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
+			return
+		}
+		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayload(p, true), apiKeyPathMapper)
+		return
+	}
+	var state apiKeyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	p, err := buildAPIKeyUpdate(plan, state)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
+		return
+	}
+	if sameInstant(plan.ExpiresAt, state.ExpiresAt) && !plan.ExpiresAt.Equal(state.ExpiresAt) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("expires_at"), state.ExpiresAt)...)
+	}
+	if len(p.m) > 0 {
+		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayload(p, false), apiKeyPathMapper)
+	}
+	_, reset := p.m["reset"]
+	if !reset && known(state.Revoked) && state.Revoked.ValueBool() {
+		resp.Diagnostics.AddAttributeWarning(tfpath.Root("keepers"), "API key is revoked",
+			fmt.Sprintf("TrueNAS reports API key %q as revoked (expired, used over an insecure transport, or its user is gone). "+
+				"Change `keepers` to reset it and get a new key (with a future `expires_at` if it expired).", state.Name.ValueString()))
+	}
+	if reset {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("key"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("revoked"), types.BoolUnknown())...)
+	} else {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("key"), state.Key)...)
+		if _, ok := p.m["expires_at"]; !ok {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("revoked"), state.Revoked)...)
+		}
+	}
+}
+
+func apiKeyState(prior apiKeyModel, e *account.APIKeyEntry) apiKeyModel {
+	s := prior
+	s.ID = types.StringValue(fmt.Sprint(e.ID))
+	s.Name = types.StringValue(e.Name)
+	if e.Username != nil {
+		s.Username = types.StringValue(*e.Username)
+	} else if !known(prior.Username) {
+		s.Username = types.StringNull()
+	}
+	if e.ExpiresAt == nil {
+		s.ExpiresAt = types.StringNull()
+	} else if v := types.StringValue(rfc3339(e.ExpiresAt.Time)); !sameInstant(prior.ExpiresAt, v) {
+		s.ExpiresAt = v
+	}
+	if prior.Key.IsUnknown() {
+		s.Key = types.StringNull()
+	}
+	s.Revoked = types.BoolValue(e.Revoked)
+	s.CreatedAt = types.StringValue(rfc3339(e.CreatedAt.Time))
+	s.Local = types.BoolValue(e.Local)
+	return s
+}
+
+func (r *apiKeyResource) ready(diags *diag.Diagnostics) bool {
+	if r.c == nil {
+		diags.AddError("Provider not configured", "The truenas provider was not configured.")
+		return false
+	}
+	return true
+}
+
+func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var plan apiKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	p, err := buildAPIKeyCreate(plan)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
+		return
+	}
+	raw, err := r.c.write(ctx, "api_key.create", p.m)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot create API key", err, apiKeyPathMapper)
+		return
+	}
+	var res account.APIKeyWithKey
+	if err := json.Unmarshal(raw, &res); err != nil || res.ID == 0 {
+		resp.Diagnostics.AddError("Cannot create API key", "api_key.create returned an unexpected result.")
+		return
+	}
+	plan.Key = types.StringValue(res.Key)
+	r.readInto(ctx, plan, res.ID, &resp.Diagnostics, &resp.State, "Cannot read the new API key")
+}
+
+func (r *apiKeyResource) readInto(ctx context.Context, prior apiKeyModel, id int64, diags *diag.Diagnostics, st interface {
+	Set(context.Context, any) diag.Diagnostics
+}, summary string) {
+	e, err := r.c.apiKeyByID(ctx, id)
+	if err != nil {
+		addEngineErrors(diags, summary, err, nil)
+		return
+	}
+	if e == nil {
+		diags.AddError(summary, fmt.Sprintf("API key %d does not exist on the box.", id))
+		return
+	}
+	diags.Append(st.Set(ctx, apiKeyState(prior, e))...)
+}
+
+func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var state apiKeyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid API key id", err.Error())
+		return
+	}
+	e, err := r.c.apiKeyByID(ctx, id)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot read API key", err, nil)
+		return
+	}
+	if e == nil {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, apiKeyState(state, e))...)
+}
+
+func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var plan, state apiKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid API key id", err.Error())
+		return
+	}
+	p, err := buildAPIKeyUpdate(plan, state)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
+		return
+	}
+	plan.Key = state.Key
+	if len(p.m) > 0 {
+		raw, err := r.c.write(ctx, "api_key.update", id, p.m)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot update API key", err, apiKeyPathMapper)
+			return
+		}
+		if _, reset := p.m["reset"]; reset {
+			var res account.APIKeyWithKey
+			if err := json.Unmarshal(raw, &res); err != nil || res.Key == "" {
+				resp.Diagnostics.AddError("Cannot reset API key", "api_key.update with reset returned no key.")
+				return
+			}
+			plan.Key = types.StringValue(res.Key)
+		}
+	}
+	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated API key")
+}
+
+func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var state apiKeyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid API key id", err.Error())
+		return
+	}
+	if _, err := r.c.write(ctx, "api_key.delete", id); err != nil && !isNotFound(err) {
+		addEngineErrors(&resp.Diagnostics, "Cannot delete API key", err, nil)
+	}
+}
+
+func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	ks, err := r.c.APIKeys(ctx)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot import API key", err, nil)
+		return
+	}
+	var id int64
+	for _, k := range ks {
+		if k.Name == req.ID {
+			id = k.ID
+		}
+	}
+	if id == 0 {
+		n, perr := parseID(req.ID)
+		if perr != nil {
+			resp.Diagnostics.AddError("Cannot import API key", fmt.Sprintf("No API key named %q: import takes a key name or a numeric id.", req.ID))
+			return
+		}
+		id = n
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+}

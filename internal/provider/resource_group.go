@@ -1,0 +1,415 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	tfpath "github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+const defaultGroupSMB = true
+
+var (
+	_ resource.Resource                = (*groupResource)(nil)
+	_ resource.ResourceWithConfigure   = (*groupResource)(nil)
+	_ resource.ResourceWithImportState = (*groupResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*groupResource)(nil)
+)
+
+// NewGroupResource returns the truenas_group resource.
+func NewGroupResource() resource.Resource { return &groupResource{} }
+
+type groupResource struct{ c *client }
+
+type groupModel struct {
+	ID                   types.String `tfsdk:"id"`
+	GID                  types.Int64  `tfsdk:"gid"`
+	Name                 types.String `tfsdk:"name"`
+	SMB                  types.Bool   `tfsdk:"smb"`
+	SudoCommands         types.List   `tfsdk:"sudo_commands"`
+	SudoCommandsNopasswd types.List   `tfsdk:"sudo_commands_nopasswd"`
+	Users                types.Set    `tfsdk:"users"`
+	Builtin              types.Bool   `tfsdk:"builtin"`
+	Local                types.Bool   `tfsdk:"local"`
+	Roles                types.List   `tfsdk:"roles"`
+}
+
+func (r *groupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_group"
+}
+
+func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A local TrueNAS group (`group.*`).\n\n" +
+			"Membership can be managed from either side, but manage each group from one side only:\n" +
+			"* from the user (`truenas_user.groups`), the usual choice: each user lists its groups; leave this " +
+			"group's `users` unset;\n" +
+			"* from the group (`users` here), when the group owns a closed member list; then leave the members' " +
+			"`groups` unset.\n\n" +
+			"Users whose *primary* group this is are always members in TrueNAS: they are added to what is sent " +
+			"automatically and not shown in `users` unless you list them.\n\n" +
+			"Import with the group name or the numeric id: `terraform import truenas_group.x staff`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The group's TrueNAS database id (not the gid), as a string. Users refer to groups by this id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"gid": schema.Int64Attribute{Optional: true, Computed: true,
+				MarkdownDescription: fmt.Sprintf("POSIX gid, 0 to %d. Default: the next free gid from %d. Changing it replaces the group.", account.MaxLocalID, account.MinAutoID),
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()}},
+			"name": schema.StringAttribute{Required: true,
+				MarkdownDescription: "Group name: characters `[A-Za-z0-9_.-]`, not starting with `-`. Renamed in place."},
+			"smb": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultGroupSMB),
+				MarkdownDescription: fmt.Sprintf("Map the group to an SMB group. Default: `%t`. Names `administrators`, `guests` and `users` (any case) cannot be SMB groups.", defaultGroupSMB)},
+			"sudo_commands": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
+				MarkdownDescription: "Commands members may run with sudo (password required): absolute paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`."},
+			"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
+				MarkdownDescription: "Commands members may run with sudo without a password. Default: `[]`."},
+			"users": schema.SetAttribute{ElementType: types.Int64Type, Optional: true, Computed: true,
+				MarkdownDescription: "Database ids (not uids) of the members. Unset: membership is not managed here and shows what the box has. Set: exactly these users are auxiliary members (plus, automatically, the users whose primary group this is)."},
+			"builtin": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group comes with the OS image.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"local": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group is local.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"roles": schema.ListAttribute{ElementType: types.StringType, Computed: true,
+				MarkdownDescription: "Roles of the privileges this group is mapped to."},
+		},
+	}
+}
+
+func (r *groupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		r.c = c
+	}
+}
+
+var groupFields = map[string]bool{"gid": false, "name": false, "smb": false, "sudo_commands": true, "sudo_commands_nopasswd": true, "users": false}
+
+func groupPathMapper(field string) (tfpath.Path, bool, bool) {
+	list, ok := groupFields[field]
+	if !ok {
+		return tfpath.Empty(), false, false
+	}
+	return tfpath.Root(field), list, true
+}
+
+func buildGroupCreate(plan groupModel) *payload {
+	p := newPayload()
+	p.int64("gid", plan.GID)
+	p.str("name", plan.Name)
+	p.boolean("smb", plan.SMB)
+	p.strings("sudo_commands", plan.SudoCommands)
+	p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
+	p.ints("users", plan.Users)
+	return p
+}
+
+func buildGroupUpdate(plan, state groupModel) *payload {
+	p := newPayload()
+	if !plan.Name.Equal(state.Name) {
+		p.str("name", plan.Name)
+	}
+	if !plan.SMB.Equal(state.SMB) {
+		p.boolean("smb", plan.SMB)
+	}
+	if !plan.SudoCommands.Equal(state.SudoCommands) {
+		p.strings("sudo_commands", plan.SudoCommands)
+	}
+	if !plan.SudoCommandsNopasswd.Equal(state.SudoCommandsNopasswd) {
+		p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
+	}
+	if !plan.Users.IsNull() && !plan.Users.Equal(state.Users) {
+		p.ints("users", plan.Users)
+	}
+	return p
+}
+
+// checkGroupPayload runs the plan-time rules: static ones, seeing the
+// current group (old, from state) on update, never the box.
+func checkGroupPayload(p *payload, old *account.GroupEntry) account.Errors {
+	raw, err := json.Marshal(p.m)
+	if err != nil {
+		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
+	}
+	var gp *account.GroupPayload
+	var es account.Errors
+	if old == nil {
+		gp, es = account.DecodeGroupCreate(raw)
+	} else {
+		gp, es = account.DecodeGroupUpdate(raw)
+	}
+	if len(es) == 0 && gp != nil {
+		if old == nil {
+			es = account.StaticGroupChecks(gp)
+		} else {
+			es = account.CheckGroup(gp, old, nil)
+		}
+	}
+	return p.filter(es)
+}
+
+// oldGroup is the group as the state knows it.
+func oldGroup(s groupModel) *account.GroupEntry {
+	id, _ := parseID(s.ID.ValueString())
+	e := &account.GroupEntry{ID: id, GID: s.GID.ValueInt64(), Name: s.Name.ValueString(), Group: s.Name.ValueString(),
+		SMB: s.SMB.ValueBool(), Builtin: s.Builtin.ValueBool(), Local: s.Local.ValueBool()}
+	e.SudoCommands, _ = listStrings(s.SudoCommands)
+	e.SudoCommandsNopasswd, _ = listStrings(s.SudoCommandsNopasswd)
+	e.Users, _ = setInts(s.Users)
+	return e
+}
+
+func (r *groupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan groupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		addValidationErrors(&resp.Diagnostics, "Invalid group", checkGroupPayload(buildGroupCreate(plan), nil), groupPathMapper)
+		return
+	}
+	var state groupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	p := buildGroupUpdate(plan, state)
+	if len(p.m) > 0 {
+		addValidationErrors(&resp.Diagnostics, "Invalid group", checkGroupPayload(p, oldGroup(state)), groupPathMapper)
+	}
+	var cfgUsers types.Set
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("users"), &cfgUsers)...)
+	if cfgUsers.IsNull() && plan.Users.IsUnknown() {
+		// Membership is not managed here: an update does not change it.
+		plan.Users = state.Users
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("users"), state.Users)...)
+	}
+	if plan.Users.Equal(state.Users) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("roles"), state.Roles)...)
+	}
+}
+
+// primaryMembers returns the ids of the users whose primary group is gid
+// (DB id).
+func (c *client) primaryMembers(ctx context.Context, groupID int64) ([]int64, error) {
+	us, err := c.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, u := range us {
+		if u.Group.ID == groupID {
+			out = append(out, u.ID)
+		}
+	}
+	return out, nil
+}
+
+// groupState builds the state from an entry. When prior lists users, the
+// primary members it does not list are hidden.
+func groupState(prior groupModel, e *account.GroupEntry, primary []int64) groupModel {
+	s := prior
+	s.ID = types.StringValue(fmt.Sprint(e.ID))
+	s.GID = types.Int64Value(e.GID)
+	s.Name = types.StringValue(e.Name)
+	s.SMB = types.BoolValue(e.SMB)
+	s.SudoCommands = stringList(e.SudoCommands)
+	s.SudoCommandsNopasswd = stringList(e.SudoCommandsNopasswd)
+	users := slices.Clone(e.Users)
+	if known(prior.Users) {
+		listed, _ := setInts(prior.Users)
+		users = slices.DeleteFunc(users, func(id int64) bool {
+			return slices.Contains(primary, id) && !slices.Contains(listed, id)
+		})
+	}
+	s.Users = int64Set(users)
+	s.Builtin = types.BoolValue(e.Builtin)
+	s.Local = types.BoolValue(e.Local)
+	s.Roles = stringList(e.Roles)
+	return s
+}
+
+func (r *groupResource) ready(diags *diag.Diagnostics) bool {
+	if r.c == nil {
+		diags.AddError("Provider not configured", "The truenas provider was not configured.")
+		return false
+	}
+	return true
+}
+
+func (r *groupResource) readInto(ctx context.Context, prior groupModel, id int64, diags *diag.Diagnostics, st interface {
+	Set(context.Context, any) diag.Diagnostics
+}, summary string) (found bool) {
+	e, err := r.c.groupByID(ctx, id)
+	if err != nil {
+		addEngineErrors(diags, summary, err, nil)
+		return true
+	}
+	if e == nil {
+		return false
+	}
+	primary, err := r.c.primaryMembers(ctx, id)
+	if err != nil {
+		addEngineErrors(diags, summary, err, nil)
+		return true
+	}
+	diags.Append(st.Set(ctx, groupState(prior, e, primary))...)
+	return true
+}
+
+func decodeID(raw json.RawMessage) int64 {
+	var id int64
+	if err := json.Unmarshal(raw, &id); err == nil {
+		return id
+	}
+	var obj struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &obj)
+	return obj.ID
+}
+
+func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var plan groupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	raw, err := r.c.write(ctx, "group.create", buildGroupCreate(plan).m)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot create group", err, groupPathMapper)
+		return
+	}
+	id := decodeID(raw)
+	if id == 0 {
+		resp.Diagnostics.AddError("Cannot create group", "group.create returned no id.")
+		return
+	}
+	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new group") {
+		resp.Diagnostics.AddError("Cannot read the new group", fmt.Sprintf("Group %d does not exist on the box.", id))
+	}
+}
+
+func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var state groupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid group id", err.Error())
+		return
+	}
+	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read group") {
+		resp.State.RemoveResource(ctx)
+	}
+}
+
+func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var plan, state groupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid group id", err.Error())
+		return
+	}
+	p := buildGroupUpdate(plan, state)
+	if users, ok := p.m["users"].([]int64); ok {
+		primary, err := r.c.primaryMembers(ctx, id)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot update group", err, nil)
+			return
+		}
+		for _, u := range primary {
+			if !slices.Contains(users, u) {
+				users = append(users, u)
+			}
+		}
+		p.m["users"] = users
+	}
+	if len(p.m) > 0 {
+		if _, err := r.c.write(ctx, "group.update", id, p.m); err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot update group", err, groupPathMapper)
+			return
+		}
+	}
+	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated group") {
+		resp.Diagnostics.AddError("Cannot read the updated group", fmt.Sprintf("Group %d does not exist on the box.", id))
+	}
+}
+
+func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var state groupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid group id", err.Error())
+		return
+	}
+	if _, err := r.c.write(ctx, "group.delete", id, map[string]any{"delete_users": false}); err != nil && !isNotFound(err) {
+		addEngineErrors(&resp.Diagnostics, "Cannot delete group", err, nil)
+	}
+}
+
+func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	gs, err := r.c.Groups(ctx)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot import group", err, nil)
+		return
+	}
+	var id int64
+	for _, g := range gs {
+		if g.Name == req.ID {
+			id = g.ID
+		}
+	}
+	if id == 0 {
+		n, perr := parseID(req.ID)
+		if perr != nil {
+			resp.Diagnostics.AddError("Cannot import group", fmt.Sprintf("No group named %q: import takes a group name or a numeric id.", req.ID))
+			return
+		}
+		id = n
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+}

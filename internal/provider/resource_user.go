@@ -1,0 +1,765 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	tfpath "github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// Defaults of user.create that the resource makes explicit in the plan.
+const (
+	defaultHomeMode = "700"
+	defaultUserSMB  = true
+)
+
+var (
+	_ resource.Resource                   = (*userResource)(nil)
+	_ resource.ResourceWithConfigure      = (*userResource)(nil)
+	_ resource.ResourceWithImportState    = (*userResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*userResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*userResource)(nil)
+)
+
+// NewUserResource returns the truenas_user resource.
+func NewUserResource() resource.Resource { return &userResource{} }
+
+type userResource struct{ c *client }
+
+type userModel struct {
+	ID                   types.String `tfsdk:"id"`
+	UID                  types.Int64  `tfsdk:"uid"`
+	Username             types.String `tfsdk:"username"`
+	FullName             types.String `tfsdk:"full_name"`
+	Email                types.String `tfsdk:"email"`
+	Group                types.Int64  `tfsdk:"group"`
+	GroupCreate          types.Bool   `tfsdk:"group_create"`
+	Groups               types.Set    `tfsdk:"groups"`
+	Home                 types.String `tfsdk:"home"`
+	HomeCreate           types.Bool   `tfsdk:"home_create"`
+	HomeMode             types.String `tfsdk:"home_mode"`
+	Shell                types.String `tfsdk:"shell"`
+	Password             types.String `tfsdk:"password"`
+	PasswordWO           types.String `tfsdk:"password_wo"`
+	PasswordWOVersion    types.Int64  `tfsdk:"password_wo_version"`
+	PasswordDisabled     types.Bool   `tfsdk:"password_disabled"`
+	SSHPubKey            types.String `tfsdk:"sshpubkey"`
+	Locked               types.Bool   `tfsdk:"locked"`
+	SMB                  types.Bool   `tfsdk:"smb"`
+	SudoCommands         types.List   `tfsdk:"sudo_commands"`
+	SudoCommandsNopasswd types.List   `tfsdk:"sudo_commands_nopasswd"`
+	SSHPasswordEnabled   types.Bool   `tfsdk:"ssh_password_enabled"`
+	Builtin              types.Bool   `tfsdk:"builtin"`
+	Immutable            types.Bool   `tfsdk:"immutable"`
+	Local                types.Bool   `tfsdk:"local"`
+	Roles                types.List   `tfsdk:"roles"`
+}
+
+func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_user"
+}
+
+func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A local TrueNAS user (`user.*`). Attribute names are TrueNAS's field names. " +
+			"The payload that `apply` will send is checked at plan time with the same rules the box enforces " +
+			"(names, paths, password and SMB rules, sudo commands...), so most mistakes are reported by `terraform plan`.\n\n" +
+			"Group membership can be managed here (`groups`) or from the group (`truenas_group.users`): pick one " +
+			"side per group. Use `groups` when memberships belong to the user (the usual case); use the group's " +
+			"`users` when a group owns a closed list of members. Leave `groups` unset to not manage the user's " +
+			"auxiliary groups at all.\n\n" +
+			"Import with the username or the numeric id: `terraform import truenas_user.x alice`. " +
+			"Passwords are never read back: after an import `password` is null.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The user's TrueNAS database id (not the uid), as a string.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"uid": schema.Int64Attribute{Optional: true, Computed: true,
+				MarkdownDescription: fmt.Sprintf("POSIX uid, 0 to %d. Default: the next free uid from %d. Changing it replaces the user (TrueNAS 25.04+ cannot renumber a user).", account.MaxLocalID, account.MinAutoID),
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()}},
+			"username": schema.StringAttribute{Required: true,
+				MarkdownDescription: "Login name: 1 to 32 characters `[A-Za-z0-9_.-]`, starting with a letter or `_` (`$` allowed only as the last character). Renaming is done in place; the home directory is not renamed."},
+			"full_name": schema.StringAttribute{Required: true,
+				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
+			"email": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "E-mail address. Default: none (null). `\"\"` is accepted and means none too."},
+			"group": schema.Int64Attribute{Optional: true, Computed: true,
+				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
+			"group_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Create a primary group named after the user (TrueNAS reuses an existing local group of that name). Such a group is deleted with the user. Default: `false`. Changing it replaces the user.",
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()}},
+			"groups": schema.SetAttribute{ElementType: types.Int64Type, Optional: true, Computed: true,
+				MarkdownDescription: fmt.Sprintf("Database ids of the auxiliary groups (at most %d). Unset: memberships are not managed by this resource. TrueNAS adds `%s` to a new SMB user; unless you list it here it is left alone and not shown, so plans stay empty.", account.MaxAuxGroups, builtinUsersGroup),
+				PlanModifiers:       []planmodifier.Set{setplanmodifier.UseStateForUnknown()}},
+			"home": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultHome),
+				MarkdownDescription: fmt.Sprintf("Home directory: `%s` or an existing path below `/mnt/<pool>/...`. With `home_create = true` it is the parent and the home becomes `<home>/<username>`; the value you wrote is kept in state. Default: `%s`.", account.DefaultHome, account.DefaultHome)},
+			"home_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Create the home directory `<home>/<username>`. Default: `false`."},
+			"home_mode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultHomeMode),
+				MarkdownDescription: fmt.Sprintf("Octal mode of the home directory; must keep it readable and executable by the user. Not read back from the box. Default: `%s`.", defaultHomeMode)},
+			"shell": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultShell),
+				MarkdownDescription: fmt.Sprintf("Login shell: a `/usr/bin/*` shell of the box's `/etc/shells` or `%s`. Default: `%s`.", account.NologinShell, account.DefaultShell)},
+			"password": schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "Password (stored in state; prefer `password_wo` with Terraform 1.11+). Required unless `password_disabled` is true. Sent only when it changes; removing it from the configuration keeps the current password on the box.",
+				Validators:          []validator.String{stringvalidator.ConflictsWith(tfpath.MatchRoot("password_wo"))}},
+			"password_wo": schema.StringAttribute{Optional: true, Sensitive: true, WriteOnly: true,
+				MarkdownDescription: "Write-only password (Terraform 1.11+): never stored in state. Sent on create and whenever `password_wo_version` changes."},
+			"password_wo_version": schema.Int64Attribute{Optional: true,
+				MarkdownDescription: "Change this number to send `password_wo` again."},
+			"password_disabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Disable password login. Requires `smb = false` and no password. Default: `false`."},
+			"sshpubkey": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "SSH public key(s), written to `<home>/.ssh/authorized_keys`; needs a home in a pool. Surrounding whitespace is ignored."},
+			"locked": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Lock the account. Default: `false`."},
+			"smb": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultUserSMB),
+				MarkdownDescription: fmt.Sprintf("SMB user. Default: `%t`. Needs a password; turning it on for an existing user needs a new password in the same apply.", defaultUserSMB)},
+			"sudo_commands": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
+				MarkdownDescription: "Commands the user may run with sudo (password required): absolute, normalised paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`."},
+			"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
+				MarkdownDescription: "Commands the user may run with sudo without a password; same rules as `sudo_commands`. Default: `[]`."},
+			"ssh_password_enabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Allow SSH password login (needs a real home and a login shell). Default: `false`."},
+			"builtin": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user comes with the OS image.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"immutable": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether TrueNAS forbids changing the user's identity.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"local": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is a local (not directory-service) user.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"roles": schema.ListAttribute{ElementType: types.StringType, Computed: true,
+				MarkdownDescription: "Roles the user gets from the privileges of its groups (e.g. `FULL_ADMIN`)."},
+		},
+	}
+}
+
+func (r *userResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		r.c = c
+	}
+}
+
+// userFields are the TrueNAS user fields that have a Terraform attribute of
+// the same name; list says whether an index addresses a list element.
+var userFields = map[string]bool{
+	"uid": false, "username": false, "full_name": false, "email": false, "group": false, "group_create": false,
+	"groups": false, "home": false, "home_create": false, "home_mode": false, "shell": false, "password": false,
+	"password_disabled": false, "sshpubkey": false, "locked": false, "smb": false, "sudo_commands": true,
+	"sudo_commands_nopasswd": true, "ssh_password_enabled": false,
+}
+
+// userPathMapper maps TrueNAS user fields to attributes; password errors go
+// to password_wo when that is the one in use.
+func userPathMapper(useWO bool) pathMapper {
+	return func(field string) (tfpath.Path, bool, bool) {
+		if field == "password" && useWO {
+			return tfpath.Root("password_wo"), false, true
+		}
+		list, ok := userFields[field]
+		if !ok {
+			return tfpath.Empty(), false, false
+		}
+		return tfpath.Root(field), list, true
+	}
+}
+
+// payload is a JSON object under construction, with the fields whose value
+// is not known yet (at plan time) kept apart.
+type payload struct {
+	m       map[string]any
+	unknown map[string]bool
+}
+
+func newPayload() *payload { return &payload{m: map[string]any{}, unknown: map[string]bool{}} }
+
+func (p *payload) str(k string, v types.String) {
+	switch {
+	case v.IsUnknown():
+		p.unknown[k] = true
+	case !v.IsNull():
+		p.m[k] = v.ValueString()
+	}
+}
+
+func (p *payload) boolean(k string, v types.Bool) {
+	switch {
+	case v.IsUnknown():
+		p.unknown[k] = true
+	case !v.IsNull():
+		p.m[k] = v.ValueBool()
+	}
+}
+
+func (p *payload) int64(k string, v types.Int64) {
+	switch {
+	case v.IsUnknown():
+		p.unknown[k] = true
+	case !v.IsNull():
+		p.m[k] = v.ValueInt64()
+	}
+}
+
+func (p *payload) strings(k string, v types.List) {
+	if v.IsNull() {
+		return
+	}
+	ss, ok := listStrings(v)
+	if !ok {
+		p.unknown[k] = true
+		return
+	}
+	p.m[k] = ss
+}
+
+func (p *payload) ints(k string, v types.Set) {
+	if v.IsNull() {
+		return
+	}
+	ids, ok := setInts(v)
+	if !ok {
+		p.unknown[k] = true
+		return
+	}
+	p.m[k] = ids
+}
+
+// filter drops errors about fields that are not known yet, and errors with
+// no field when anything is unknown.
+func (p *payload) filter(es account.Errors) account.Errors {
+	var out account.Errors
+	for _, e := range es {
+		parts := strings.Split(e.Attribute, ".")
+		if len(parts) < 2 {
+			if len(p.unknown) > 0 {
+				continue
+			}
+		} else if p.unknown[parts[1]] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// passwordFrom returns the password to send on create: password, else
+// password_wo (from the configuration, as write-only values are never in
+// the plan).
+func passwordFrom(plan userModel, cfgWO types.String) types.String {
+	if !plan.Password.IsNull() {
+		return plan.Password
+	}
+	return cfgWO
+}
+
+// buildUserCreate builds the user.create payload from the plan.
+func buildUserCreate(plan userModel, cfgWO types.String) *payload {
+	p := newPayload()
+	p.int64("uid", plan.UID)
+	p.str("username", plan.Username)
+	p.str("full_name", plan.FullName)
+	if !(known(plan.Email) && plan.Email.ValueString() == "") {
+		p.str("email", plan.Email)
+	}
+	if !(known(plan.Group) && plan.Group.ValueInt64() == 0) {
+		p.int64("group", plan.Group)
+	}
+	if known(plan.GroupCreate) && plan.GroupCreate.ValueBool() {
+		p.m["group_create"] = true
+	} else {
+		p.boolean("group_create", plan.GroupCreate)
+	}
+	p.ints("groups", plan.Groups)
+	p.str("home", plan.Home)
+	p.boolean("home_create", plan.HomeCreate)
+	p.str("home_mode", plan.HomeMode)
+	p.str("shell", plan.Shell)
+	p.str("password", passwordFrom(plan, cfgWO))
+	p.boolean("password_disabled", plan.PasswordDisabled)
+	if known(plan.SSHPubKey) {
+		if k := strings.TrimSpace(plan.SSHPubKey.ValueString()); k != "" {
+			p.m["sshpubkey"] = k
+		}
+	} else {
+		p.str("sshpubkey", plan.SSHPubKey)
+	}
+	p.boolean("locked", plan.Locked)
+	p.boolean("smb", plan.SMB)
+	p.strings("sudo_commands", plan.SudoCommands)
+	p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
+	p.boolean("ssh_password_enabled", plan.SSHPasswordEnabled)
+	return p
+}
+
+// buildUserUpdate builds the user.update payload: only what differs
+// between the plan and the state. The password is sent only when it
+// changed (or password_wo_version changed).
+func buildUserUpdate(plan, state userModel, cfgWO types.String) *payload {
+	p := newPayload()
+	if !plan.Username.Equal(state.Username) {
+		p.str("username", plan.Username)
+	}
+	if !plan.FullName.Equal(state.FullName) {
+		p.str("full_name", plan.FullName)
+	}
+	if emailValue(plan.Email) != emailValue(state.Email) || plan.Email.IsUnknown() {
+		if known(plan.Email) && plan.Email.ValueString() != "" {
+			p.m["email"] = plan.Email.ValueString()
+		} else if plan.Email.IsUnknown() {
+			p.unknown["email"] = true
+		} else {
+			p.m["email"] = nil
+		}
+	}
+	if !plan.Group.IsNull() && !plan.Group.Equal(state.Group) {
+		p.int64("group", plan.Group)
+	}
+	if !plan.Groups.IsNull() && !plan.Groups.Equal(state.Groups) {
+		p.ints("groups", plan.Groups)
+	}
+	if !plan.Home.Equal(state.Home) || !plan.HomeCreate.Equal(state.HomeCreate) {
+		p.str("home", plan.Home)
+		p.boolean("home_create", plan.HomeCreate)
+	}
+	if !plan.HomeMode.Equal(state.HomeMode) {
+		p.str("home_mode", plan.HomeMode)
+	}
+	if !plan.Shell.Equal(state.Shell) {
+		p.str("shell", plan.Shell)
+	}
+	switch {
+	case plan.Password.IsUnknown():
+		p.unknown["password"] = true
+	case known(plan.Password) && !plan.Password.Equal(state.Password):
+		p.m["password"] = plan.Password.ValueString()
+	case !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && !cfgWO.IsNull():
+		p.str("password", cfgWO)
+	}
+	if !plan.PasswordDisabled.Equal(state.PasswordDisabled) {
+		p.boolean("password_disabled", plan.PasswordDisabled)
+	}
+	if plan.SSHPubKey.IsUnknown() {
+		p.unknown["sshpubkey"] = true
+	} else if trimmedKey(plan.SSHPubKey) != trimmedKey(state.SSHPubKey) {
+		if k := trimmedKey(plan.SSHPubKey); k != "" {
+			p.m["sshpubkey"] = k
+		} else {
+			p.m["sshpubkey"] = nil
+		}
+	}
+	if !plan.Locked.Equal(state.Locked) {
+		p.boolean("locked", plan.Locked)
+	}
+	if !plan.SMB.Equal(state.SMB) {
+		p.boolean("smb", plan.SMB)
+	}
+	if !plan.SudoCommands.Equal(state.SudoCommands) {
+		p.strings("sudo_commands", plan.SudoCommands)
+	}
+	if !plan.SudoCommandsNopasswd.Equal(state.SudoCommandsNopasswd) {
+		p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
+	}
+	if !plan.SSHPasswordEnabled.Equal(state.SSHPasswordEnabled) {
+		p.boolean("ssh_password_enabled", plan.SSHPasswordEnabled)
+	}
+	return p
+}
+
+// userSecrets are the values of a payload that must not reach a diagnostic.
+func userSecrets(p *payload) []string {
+	if pw, ok := p.m["password"].(string); ok {
+		return []string{pw}
+	}
+	return nil
+}
+
+func emailValue(v types.String) string {
+	if !known(v) {
+		return ""
+	}
+	return v.ValueString()
+}
+
+func trimmedKey(v types.String) string {
+	if !known(v) {
+		return ""
+	}
+	return strings.TrimSpace(v.ValueString())
+}
+
+// checkUserPayload runs the plan-time rules on a payload: the static rules,
+// seeing the current user (old, from state) on update, never the box.
+func checkUserPayload(p *payload, old *account.UserEntry) account.Errors {
+	raw, err := json.Marshal(p.m)
+	if err != nil {
+		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
+	}
+	var up *account.UserPayload
+	var es account.Errors
+	if old == nil {
+		up, es = account.DecodeUserCreate(raw)
+	} else {
+		up, es = account.DecodeUserUpdate(raw)
+	}
+	if len(es) == 0 && up != nil {
+		if old == nil {
+			es = account.StaticUserChecks(up)
+		} else {
+			es = account.CheckUser(up, old, nil)
+		}
+	}
+	return p.filter(es)
+}
+
+// oldUser is the user as the state knows it, for the update rules.
+func oldUser(s userModel) *account.UserEntry {
+	id, _ := parseID(s.ID.ValueString())
+	e := &account.UserEntry{ID: id, UID: s.UID.ValueInt64(), Username: s.Username.ValueString(),
+		FullName: s.FullName.ValueString(), Home: s.Home.ValueString(), Shell: s.Shell.ValueString(),
+		SMB: s.SMB.ValueBool(), PasswordDisabled: s.PasswordDisabled.ValueBool(), Locked: s.Locked.ValueBool(),
+		SSHPasswordEnabled: s.SSHPasswordEnabled.ValueBool(), Builtin: s.Builtin.ValueBool(),
+		Immutable: s.Immutable.ValueBool(), Local: s.Local.ValueBool(),
+		Group: account.UserGroupRef{ID: s.Group.ValueInt64()}}
+	e.Groups, _ = setInts(s.Groups)
+	e.SudoCommands, _ = listStrings(s.SudoCommands)
+	e.SudoCommandsNopasswd, _ = listStrings(s.SudoCommandsNopasswd)
+	if known(s.SSHPubKey) {
+		k := strings.TrimSpace(s.SSHPubKey.ValueString())
+		e.SSHPubKey = &k
+	}
+	if known(s.Email) && s.Email.ValueString() != "" {
+		m := s.Email.ValueString()
+		e.Email = &m
+	}
+	if known(s.HomeCreate) && s.HomeCreate.ValueBool() {
+		e.Home = path.Join(e.Home, e.Username)
+	}
+	return e
+}
+
+func (r *userResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m userModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !m.PasswordWO.IsNull() && m.PasswordWOVersion.IsNull() {
+		resp.Diagnostics.AddAttributeWarning(tfpath.Root("password_wo_version"), "password_wo without password_wo_version",
+			"password_wo is sent on create only unless password_wo_version is set; change password_wo_version to send a new password.")
+	}
+}
+
+func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan userModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var cfgWO types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo"), &cfgWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
+	if req.State.Raw.IsNull() {
+		p := buildUserCreate(plan, cfgWO)
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayload(p, nil), userSecrets(p)), userPathMapper(useWO))
+		return
+	}
+	var state userModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	p := buildUserUpdate(plan, state, cfgWO)
+	if len(p.m) > 0 {
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayload(p, oldUser(state)), userSecrets(p)), userPathMapper(useWO))
+	}
+	if known(plan.SMB) && plan.SMB.ValueBool() && known(state.SMB) && !state.SMB.ValueBool() {
+		if _, ok := p.m["password"]; !ok && !p.unknown["password"] {
+			resp.Diagnostics.AddAttributeError(tfpath.Root("smb"), "SMB needs a new password",
+				"Password must be reset in order to enable SMB authentication: TrueNAS computes the SMB (NT) hash only "+
+					"from a password sent in the same call. Change `password` (or `password_wo` and `password_wo_version`) "+
+					"in the same apply as `smb = true`.")
+		}
+	}
+	// Roles depend on the groups; keep them when nothing about groups changes.
+	if plan.Group.Equal(state.Group) && plan.Groups.Equal(state.Groups) {
+		plan.Roles = state.Roles
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("roles"), state.Roles)...)
+	}
+}
+
+// userState builds the state from an entry, keeping what the user wrote
+// where TrueNAS reports an equivalent value differently.
+func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) userModel {
+	s := prior
+	s.ID = types.StringValue(fmt.Sprint(e.ID))
+	s.UID = types.Int64Value(e.UID)
+	s.Username = types.StringValue(e.Username)
+	s.FullName = types.StringValue(e.FullName)
+	switch {
+	case e.Email == nil || *e.Email == "":
+		if known(prior.Email) && prior.Email.ValueString() == "" {
+			s.Email = types.StringValue("")
+		} else {
+			s.Email = types.StringNull()
+		}
+	default:
+		s.Email = types.StringValue(*e.Email)
+	}
+	s.Group = types.Int64Value(e.Group.ID)
+	if !known(prior.GroupCreate) {
+		s.GroupCreate = types.BoolValue(false)
+	}
+	groups := slices.Clone(e.Groups)
+	if builtinUsersID != 0 {
+		priorIDs, _ := setInts(prior.Groups)
+		if !slices.Contains(priorIDs, builtinUsersID) {
+			groups = slices.DeleteFunc(groups, func(id int64) bool { return id == builtinUsersID })
+		}
+	}
+	s.Groups = int64Set(groups)
+	if !known(prior.HomeCreate) {
+		s.HomeCreate = types.BoolValue(false)
+	}
+	switch {
+	case known(prior.Home) && prior.Home.ValueString() == e.Home:
+	case known(prior.Home) && s.HomeCreate.ValueBool() &&
+		path.Dir(path.Clean(e.Home)) == path.Clean(prior.Home.ValueString()):
+		// <home>/<username>; after a rename the home keeps the old name.
+	default:
+		s.Home = types.StringValue(e.Home)
+	}
+	if !known(prior.HomeMode) {
+		s.HomeMode = types.StringValue(defaultHomeMode)
+	}
+	s.Shell = types.StringValue(e.Shell)
+	if prior.Password.IsUnknown() {
+		s.Password = types.StringNull()
+	}
+	s.PasswordWO = types.StringNull()
+	if prior.PasswordWOVersion.IsUnknown() {
+		s.PasswordWOVersion = types.Int64Null()
+	}
+	s.PasswordDisabled = types.BoolValue(e.PasswordDisabled)
+	switch {
+	case e.SSHPubKey == nil || strings.TrimSpace(*e.SSHPubKey) == "":
+		if known(prior.SSHPubKey) && strings.TrimSpace(prior.SSHPubKey.ValueString()) == "" {
+			// keep "" (or whitespace) as written
+		} else {
+			s.SSHPubKey = types.StringNull()
+		}
+	case known(prior.SSHPubKey) && strings.TrimSpace(prior.SSHPubKey.ValueString()) == strings.TrimSpace(*e.SSHPubKey):
+	default:
+		s.SSHPubKey = types.StringValue(*e.SSHPubKey)
+	}
+	s.Locked = types.BoolValue(e.Locked)
+	s.SMB = types.BoolValue(e.SMB)
+	s.SudoCommands = stringList(e.SudoCommands)
+	s.SudoCommandsNopasswd = stringList(e.SudoCommandsNopasswd)
+	s.SSHPasswordEnabled = types.BoolValue(e.SSHPasswordEnabled)
+	s.Builtin = types.BoolValue(e.Builtin)
+	s.Immutable = types.BoolValue(e.Immutable)
+	s.Local = types.BoolValue(e.Local)
+	s.Roles = stringList(e.Roles)
+	return s
+}
+
+// decodeUserResult reads a user.create / user.update result: the entry
+// (25.04+) or a bare id (24.x).
+func decodeUserResult(raw json.RawMessage) (id int64, e *account.UserEntry) {
+	var ent account.UserCreateResult
+	if err := json.Unmarshal(raw, &ent); err == nil && ent.ID != 0 {
+		return ent.ID, &ent.UserEntry
+	}
+	_ = json.Unmarshal(raw, &id)
+	return id, nil
+}
+
+func (r *userResource) ready(diags *diag.Diagnostics) bool {
+	if r.c == nil {
+		diags.AddError("Provider not configured", "The truenas provider was not configured.")
+		return false
+	}
+	return true
+}
+
+func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var plan userModel
+	var cfgWO types.String
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo"), &cfgWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
+	p := buildUserCreate(plan, cfgWO)
+	raw, err := r.c.write(ctx, "user.create", p.m)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot create user", err, userPathMapper(useWO), userSecrets(p)...)
+		return
+	}
+	id, e := decodeUserResult(raw)
+	if id == 0 {
+		resp.Diagnostics.AddError("Cannot create user", "user.create returned no id.")
+		return
+	}
+	if e != nil {
+		// 25.04+ returns the full entry: no need to query again.
+		resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.builtinUsersGroupID(ctx)))...)
+		return
+	}
+	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new user")
+}
+
+// readInto reads user id from the box and stores it in st, keeping what
+// prior says where TrueNAS reports an equivalent value.
+func (r *userResource) readInto(ctx context.Context, prior userModel, id int64, diags *diag.Diagnostics, st interface {
+	Set(context.Context, any) diag.Diagnostics
+}, summary string) {
+	e, err := r.c.userByID(ctx, id)
+	if err != nil {
+		addEngineErrors(diags, summary, err, nil)
+		return
+	}
+	if e == nil {
+		diags.AddError(summary, fmt.Sprintf("User %d does not exist on the box.", id))
+		return
+	}
+	diags.Append(st.Set(ctx, userState(prior, e, r.c.builtinUsersGroupID(ctx)))...)
+}
+
+func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var state userModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid user id", err.Error())
+		return
+	}
+	e, err := r.c.userByID(ctx, id)
+	if err != nil {
+		addEngineErrors(&resp.Diagnostics, "Cannot read user", err, nil)
+		return
+	}
+	if e == nil {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, userState(state, e, r.c.builtinUsersGroupID(ctx)))...)
+}
+
+func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var plan, state userModel
+	var cfgWO types.String
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo"), &cfgWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid user id", err.Error())
+		return
+	}
+	p := buildUserUpdate(plan, state, cfgWO)
+	if groups, ok := p.m["groups"].([]int64); ok {
+		// Keep builtin_users when the box has it and the configuration does not list it.
+		if bu := r.c.builtinUsersGroupID(ctx); bu != 0 && !slices.Contains(groups, bu) {
+			if cur, err := r.c.userByID(ctx, id); err == nil && cur != nil && slices.Contains(cur.Groups, bu) {
+				p.m["groups"] = append(groups, bu)
+			}
+		}
+	}
+	if len(p.m) > 0 {
+		useWO := plan.Password.IsNull() && !cfgWO.IsNull()
+		raw, err := r.c.write(ctx, "user.update", id, p.m)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot update user", err, userPathMapper(useWO), userSecrets(p)...)
+			return
+		}
+		if _, e := decodeUserResult(raw); e != nil && e.ID == id {
+			resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.builtinUsersGroupID(ctx)))...)
+			return
+		}
+	}
+	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated user")
+}
+
+func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	var state userModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := parseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid user id", err.Error())
+		return
+	}
+	// Delete the primary group only when this resource created it.
+	deleteGroup := known(state.GroupCreate) && state.GroupCreate.ValueBool()
+	if _, err := r.c.write(ctx, "user.delete", id, map[string]any{"delete_group": deleteGroup}); err != nil && !isNotFound(err) {
+		addEngineErrors(&resp.Diagnostics, "Cannot delete user", err, nil)
+	}
+}
+
+func (r *userResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !r.ready(&resp.Diagnostics) {
+		return
+	}
+	id, err := parseID(req.ID)
+	if err != nil {
+		us, qerr := r.c.Users(ctx)
+		if qerr != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot import user", qerr, nil)
+			return
+		}
+		for _, u := range us {
+			if u.Username == req.ID {
+				id = u.ID
+			}
+		}
+		if id == 0 {
+			resp.Diagnostics.AddError("Cannot import user", fmt.Sprintf("No user named %q: import takes a username or a numeric id.", req.ID))
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+}
