@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The demo behind `make demo` (which builds bin/terraform-provider-truenas and
+# installs bin/terraform first): start a sandbox box, apply examples/demo to
+# it, show the outputs, check that a second plan is empty, destroy, stop the
+# sandbox. Everything lives in .demo/ and the Terraform CLI configuration is
+# its own (dev_overrides to bin/), so the user's ~/.terraformrc is never read
+# and no `terraform init` (and no registry) is needed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/bin"
+DEMO="$ROOT/.demo"
+SANDBOX_DIR="$DEMO/sandbox"
+WORK="$DEMO/work"
+SANDBOX_LOG="$DEMO/sandbox.log"
+PROVIDER="$BIN/terraform-provider-truenas"
+TERRAFORM="${TERRAFORM:-$BIN/terraform}"
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$PROVIDER" ] || die "$PROVIDER is missing: run 'make build' (or 'make demo')"
+[ -x "$TERRAFORM" ] || die "$TERRAFORM is missing: run 'make terraform' (or 'make demo')"
+
+SANDBOX_PID=""
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  if [ -n "$SANDBOX_PID" ] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
+    kill -TERM "$SANDBOX_PID" 2>/dev/null
+    for _ in $(seq 1 50); do
+      kill -0 "$SANDBOX_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$SANDBOX_PID" 2>/dev/null && kill -KILL "$SANDBOX_PID" 2>/dev/null
+    wait "$SANDBOX_PID" 2>/dev/null
+  fi
+  if [ "$rc" -ne 0 ]; then
+    echo >&2
+    echo "demo: failed (exit $rc). Kept for a look:" >&2
+    echo "  sandbox log:      $SANDBOX_LOG" >&2
+    echo "  sandbox folder:   $SANDBOX_DIR" >&2
+    echo "  Terraform folder: $WORK (state, and terraform.log with TF_LOG=DEBUG)" >&2
+    if [ -s "$SANDBOX_LOG" ]; then
+      echo "--- last lines of the sandbox log ---" >&2
+      tail -n 20 "$SANDBOX_LOG" >&2
+    fi
+  else
+    rm -rf "$WORK" "$SANDBOX_DIR"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A fresh start: no state or box left over from an earlier run.
+rm -rf "$DEMO"
+mkdir -p "$DEMO" "$SANDBOX_DIR"
+
+say "Starting the sandbox box (log: .demo/sandbox.log)"
+"$PROVIDER" sandbox --dir "$SANDBOX_DIR" --listen 127.0.0.1:0 >"$SANDBOX_LOG" 2>&1 &
+SANDBOX_PID=$!
+
+ready=""
+for _ in $(seq 1 300); do
+  if grep -q '^sandbox ready' "$SANDBOX_LOG" 2>/dev/null; then
+    ready=1
+    break
+  fi
+  kill -0 "$SANDBOX_PID" 2>/dev/null || die "the sandbox exited before it was ready"
+  sleep 0.1
+done
+[ -n "$ready" ] || die "the sandbox did not print 'sandbox ready' within 30 s"
+grep '^sandbox ready' "$SANDBOX_LOG" | head -n 1
+
+[ -f "$SANDBOX_DIR/sandbox.env" ] || die "the sandbox did not write $SANDBOX_DIR/sandbox.env"
+# shellcheck disable=SC1091
+. "$SANDBOX_DIR/sandbox.env"
+echo "box: ${TRUENAS_USER:-?}@${TRUENAS_HOST:-?}:${TRUENAS_PORT:-?}"
+
+# Terraform CLI configuration of the demo only: the provider comes from bin/.
+cat >"$DEMO/terraformrc" <<EOF
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/nasops/truenas" = "$BIN"
+  }
+  direct {}
+}
+EOF
+export TF_CLI_CONFIG_FILE="$DEMO/terraformrc"
+export CHECKPOINT_DISABLE=1
+export TF_IN_AUTOMATION=1
+export TF_INPUT=0
+export TF_LOG_PATH="$WORK/terraform.log"
+export TF_LOG="${TF_LOG:-DEBUG}"
+# The sandbox takes only its own key: keep an SSH agent out of the demo.
+unset SSH_AUTH_SOCK TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply TF_CLI_ARGS_destroy TF_WORKSPACE TF_DATA_DIR
+
+mkdir -p "$WORK"
+cp "$ROOT"/examples/demo/*.tf "$WORK"/
+cd "$WORK"
+
+say "terraform apply"
+"$TERRAFORM" apply -auto-approve -no-color || die "terraform apply"
+
+say "Outputs"
+"$TERRAFORM" output -no-color || die "terraform output"
+
+say "On the box (under .demo/sandbox/root)"
+BOXROOT="$SANDBOX_DIR/root"
+grep -E '^(ghopper|opsadmin):' "$BOXROOT/etc/passwd" 2>/dev/null || echo "(no passwd entries found)"
+grep -E '^(developers|builtin_administrators|opsadmin):' "$BOXROOT/etc/group" 2>/dev/null || true
+if [ -f "$BOXROOT/mnt/tank/ghopper/.ssh/authorized_keys" ]; then
+  echo "mnt/tank/ghopper/.ssh/authorized_keys: $(cut -c1-40 "$BOXROOT/mnt/tank/ghopper/.ssh/authorized_keys")..."
+fi
+
+say "Second plan: it must show no changes"
+set +e
+"$TERRAFORM" plan -detailed-exitcode -no-color
+plan_rc=$?
+set -e
+case "$plan_rc" in
+  0) echo "demo: second plan is empty, as it should be." ;;
+  2) die "the second plan has changes: the provider drifts (see the plan above)" ;;
+  *) die "terraform plan failed (exit $plan_rc)" ;;
+esac
+
+say "terraform destroy"
+"$TERRAFORM" destroy -auto-approve -no-color || die "terraform destroy"
+
+say "Stopping the sandbox"
+kill -TERM "$SANDBOX_PID"
+wait "$SANDBOX_PID" 2>/dev/null || true
+SANDBOX_PID=""
+
+echo
+echo "demo: OK (apply, empty second plan, destroy)"
