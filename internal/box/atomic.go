@@ -137,6 +137,12 @@ func backupFile(path string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("backup %s: %w", bak, err)
 	}
+	// When "<path>-" already was a link to the same inode (a run killed
+	// between the backup and the write, then repaired), rename(2) does
+	// nothing and leaves tmp in place; remove it.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	return nil
 }
 

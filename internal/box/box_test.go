@@ -813,3 +813,25 @@ func BenchmarkApply(b *testing.B) {
 		})
 	}
 }
+
+// A backup made twice of the same file (a run killed between the backup and
+// the write, then repaired) leaves no temporary file: rename(2) of a hard
+// link onto a link to the same inode does nothing.
+func TestBackupTwiceLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "passwd")
+	if err := os.WriteFile(p, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := backupFile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Lstat(tmpName(p + "-")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a temporary file is left beside the backup: %v", err)
+	}
+	if b, err := os.ReadFile(p + "-"); err != nil || string(b) != "root:x:0:0:root:/root:/bin/bash\n" {
+		t.Fatalf("backup: %q %v", b, err)
+	}
+}
