@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/remote"
@@ -76,10 +78,15 @@ func (c *client) call(ctx context.Context, method string, params ...any) (res js
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("%s: internal error in the SSH client: %v", method, r)
 		}
+		// The method and its outcome only: arguments and results can hold
+		// passwords and keys, and error texts are shown to the user anyway.
+		tflog.Debug(ctx, "engine call", map[string]any{
+			"method": method, "duration_ms": time.Since(start).Milliseconds(), "failed": err != nil})
 	}()
 	return t.Call(ctx, method, params...)
 }
