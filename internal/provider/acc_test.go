@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -19,6 +20,7 @@ type accBox struct {
 	config string
 	rc     *remote.Client
 	sb     *sandbox.Sandbox
+	onCall atomic.Pointer[func(engineArgs []string)] // set by tests that inject faults
 }
 
 // startAccBox starts an in-process sandbox on a temporary folder (skipping
@@ -30,7 +32,13 @@ func startAccBox(t *testing.T) *accBox {
 	}
 	needTerraform(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Listen: "127.0.0.1:0"})
+	b := &accBox{}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Listen: "127.0.0.1:0",
+		OnCall: func(args []string) {
+			if f := b.onCall.Load(); f != nil {
+				(*f)(args)
+			}
+		}})
 	if err != nil {
 		cancel()
 		t.Fatalf("sandbox: %v", err)
@@ -38,8 +46,7 @@ func startAccBox(t *testing.T) *accBox {
 	t.Cleanup(func() { sb.Close(); cancel() })
 	cfg := remote.Config{Host: sb.Host, Port: sb.Port, User: "root", PrivateKeyFile: sb.ClientKeyFile,
 		KnownHostsFile: sb.KnownHostsFile, EngineCommand: "midclt"}
-	return &accBox{
-		config: fmt.Sprintf(`
+	b.config = fmt.Sprintf(`
 provider "truenas" {
   host             = %q
   port             = %d
@@ -47,10 +54,9 @@ provider "truenas" {
   private_key_file = %q
   known_hosts_file = %q
 }
-`, sb.Host, sb.Port, sb.ClientKeyFile, sb.KnownHostsFile),
-		rc: remote.New(cfg),
-		sb: sb,
-	}
+`, sb.Host, sb.Port, sb.ClientKeyFile, sb.KnownHostsFile)
+	b.rc, b.sb = remote.New(cfg), sb
+	return b
 }
 
 // call runs an engine call on the box, failing the test on error.
