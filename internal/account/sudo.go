@@ -25,6 +25,7 @@ func shlexSplit(s string) ([]string, error) {
 		case r == '\\':
 			inTok = true
 			if i+1 >= len(rs) {
+				//lint:ignore ST1005 shlex's message, as TrueNAS shows it
 				return nil, errors.New("No escaped character")
 			}
 			i++
@@ -36,6 +37,7 @@ func shlexSplit(s string) ([]string, error) {
 				j++
 			}
 			if j >= len(rs) {
+				//lint:ignore ST1005 shlex's message, as TrueNAS shows it
 				return nil, errors.New("No closing quotation")
 			}
 			tok.WriteString(string(rs[i+1 : j]))
@@ -47,11 +49,13 @@ func shlexSplit(s string) ([]string, error) {
 				if rs[j] == '\\' && j+1 < len(rs) && (rs[j+1] == '"' || rs[j+1] == '\\') {
 					j++
 				} else if rs[j] == '\\' && j+1 >= len(rs) {
+					//lint:ignore ST1005 shlex's message, as TrueNAS shows it
 					return nil, errors.New("No closing quotation")
 				}
 				tok.WriteRune(rs[j])
 			}
 			if j >= len(rs) {
+				//lint:ignore ST1005 shlex's message, as TrueNAS shows it
 				return nil, errors.New("No closing quotation")
 			}
 			i = j

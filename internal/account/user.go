@@ -50,9 +50,7 @@ func ParseHomeMode(s string) (uint32, bool) {
 	}
 	if len(t) > 2 && (t[:2] == "0o" || t[:2] == "0O") {
 		t = t[2:]
-		if strings.HasPrefix(t, "_") {
-			t = t[1:]
-		}
+		t = strings.TrimPrefix(t, "_")
 	}
 	if t == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
 		return 0, false
@@ -145,13 +143,6 @@ func (v userView) shell() (string, bool) {
 		return v.p.Shell.V, v.known(v.p.Shell.Set)
 	}
 	return v.old.Shell, true
-}
-
-func (v userView) username() string {
-	if v.p.Username.Set || v.old == nil {
-		return v.p.Username.V
-	}
-	return v.old.Username
 }
 
 // StaticUserChecks runs the rules of Rules() with Kind Static on a decoded

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"math/big"
 	"strings"
@@ -10,7 +9,8 @@ import (
 
 	"github.com/go-crypt/crypt/algorithm/pbkdf2"
 	"github.com/go-crypt/crypt/algorithm/shacrypt"
-	"golang.org/x/crypto/md4" //nolint:staticcheck // the NT hash is MD4 by definition
+	//lint:ignore SA1019 the NT hash of SMB users is MD4 by definition
+	"golang.org/x/crypto/md4"
 )
 
 // APIKeyIterations is the PBKDF2-SHA512 iteration count for API key
@@ -96,9 +96,4 @@ func checkKeyHash(hash, secret string) bool {
 	}
 	ok, err := d.MatchAdvanced(secret)
 	return err == nil && ok
-}
-
-// constantTimeEqual compares two strings in constant time.
-func constantTimeEqual(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -115,7 +115,8 @@ func readArgs(raw []string, stdin io.Reader) ([]json.RawMessage, error) {
 				return nil, fmt.Errorf("cannot read arguments from stdin: %v", err)
 			}
 			if len(data) > wire.MaxMessage {
-				return nil, fmt.Errorf("Max message length is 64 kB")
+				//lint:ignore ST1005 the middleware's message
+				return nil, errors.New("Max message length is 64 kB")
 			}
 			dec = json.NewDecoder(bytes.NewReader(data))
 		}

@@ -316,7 +316,7 @@ func redact(msg string, secrets []string) string {
 func addValidationErrors(diags *diag.Diagnostics, summary string, es account.Errors, m pathMapper) {
 	for _, e := range es {
 		p, ok := mapAttribute(e.Attribute, m)
-		detail := e.Message
+		var detail string
 		if e.Attribute != "" {
 			detail = fmt.Sprintf("%s\n\n(TrueNAS attribute %s, %s)", e.Message, e.Attribute, e.Errno.Name())
 		} else {
