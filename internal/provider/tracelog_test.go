@@ -19,11 +19,6 @@ import (
 func TestAccTraceLogHoldsNoSecrets(t *testing.T) {
 	box := startAccBox(t)
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	// The installer's administrator of a real box, so that the traced
-	// administrator is not the last one and can be destroyed.
-	admins := box.idOf(t, "group.query", "name", "builtin_administrators")
-	box.call(t, "user.create", map[string]any{"username": "boxadmin", "full_name": "Box Administrator",
-		"group_create": true, "groups": []int64{admins}, "password": "installer-chosen", "smb": false})
 
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-truenas"), "github.com/nasops/terraform-provider-truenas")

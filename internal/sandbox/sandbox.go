@@ -103,7 +103,8 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if opts.MaxSessions <= 0 {
 		opts.MaxSessions = 10
 	}
-	if opts.Engine == nil {
+	realEngine := opts.Engine == nil
+	if realEngine {
 		opts.Engine = defaultEngine
 	}
 	if opts.Log == nil {
@@ -123,6 +124,11 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	s := &Sandbox{Dir: dir, Root: filepath.Join(dir, "root"), opts: opts, conns: map[net.Conn]struct{}{}}
 	if err := os.MkdirAll(s.Root, 0o755); err != nil {
 		return nil, fmt.Errorf("sandbox: %v", err)
+	}
+	if realEngine {
+		if err := s.setUpAdmin(); err != nil {
+			return nil, err
+		}
 	}
 	s.config = &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-TrueNAS_sandbox",

@@ -355,3 +355,52 @@ func parseEnv(t *testing.T, file string) map[string]string {
 	}
 	return env
 }
+
+// The sandbox is an installed box: root is its local administrator, with a
+// random password kept in a file only its owner reads, so that deleting
+// the administrators a configuration creates is allowed, as on TrueNAS.
+func TestAdminSetUp(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := Start(context.Background(), Options{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	file := filepath.Join(dir, AdminPasswordFile)
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s has mode %v, want 0600", file, fi.Mode().Perm())
+	}
+	data, _ := os.ReadFile(file)
+	password := strings.TrimSpace(string(data))
+	if len(password) != 24 {
+		t.Fatalf("root's password has %d characters, want 24", len(password))
+	}
+	login := func(pw string) string {
+		var r struct {
+			ResponseType string `json:"response_type"`
+		}
+		if err := sb.engineCall(&r, "auth.login_ex", map[string]any{"mechanism": "PASSWORD_PLAIN", "username": "root", "password": pw}); err != nil {
+			t.Fatal(err)
+		}
+		return r.ResponseType
+	}
+	if got := login(password); got != "SUCCESS" {
+		t.Fatalf("root's password from %s: login_ex says %s", AdminPasswordFile, got)
+	}
+	sb.Close()
+
+	// A restart keeps the password.
+	sb2, err := Start(context.Background(), Options{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb2.Close()
+	sb = sb2
+	if got := login(password); got != "SUCCESS" {
+		t.Fatalf("after a restart, root's password no longer works: %s", got)
+	}
+}

@@ -1,0 +1,92 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// AdminPasswordFile is the file in the sandbox folder that holds root's
+// password (mode 0600).
+const AdminPasswordFile = "root.password"
+
+// setUpAdmin gives the box the local administrator every installed TrueNAS
+// has: the installer sets up root or truenas_admin with a password, and
+// TrueNAS refuses to delete or lock the last administrator with a usable
+// password. The sandbox sets a random password for root, a member of
+// builtin_administrators, on its first start, and keeps it in
+// AdminPasswordFile so that auth.login_ex can be tried with it.
+func (s *Sandbox) setUpAdmin() error {
+	file := filepath.Join(s.Dir, AdminPasswordFile)
+	if _, err := os.Stat(file); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("sandbox: %v", err)
+	}
+	var users []struct {
+		ID int64 `json:"id"`
+	}
+	if err := s.engineCall(&users, "user.query", []any{[]any{"username", "=", "root"}}); err != nil {
+		return err
+	}
+	if len(users) != 1 {
+		return errors.New("sandbox: the engine has no root user")
+	}
+	password := randomPassword(24)
+	if err := s.engineCall(nil, "user.update", users[0].ID, map[string]any{"password": password}); err != nil {
+		return err
+	}
+	return writeFile(file, []byte(password+"\n"), 0o600)
+}
+
+// engineCall runs one method on the sandbox's engine with the arguments on
+// stdin, as a client would.
+func (s *Sandbox) engineCall(into any, method string, params ...any) error {
+	args := []string{"engine", "--root", s.Root, "call", method}
+	var stdin bytes.Buffer
+	for _, p := range params {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		stdin.Write(b)
+		stdin.WriteByte('\n')
+		args = append(args, "-")
+	}
+	var stdout, stderr bytes.Buffer
+	if code := s.opts.Engine(args, &stdin, &stdout, &stderr); code != 0 {
+		return fmt.Errorf("sandbox: %s failed (exit %s): %s", method, strconv.Itoa(code), bytes.TrimSpace(stderr.Bytes()))
+	}
+	if into == nil {
+		return nil
+	}
+	return json.Unmarshal(stdout.Bytes(), into)
+}
+
+// randomPassword returns n characters of [A-Za-z0-9], as TrueNAS's
+// random_password does.
+func randomPassword(n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = alphabet[randIndex(len(alphabet))]
+	}
+	return string(out)
+}
+
+func randIndex(n int) int {
+	var b [1]byte
+	limit := 256 - 256%n // reject bytes that would bias the choice
+	for {
+		_, _ = rand.Read(b[:]) // never fails (Go 1.24+)
+		if int(b[0]) < limit {
+			return int(b[0]) % n
+		}
+	}
+}
