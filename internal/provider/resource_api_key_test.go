@@ -2,14 +2,15 @@ package provider
 
 import (
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
 func TestBuildAPIKeyPayloads(t *testing.T) {
@@ -109,6 +110,12 @@ resource "truenas_api_key" "k" {
 				ImportStateVerifyIgnore: []string{"key", "keepers"}},
 			{ResourceName: "truenas_api_key.k", ImportState: true, ImportStateIdFunc: stateID("truenas_api_key.k"), ImportStateVerify: true,
 				ImportStateVerifyIgnore: []string{"key", "keepers"}},
+			// An import block by name plans no change when the configuration
+			// has no keepers (adding keepers later resets the key, which is
+			// how an imported key, whose plaintext TrueNAS never shows again,
+			// gets one in state).
+			{Config: strings.Replace(cfg("acc-ci", "1", "2035-01-01T00:00:00Z"), `keepers  = { rotation = "1" }`, "", 1),
+				ResourceName: "truenas_api_key.k", ImportState: true, ImportStateKind: resource.ImportBlockWithID, ImportStateId: "acc-ci"},
 			{
 				Config: cfg("acc-ci2", "1", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{

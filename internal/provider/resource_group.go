@@ -412,4 +412,9 @@ func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStat
 		id = n
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+	// An empty known list makes the Read that follows hide the members
+	// whose primary group this is, as it does for a group created here, so
+	// an imported group plans no change against a configuration that
+	// lists only its auxiliary members (or none).
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("users"), types.SetValueMust(types.Int64Type, nil))...)
 }

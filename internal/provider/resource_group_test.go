@@ -2,12 +2,12 @@ package provider
 
 import (
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
@@ -120,6 +120,9 @@ resource "truenas_group" "g" {
 				ImportStateVerifyIgnore: []string{"users"}},
 			{ResourceName: "truenas_group.g", ImportState: true, ImportStateIdFunc: stateID("truenas_group.g"), ImportStateVerify: true,
 				ImportStateVerifyIgnore: []string{"users"}},
+			// An import block by name: the plan imports and changes nothing.
+			{Config: cfg("accg", 5000, true, members), ResourceName: "truenas_group.g", ImportState: true,
+				ImportStateKind: resource.ImportBlockWithID, ImportStateId: "accg"},
 			{
 				Config: cfg("accg2", 5000, false, members),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{

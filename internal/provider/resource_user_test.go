@@ -3,9 +3,8 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -13,6 +12,8 @@ import (
 	tfpath "github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
@@ -348,6 +349,13 @@ resource "truenas_user" "own" {
 				ImportStateVerifyIgnore: []string{"password", "email"}},
 			{ResourceName: "truenas_user.u", ImportState: true, ImportStateIdFunc: stateID("truenas_user.u"), ImportStateVerify: true,
 				ImportStateVerifyIgnore: []string{"password", "email"}},
+			// An import block by name plans no change. TrueNAS never shows a
+			// password, so the configuration of an imported user leaves it
+			// out (removing it keeps the box's password); and it reads an
+			// empty email back as null, so `email = ""` would be one
+			// invisible in-place update.
+			{Config: strings.NewReplacer(`password      = "Secret-123"`, "", `email         = ""`, "").Replace(cfg("Alice A", "/usr/bin/zsh", 4000)),
+				ResourceName: "truenas_user.u", ImportState: true, ImportStateKind: resource.ImportBlockWithID, ImportStateId: "alice"},
 			{
 				Config: cfg("Alice B", "/usr/bin/bash", 4000),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
