@@ -457,12 +457,16 @@ func oldUser(s userModel) *account.UserEntry {
 }
 
 func (r *userResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m userModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	// Two attributes, not the whole model: this runs for every user of
+	// every plan, and decoding into the struct is most of its cost.
+	var wo types.String
+	var woVersion types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo"), &wo)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo_version"), &woVersion)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !m.PasswordWO.IsNull() && m.PasswordWOVersion.IsNull() {
+	if !wo.IsNull() && woVersion.IsNull() {
 		resp.Diagnostics.AddAttributeWarning(tfpath.Root("password_wo_version"), "password_wo without password_wo_version",
 			"password_wo is sent on create only unless password_wo_version is set; change password_wo_version to send a new password.")
 	}
@@ -470,6 +474,12 @@ func (r *userResource) ValidateConfig(ctx context.Context, req resource.Validate
 
 func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.Plan.Raw.Equal(req.State.Raw) {
+		// Nothing changes (the usual case in a refresh plan): no payload
+		// to check, and decoding plan and state would cost more than the
+		// rest of the plan of this user.
 		return
 	}
 	var plan userModel
@@ -617,6 +627,21 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
 	p := buildUserCreate(plan, cfgWO)
+	// TrueNAS's group_create reuses a group of the user's name that already
+	// exists (say, a truenas_group of this configuration). Such a group is
+	// not this user's to delete: remember it.
+	if plan.GroupCreate.ValueBool() {
+		gs, err := r.c.Groups(ctx)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot create user", err, nil)
+			return
+		}
+		for _, g := range gs {
+			if g.Name == plan.Username.ValueString() {
+				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateGroupReused, []byte("true"))...)
+			}
+		}
+	}
 	raw, err := r.c.write(ctx, "user.create", p.m)
 	if err != nil {
 		addEngineErrors(&resp.Diagnostics, "Cannot create user", err, userPathMapper(useWO), userSecrets(p)...)
@@ -719,6 +744,10 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated user")
 }
 
+// privateGroupReused is the private-state key that records that
+// group_create reused an existing group at create.
+const privateGroupReused = "group_reused"
+
 func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	if !r.ready(&resp.Diagnostics) {
 		return
@@ -733,8 +762,11 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		resp.Diagnostics.AddError("Invalid user id", err.Error())
 		return
 	}
-	// Delete the primary group only when this resource created it.
-	deleteGroup := known(state.GroupCreate) && state.GroupCreate.ValueBool()
+	// Delete the primary group only when this resource created it, not when
+	// group_create reused a group that existed before.
+	reused, diags := req.Private.GetKey(ctx, privateGroupReused)
+	resp.Diagnostics.Append(diags...)
+	deleteGroup := known(state.GroupCreate) && state.GroupCreate.ValueBool() && string(reused) != "true"
 	if _, err := r.c.write(ctx, "user.delete", id, map[string]any{"delete_group": deleteGroup}); err != nil && !isNotFound(err) {
 		addEngineErrors(&resp.Diagnostics, "Cannot delete user", err, nil)
 	}

@@ -537,3 +537,40 @@ resource "truenas_user" "u" {
 		},
 	})
 }
+
+// TestAccUserReusedGroupSurvives: group_create reuses a group of the
+// user's name that exists already (here a truenas_group of the same
+// configuration); destroying the user must not delete that group.
+func TestAccUserReusedGroupSurvives(t *testing.T) {
+	box := startAccBox(t)
+	group := box.config + `
+resource "truenas_group" "shared" {
+  name = "shared"
+  smb  = false
+}
+`
+	user := `
+resource "truenas_user" "shared" {
+  username          = "shared"
+  full_name         = "Shared"
+  group_create      = true
+  password_disabled = true
+  smb               = false
+  depends_on        = [truenas_group.shared]
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories,
+		CheckDestroy:             box.checkGone(t, "group.query", "name", "shared"),
+		Steps: []resource.TestStep{
+			{Config: group + user, Check: resource.TestCheckResourceAttrPair("truenas_user.shared", "group", "truenas_group.shared", "id")},
+			// The user goes; the group stays, and its resource plans nothing.
+			{Config: group, Check: func(*terraform.State) error {
+				if box.idOf(t, "group.query", "name", "shared") == 0 {
+					return fmt.Errorf("destroying the user deleted the group it reused")
+				}
+				return nil
+			}},
+		},
+	})
+}
