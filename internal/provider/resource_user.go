@@ -107,7 +107,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"group_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Create a primary group named after the user (TrueNAS reuses an existing local group of that name). Such a group is deleted with the user. Default: `false`. Changing it replaces the user.",
+				MarkdownDescription: "Create a primary group named after the user (TrueNAS reuses an existing local group of that name). A group created this way is deleted with the user; a reused one is kept. Default: `false`. Changing it replaces the user.",
 				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()}},
 			"groups": schema.SetAttribute{ElementType: types.Int64Type, Optional: true, Computed: true,
 				MarkdownDescription: fmt.Sprintf("Database ids of the auxiliary groups (at most %d). Unset: memberships are not managed by this resource. TrueNAS adds `%s` to a new SMB user; unless you list it here it is left alone and not shown, so plans stay empty.", account.MaxAuxGroups, builtinUsersGroup),
