@@ -38,6 +38,7 @@ type truenasProvider struct {
 
 // New returns the provider factory.
 func New(version string) func() provider.Provider {
+	quietSDKLogs()
 	return func() provider.Provider { return &truenasProvider{version: version} }
 }
 
