@@ -477,9 +477,9 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 	if req.Plan.Raw.Equal(req.State.Raw) {
-		// Nothing changes (the usual case in a refresh plan): no payload
-		// to check, and decoding plan and state would cost more than the
-		// rest of the plan of this user.
+		// Nothing changes (the usual case in a refresh plan): there is no
+		// payload to check and nothing to adjust, so skip decoding plan
+		// and state into the model, the costly part of this method.
 		return
 	}
 	var plan userModel
