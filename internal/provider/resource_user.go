@@ -630,16 +630,21 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	// TrueNAS's group_create reuses a group of the user's name that already
 	// exists (say, a truenas_group of this configuration). Such a group is
 	// not this user's to delete: remember it.
+	// One count query by name, not the cached list of every group: each
+	// write empties the cache, so the list would be fetched again for each
+	// user an apply creates.
 	if plan.GroupCreate.ValueBool() {
-		gs, err := r.c.Groups(ctx)
+		raw, err := r.c.call(ctx, "group.query", []any{[]any{"name", "=", plan.Username.ValueString()}}, map[string]any{"count": true})
+		var n int
+		if err == nil {
+			err = json.Unmarshal(raw, &n)
+		}
 		if err != nil {
 			addEngineErrors(&resp.Diagnostics, "Cannot create user", err, nil)
 			return
 		}
-		for _, g := range gs {
-			if g.Name == plan.Username.ValueString() {
-				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateGroupReused, []byte("true"))...)
-			}
+		if n > 0 {
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateGroupReused, []byte("true"))...)
 		}
 	}
 	raw, err := r.c.write(ctx, "user.create", p.m)
