@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,9 +46,80 @@ func ApplyResult(root string, st State) (*Result, error) {
 	if err := validate(st); err != nil {
 		return nil, err
 	}
+	return apply(root, &plan{all: true, users: st.Users, groups: st.Groups, sudo: st})
+}
+
+// ApplyChange is ApplyResult for a change to a few accounts of a box that
+// was in line with the State before it: it reads and writes the account
+// files whole, but reads only the manifest records of the changed names
+// and visits only the homes of changed users, so its cost hardly grows
+// with the number of accounts. The result is what ApplyResult with the
+// whole new State gives, provided the box was in line before and c names
+// every account whose entry changed; the caller must know both (the engine
+// records the generation it applied, and which accounts each generation
+// touched), and use ApplyResult to repair a box that may be out of line.
+//
+// The sshd drop-in is edited, not made from the whole State: when it
+// cannot be (missing, not in the form Apply writes, or not naming as many
+// users as the manifest owns, say after a failed Apply or a hand edit),
+// ApplyChange writes nothing and returns ErrFullApply, and the caller then
+// applies the whole State with ApplyResult. The caller must hold
+// Lock(root).
+func ApplyChange(root string, c Change) (*Result, error) {
+	if err := validate(State{Users: c.Users, Groups: c.Groups}); err != nil {
+		return nil, err
+	}
+	if err := validate(State{Users: c.SudoUsers, Groups: c.SudoGroups}); err != nil {
+		return nil, err
+	}
+	p := &plan{users: c.Users, groups: c.Groups, sudo: State{Users: c.SudoUsers, Groups: c.SudoGroups},
+		goneUsers: map[string]bool{}, goneGroups: map[string]bool{}}
+	var errs []error
+	for _, n := range c.RemovedUsers {
+		if why := checkName(n); why != "" {
+			errs = append(errs, fmt.Errorf("box: removed user %q: %s", n, why))
+		}
+		p.goneUsers[n] = true
+	}
+	for _, n := range c.RemovedGroups {
+		if why := checkName(n); why != "" {
+			errs = append(errs, fmt.Errorf("box: removed group %q: %s", n, why))
+		}
+		p.goneGroups[n] = true
+	}
+	for i := range c.Users {
+		if p.goneUsers[c.Users[i].Name] {
+			errs = append(errs, fmt.Errorf("box: user %q: both changed and removed", c.Users[i].Name))
+		}
+	}
+	for i := range c.Groups {
+		if p.goneGroups[c.Groups[i].Name] {
+			errs = append(errs, fmt.Errorf("box: group %q: both changed and removed", c.Groups[i].Name))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return apply(root, p)
+}
+
+// plan is what one Apply brings in line: the whole State (all), or the
+// changed accounts of a Change.
+type plan struct {
+	all    bool
+	users  []User
+	groups []Group
+	// goneUsers and goneGroups are the changed names no longer in the
+	// State (a Change only; for the whole State every owned name not in it).
+	goneUsers, goneGroups map[string]bool
+	// sudo holds at least every user and group with sudo rules.
+	sudo State
+}
+
+func apply(root string, p *plan) (*Result, error) {
 	res := &Result{}
 	removeStaleTemps(root)
-	old, err := readManifest(root)
+	old, err := readRawManifest(root)
 	if err != nil {
 		return nil, err
 	}
@@ -62,83 +134,215 @@ func ApplyResult(root string, st State) (*Result, error) {
 			return nil, err
 		}
 	}
-	passwd := parseDB(files[PasswdFile])
-	shadow := parseDB(files[ShadowFile])
-	group := parseDB(files[GroupFile])
-	gshadow := parseDB(files[GShadowFile])
+	// The names whose lines are looked up: all for a whole State.
+	var interest map[string]bool
+	if !p.all {
+		interest = make(map[string]bool, len(p.users)+len(p.groups)+len(p.goneUsers)+len(p.goneGroups))
+		for i := range p.users {
+			interest[p.users[i].Name] = true
+		}
+		for i := range p.groups {
+			interest[p.groups[i].Name] = true
+		}
+		for n := range p.goneUsers {
+			interest[n] = true
+		}
+		for n := range p.goneGroups {
+			interest[n] = true
+		}
+	}
+	passwd := readLines(files[PasswdFile], interest)
+	shadow := readLines(files[ShadowFile], interest)
+	group := readLines(files[GroupFile], interest)
+	gshadow := readLines(files[GShadowFile], interest)
 
 	// Ownership and conflicts.
-	next := newManifest()
 	conflict := &ConflictError{}
-	for i := range st.Users {
-		u := &st.Users[i]
-		if _, owned := old.Users[u.Name]; !owned && (passwd.has(u.Name) || shadow.has(u.Name)) {
+	nextUsers := make([]userRec, len(p.users))
+	intentUsers, nextUserEdit := edit{}, edit{}
+	for i := range p.users {
+		u := &p.users[i]
+		o, owned, err := old.user(u.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !owned && (passwd.has(u.Name) || shadow.has(u.Name)) {
 			conflict.Users = append(conflict.Users, u.Name)
 		}
-		rec := userRec{}
+		r := userRec{Perm: o.Perm} // Perm refreshed below once applied
 		if h, ok := homePath(u.Home); ok {
-			rec.Homes = []string{h}
+			r.Homes = []string{h}
 		}
-		next.Users[u.Name] = rec
+		nextUsers[i] = r
+		// The intent keeps every home where .ssh may be written.
+		switch {
+		case !owned:
+			if err := intentUsers.set(u.Name, userRec{Homes: r.Homes}); err != nil {
+				return nil, err
+			}
+		case len(r.Homes) == 1 && !slices.Contains(o.Homes, r.Homes[0]):
+			o.Homes = append(o.Homes, r.Homes[0])
+			if err := intentUsers.set(u.Name, o); err != nil {
+				return nil, err
+			}
+		}
+		if err := nextUserEdit.set(u.Name, r); err != nil {
+			return nil, err
+		}
 	}
-	for i := range st.Groups {
-		g := &st.Groups[i]
-		rec := groupRec{}
-		if o, owned := old.Groups[g.Name]; !owned || o.MembersOnly {
+	nextGroups := make([]groupRec, len(p.groups))
+	intentGroups, nextGroupEdit := edit{}, edit{}
+	for i := range p.groups {
+		g := &p.groups[i]
+		o, owned, err := old.group(g.Name)
+		if err != nil {
+			return nil, err
+		}
+		r := groupRec{}
+		if !owned || o.MembersOnly {
 			if line, ok := group.line(g.Name); ok {
 				if field(line, 2) == strconv.FormatInt(g.GID, 10) {
-					rec.MembersOnly = true
+					r.MembersOnly = true
 				} else {
 					conflict.Groups = append(conflict.Groups, g.Name)
 				}
 			} else if !owned && gshadow.has(g.Name) {
 				conflict.Groups = append(conflict.Groups, g.Name)
 			}
+			// An owned line stays owned until the final manifest.
+			if err := intentGroups.set(g.Name, r); err != nil {
+				return nil, err
+			}
 		}
-		next.Groups[g.Name] = rec
+		nextGroups[i] = r
+		if err := nextGroupEdit.set(g.Name, r); err != nil {
+			return nil, err
+		}
 	}
 	if len(conflict.Users)+len(conflict.Groups) > 0 {
 		return nil, conflict
 	}
 
-	// Intent manifest.
-	intent := union(old, next)
-	for n, r := range next.Users {
-		if o, ok := old.Users[n]; ok {
-			r.Perm = o.Perm // refreshed below once applied
-			next.Users[n] = r
+	// Owned names that leave: their lines go (members-only groups: their
+	// record goes, the line stays).
+	var removeUsers, removeGroups []string
+	if p.all {
+		in := make(map[string]bool, len(p.users))
+		for i := range p.users {
+			in[p.users[i].Name] = true
+		}
+		users, err := old.allUsers()
+		if err != nil {
+			return nil, err
+		}
+		for n := range users {
+			if !in[n] {
+				removeUsers = append(removeUsers, n)
+			}
+		}
+		clear(in)
+		for i := range p.groups {
+			in[p.groups[i].Name] = true
+		}
+		groups, err := old.allGroups()
+		if err != nil {
+			return nil, err
+		}
+		for n := range groups {
+			if !in[n] {
+				p.goneGroupsAdd(n)
+			}
+		}
+	} else {
+		for n := range p.goneUsers {
+			if old.hasUser(n) {
+				removeUsers = append(removeUsers, n)
+			}
 		}
 	}
-	if err := intent.write(root); err != nil {
+	for n := range p.goneGroups {
+		o, owned, err := old.group(n)
+		if err != nil {
+			return nil, err
+		}
+		if owned {
+			nextGroupEdit[n] = nil
+			if !o.MembersOnly {
+				removeGroups = append(removeGroups, n)
+			}
+		}
+	}
+	removed := make(map[string]userRec, len(removeUsers))
+	for _, n := range removeUsers {
+		o, _, err := old.user(n)
+		if err != nil {
+			return nil, err
+		}
+		removed[n] = o
+		nextUserEdit[n] = nil
+	}
+	sort.Strings(removeUsers)
+	sort.Strings(removeGroups)
+
+	// The users a Change touches.
+	touched := make(map[string]bool, len(p.users)+len(p.goneUsers))
+	for i := range p.users {
+		touched[p.users[i].Name] = true
+	}
+	for n := range p.goneUsers {
+		touched[n] = true
+	}
+
+	// The sshd drop-in lists every owned user. A whole State has them all;
+	// a Change edits the names of the file, which must then be exactly
+	// the owned users.
+	var sshd []byte
+	if p.all {
+		sshd = sshdContent(sshdLists(p.users))
+	} else {
+		data, err := os.ReadFile(filepath.Join(root, SSHDFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		yes, no, ok := parseSSHD(data)
+		if !ok {
+			return nil, ErrFullApply
+		}
+		addYes, addNo := sshdLists(p.users)
+		yes, no = withNames(yes, touched, addYes), withNames(no, touched, addNo)
+		// The drop-in must name as many users as the manifest will own:
+		// one missing, emptied or cut short by hand is not edited but
+		// written again from the whole State.
+		if len(yes)+len(no) != old.usersWith(nextUserEdit) {
+			return nil, ErrFullApply
+		}
+		sshd = sshdContent(yes, no)
+	}
+
+	// Intent manifest.
+	disk := &diskState{base: old.base, journal: old.journal}
+	if err := old.store(root, intentUsers, intentGroups, p.all, disk); err != nil {
 		return nil, err
 	}
 
 	// Desired lines.
-	userSet := make(map[string]bool, len(st.Users))
-	pwLines := make(map[string][]byte, len(st.Users))
-	shLines := make(map[string][]byte, len(st.Users))
-	pwOrder := make([]string, 0, len(st.Users))
-	for i := range st.Users {
-		u := &st.Users[i]
-		userSet[u.Name] = true
+	pwLines := make(map[string][]byte, len(p.users))
+	shLines := make(map[string][]byte, len(p.users))
+	pwOrder := make([]string, 0, len(p.users))
+	for i := range p.users {
+		u := &p.users[i]
 		pwOrder = append(pwOrder, u.Name)
 		pwLines[u.Name] = passwdLine(u)
 		shLines[u.Name] = shadowLine(u)
-	}
-	var removeUsers, removeGroups []string
-	for n := range old.Users {
-		if !userSet[n] {
-			removeUsers = append(removeUsers, n)
-		}
 	}
 	grLines := map[string][]byte{}
 	gsLines := map[string][]byte{}
 	var grOrder []string
 	grMembers := map[string][]byte{} // members-only groups
-	for i := range st.Groups {
-		g := &st.Groups[i]
+	for i := range p.groups {
+		g := &p.groups[i]
 		members := []byte(strings.Join(g.Members, ","))
-		if next.Groups[g.Name].MembersOnly {
+		if nextGroups[i].MembersOnly {
 			grMembers[g.Name] = members
 			continue
 		}
@@ -146,19 +350,12 @@ func ApplyResult(root string, st State) (*Result, error) {
 		grLines[g.Name] = []byte(g.Name + ":x:" + strconv.FormatInt(g.GID, 10) + ":" + string(members))
 		gsLines[g.Name] = []byte(g.Name + ":!::" + string(members))
 	}
-	for n, r := range old.Groups {
-		if _, keep := next.Groups[n]; !keep && !r.MembersOnly {
-			removeGroups = append(removeGroups, n)
-		}
-	}
-	sort.Strings(removeUsers)
-	sort.Strings(removeGroups)
 
-	newGroup := keepEOL(files[GroupFile], merge(group, grLines, grOrder, removeGroups, grMembers))
-	newPasswd := keepEOL(files[PasswdFile], merge(passwd, pwLines, pwOrder, removeUsers, nil))
-	newShadow := keepEOL(files[ShadowFile], merge(shadow, shLines, pwOrder, removeUsers, nil))
+	newGroup := keepEOL(files[GroupFile], group.merge(grLines, grOrder, removeGroups, grMembers))
+	newPasswd := keepEOL(files[PasswdFile], passwd.merge(pwLines, pwOrder, removeUsers, nil))
+	newShadow := keepEOL(files[ShadowFile], shadow.merge(shLines, pwOrder, removeUsers, nil))
 	shadowGID := 0
-	if l, ok := parseDB(newGroup).line("shadow"); ok {
+	if l, ok := firstLine(newGroup, "shadow"); ok {
 		if n, err := strconv.Atoi(field(l, 2)); err == nil {
 			shadowGID = n
 		}
@@ -170,7 +367,7 @@ func ApplyResult(root string, st State) (*Result, error) {
 	}
 	writes := []fileWrite{{GroupFile, newGroup, fileSpec{mode: 0o644, backup: true}}}
 	if exists[GShadowFile] {
-		newGShadow := keepEOL(files[GShadowFile], merge(gshadow, gsLines, grOrder, removeGroups, grMembers))
+		newGShadow := keepEOL(files[GShadowFile], gshadow.merge(gsLines, grOrder, removeGroups, grMembers))
 		writes = append(writes, fileWrite{GShadowFile, newGShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true}})
 	}
 	writes = append(writes,
@@ -180,7 +377,7 @@ func ApplyResult(root string, st State) (*Result, error) {
 		return nil, err
 	}
 	for _, w := range writes {
-		changed, err := writeFileAtomic(filepath.Join(root, w.name), w.data, w.spec)
+		changed, err := writeFileKnown(filepath.Join(root, w.name), w.data, files[w.name], exists[w.name], w.spec)
 		if err != nil {
 			return nil, fmt.Errorf("box: write %s: %w", w.name, err)
 		}
@@ -191,34 +388,47 @@ func ApplyResult(root string, st State) (*Result, error) {
 
 	// Homes and keys. Removed users first, so that a home reused by a
 	// current user is handled last.
-	inUse := make(map[string]bool, len(st.Users))
-	for n := range next.Users {
-		for _, h := range next.Users[n].Homes {
+	inUse := make(map[string]bool, len(p.users))
+	for i := range nextUsers {
+		for _, h := range nextUsers[i].Homes {
 			inUse[h] = true
 		}
 	}
 	var errs []error
 	b := &batch{}
 	for _, n := range removeUsers {
-		for _, h := range old.Users[n].Homes {
+		for _, h := range removed[n].Homes {
 			if inUse[h] {
 				continue
+			}
+			if !p.all {
+				// A Change does not list the others: is h the current
+				// home of an owned user it does not touch?
+				used, err := old.currentHomeOfOther(h, touched)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if used {
+					continue
+				}
 			}
 			if err := removeSSHDir(root, h, b); err != nil {
 				errs = append(errs, fmt.Errorf("box: user %q: %w", n, err))
 			}
 		}
 	}
-	for i := range st.Users {
-		u := &st.Users[i]
-		rec := next.Users[u.Name]
-		perm, err := applyHome(root, u, rec.Perm, b)
+	for i := range p.users {
+		u := &p.users[i]
+		perm, err := applyHome(root, u, nextUsers[i].Perm, b)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("box: user %q: %w", u.Name, err))
 			continue
 		}
-		rec.Perm = perm
-		next.Users[u.Name] = rec
+		nextUsers[i].Perm = perm
+		if err := nextUserEdit.set(u.Name, nextUsers[i]); err != nil {
+			errs = append(errs, err)
+		}
 	}
 
 	if err := b.commit(); err != nil {
@@ -226,13 +436,13 @@ func ApplyResult(root string, st State) (*Result, error) {
 	}
 
 	// Drop-ins.
-	changed, err := writeSudoers(root, st)
+	changed, err := writeSudoers(root, p.sudo)
 	if err != nil {
 		errs = append(errs, err)
 	} else if changed {
 		res.Files = append(res.Files, SudoersFile)
 	}
-	changed, err = writeSSHD(root, st)
+	changed, err = writeSSHD(root, sshd)
 	if err != nil {
 		errs = append(errs, err)
 	} else if changed {
@@ -244,16 +454,23 @@ func ApplyResult(root string, st State) (*Result, error) {
 		// Keep the intent manifest (a superset): the next Apply retries.
 		return res, errors.Join(errs...)
 	}
-	if err := next.write(root); err != nil {
+	if err := old.store(root, nextUserEdit, nextGroupEdit, p.all, disk); err != nil {
 		return res, err
 	}
 	return res, nil
 }
 
+func (p *plan) goneGroupsAdd(n string) {
+	if p.goneGroups == nil {
+		p.goneGroups = map[string]bool{}
+	}
+	p.goneGroups[n] = true
+}
+
 // removeStaleTemps removes the temporary files a crashed Apply may have
 // left beside the files it writes.
 func removeStaleTemps(root string) {
-	for _, f := range []string{PasswdFile, GroupFile, ShadowFile, GShadowFile, SudoersFile, SSHDFile, ManifestFile} {
+	for _, f := range []string{PasswdFile, GroupFile, ShadowFile, GShadowFile, SudoersFile, SSHDFile, ManifestFile, journalFile} {
 		p := filepath.Join(root, f)
 		_ = os.Remove(tmpName(p))
 		_ = os.Remove(tmpName(p + "-"))
@@ -294,120 +511,6 @@ func homePath(home string) (string, bool) {
 		return "", false
 	}
 	return h, true
-}
-
-// db is a colon-separated account file: its lines (without "\n") and the
-// first line of each name.
-type db struct {
-	lines [][]byte
-	index map[string]int
-}
-
-func parseDB(data []byte) *db {
-	d := &db{index: map[string]int{}}
-	if len(data) == 0 {
-		return d
-	}
-	d.lines = bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
-	for i, l := range d.lines {
-		if k := key(l); k != "" {
-			if _, dup := d.index[k]; !dup {
-				d.index[k] = i
-			}
-		}
-	}
-	return d
-}
-
-// key is the name of a line: what comes before the first colon. Lines
-// without a colon (comments, blank lines) have none.
-func key(l []byte) string {
-	i := bytes.IndexByte(l, ':')
-	if i <= 0 {
-		return ""
-	}
-	return string(l[:i])
-}
-
-func (d *db) has(name string) bool { _, ok := d.index[name]; return ok }
-
-func (d *db) line(name string) ([]byte, bool) {
-	i, ok := d.index[name]
-	if !ok {
-		return nil, false
-	}
-	return d.lines[i], true
-}
-
-// field returns the i-th colon-separated field of l.
-func field(l []byte, i int) string {
-	f := bytes.SplitN(l, []byte(":"), i+2)
-	if i < len(f) {
-		return string(f[i])
-	}
-	return ""
-}
-
-// withField returns l with its i-th field replaced (l must have > i fields;
-// otherwise l is padded with empty fields).
-func withField(l []byte, i int, v []byte) []byte {
-	f := bytes.Split(l, []byte(":"))
-	for len(f) <= i {
-		f = append(f, nil)
-	}
-	f[i] = v
-	return bytes.Join(f, []byte(":"))
-}
-
-// merge rewrites d: lines of names in want are replaced in place by the
-// wanted line (later duplicates dropped), lines of names in remove are
-// dropped, lines of names in members get their 4th field (index 3) set,
-// every other line is kept byte for byte; wanted names with no line are
-// appended in order.
-func merge(d *db, want map[string][]byte, order []string, remove []string, members map[string][]byte) []byte {
-	rm := make(map[string]bool, len(remove))
-	for _, n := range remove {
-		rm[n] = true
-	}
-	size := 0
-	for _, l := range d.lines {
-		size += len(l) + 1
-	}
-	for _, l := range want {
-		size += len(l) + 1
-	}
-	out := make([]byte, 0, size)
-	seen := make(map[string]bool, len(want))
-	for _, l := range d.lines {
-		k := key(l)
-		if k != "" {
-			if w, ok := want[k]; ok {
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, w...)
-					out = append(out, '\n')
-				}
-				continue
-			}
-			if rm[k] {
-				continue
-			}
-			if m, ok := members[k]; ok {
-				if field(l, 3) != string(m) {
-					l = withField(l, 3, m)
-				}
-			}
-		}
-		out = append(out, l...)
-		out = append(out, '\n')
-	}
-	for _, n := range order {
-		if !seen[n] {
-			out = append(out, want[n]...)
-			out = append(out, '\n')
-		}
-	}
-	return out
 }
 
 // keepEOL returns orig when out only differs from it by the final newline

@@ -44,6 +44,12 @@ func writeFileAtomic(path string, content []byte, spec fileSpec) (bool, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, err
 	}
+	return writeFileKnown(path, content, old, exists, spec)
+}
+
+// writeFileKnown is writeFileAtomic when the caller knows what path holds
+// (old, if exists), having read it under the lock: it is not read again.
+func writeFileKnown(path string, content, old []byte, exists bool, spec fileSpec) (bool, error) {
 	if exists && bytes.Equal(old, content) && (!spec.force || hasPerm(path, spec)) {
 		return false, nil
 	}

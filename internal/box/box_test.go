@@ -571,7 +571,7 @@ func TestSSHDChunks(t *testing.T) {
 	for i := range 250 {
 		st.Users = append(st.Users, User{Name: fmt.Sprintf("u%d", i)})
 	}
-	if n := strings.Count(string(sshdContent(st)), "Match User "); n != 3 {
+	if n := strings.Count(string(sshdContent(sshdLists(st.Users))), "Match User "); n != 3 {
 		t.Fatalf("%d Match blocks", n)
 	}
 }
@@ -833,5 +833,65 @@ func TestBackupTwiceLeavesNoTemp(t *testing.T) {
 	}
 	if b, err := os.ReadFile(p + "-"); err != nil || string(b) != "root:x:0:0:root:/root:/bin/bash\n" {
 		t.Fatalf("backup: %q %v", b, err)
+	}
+}
+
+// boxBenchUser is user i of a box like the ones the engine manages: a home
+// with a key, password login over SSH for one in ten, sudo for one in a
+// hundred.
+func boxBenchUser(i int) User {
+	name := fmt.Sprintf("user%05d", i)
+	u := User{Name: name, UID: int64(3000 + i), GID: int64(3000 + i), Gecos: "User " + name,
+		Home: "/mnt/tank/" + name, Shell: "/usr/bin/bash", Hash: "$6$salt$" + strings.Repeat("x", 86),
+		LastChange: 20000, HomeMode: 0o700, ManageHome: true, SSHPubKey: strp("ssh-ed25519 AAAA " + name),
+		SSHPasswordEnabled: i%10 == 0}
+	if i%100 == 0 {
+		u.SudoCommands = []string{"/usr/bin/systemctl restart nginx"}
+	}
+	return u
+}
+
+func sudoOf(st State) (users []User, groups []Group) {
+	for _, u := range st.Users {
+		if len(u.SudoCommands)+len(u.SudoCommandsNopasswd) > 0 {
+			users = append(users, u)
+		}
+	}
+	for _, g := range st.Groups {
+		if len(g.SudoCommands)+len(g.SudoCommandsNopasswd) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	return users, groups
+}
+
+// BenchmarkApplyChange measures what the engine does after a user.create
+// on a box with n users: one user, its group, home and key added by
+// ApplyChange. Its cost should hardly grow with n (the account files are
+// still rewritten whole).
+func BenchmarkApplyChange(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			var st State
+			for i := range n {
+				st.Users = append(st.Users, boxBenchUser(i))
+				st.Groups = append(st.Groups, Group{Name: st.Users[i].Name, GID: st.Users[i].GID})
+			}
+			root := seed(b)
+			must(b, Apply(root, st))
+			sudoUsers, sudoGroups := sudoOf(st)
+			b.ReportAllocs()
+			i := n
+			for b.Loop() {
+				u := boxBenchUser(i)
+				if len(u.SudoCommands) > 0 {
+					sudoUsers = append(sudoUsers, u)
+				}
+				_, err := ApplyChange(root, Change{Users: []User{u}, Groups: []Group{{Name: u.Name, GID: u.GID}},
+					SudoUsers: sudoUsers, SudoGroups: sudoGroups})
+				must(b, err)
+				i++
+			}
+		})
 	}
 }

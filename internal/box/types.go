@@ -1,6 +1,7 @@
 package box
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -50,6 +51,32 @@ func Apply(root string, st State) error {
 	_, err := ApplyResult(root, st)
 	return err
 }
+
+// Change is what changed in the State since the box was last brought in
+// line with it, for ApplyChange. The accounts it does not name are taken
+// to be as they were.
+type Change struct {
+	// Users and Groups are the new entries of the changed accounts that
+	// are in the State, in State order (new lines are appended in it).
+	Users  []User
+	Groups []Group
+	// RemovedUsers and RemovedGroups name changed accounts that are no
+	// longer in the State (a renamed account: its old name). Names the
+	// engine does not own are ignored.
+	RemovedUsers  []string
+	RemovedGroups []string
+	// SudoUsers and SudoGroups are every user and group of the State that
+	// has sudo rules, changed or not, in State order: the sudoers drop-in
+	// is written from them. Only their names and sudo rules are read, and
+	// entries without rules are skipped.
+	SudoUsers  []User
+	SudoGroups []Group
+}
+
+// ErrFullApply is returned by ApplyChange, which then wrote nothing, when
+// the box's own records cannot carry an incremental apply: the caller must
+// apply the whole State with ApplyResult.
+var ErrFullApply = errors.New("box: the box's records do not allow an incremental apply; the whole State must be applied")
 
 // stateDir is where the engine keeps its own files under root.
 const stateDir = "var/db/truenas-engine"

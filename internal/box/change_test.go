@@ -1,0 +1,425 @@
+//go:build unix
+
+package box
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// changeOf is the Change that takes the box from st to next: every
+// account whose entry differs, as the engine's records would name it.
+func changeOf(st, next State) Change {
+	var c Change
+	oldU := map[string]User{}
+	for _, u := range st.Users {
+		oldU[u.Name] = u
+	}
+	newU := map[string]bool{}
+	for _, u := range next.Users {
+		newU[u.Name] = true
+		if o, ok := oldU[u.Name]; !ok || !reflect.DeepEqual(o, u) {
+			c.Users = append(c.Users, u)
+		}
+	}
+	for _, u := range st.Users {
+		if !newU[u.Name] {
+			c.RemovedUsers = append(c.RemovedUsers, u.Name)
+		}
+	}
+	oldG := map[string]Group{}
+	for _, g := range st.Groups {
+		oldG[g.Name] = g
+	}
+	newG := map[string]bool{}
+	for _, g := range next.Groups {
+		newG[g.Name] = true
+		if o, ok := oldG[g.Name]; !ok || !reflect.DeepEqual(o, g) {
+			c.Groups = append(c.Groups, g)
+		}
+	}
+	for _, g := range st.Groups {
+		if !newG[g.Name] {
+			c.RemovedGroups = append(c.RemovedGroups, g.Name)
+		}
+	}
+	c.SudoUsers, c.SudoGroups = sudoOf(next)
+	return c
+}
+
+// boxFiles is everything Apply writes under root except the manifest's
+// own layout (compared decoded): files with their content and mode,
+// folders with their mode.
+func boxFiles(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	must(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if strings.HasPrefix(rel, stateDir) {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		s := fi.Sys().(*syscall.Stat_t)
+		v := fmt.Sprintf("%v %d:%d", fi.Mode(), s.Uid, s.Gid)
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			v += " " + string(b)
+		}
+		out[rel] = v
+		return nil
+	}))
+	m, err := readManifest(root)
+	must(t, err)
+	b, err := json.Marshal(m)
+	must(t, err)
+	out["(manifest)"] = string(b)
+	return out
+}
+
+func sameBox(t *testing.T, step, full, incr string) {
+	t.Helper()
+	a, b := boxFiles(t, full), boxFiles(t, incr)
+	if strings.HasPrefix(step, "(no backups) ") {
+		// Different series of applies keep different previous versions.
+		for _, m := range []map[string]string{a, b} {
+			for k := range m {
+				if strings.HasSuffix(k, "-") {
+					delete(m, k)
+				}
+			}
+		}
+	}
+	for k, v := range a {
+		if w := b[k]; w != v {
+			i := 0
+			for i < min(len(v), len(w)) && v[i] == w[i] {
+				i++
+			}
+			from := max(0, i-80)
+			t.Errorf("%s: %s differs at byte %d:\nfull:        %q\nincremental: %q", step, k, i, v[from:min(len(v), i+80)], w[from:min(len(w), i+80)])
+		}
+	}
+	for k, v := range b {
+		if _, ok := a[k]; !ok {
+			t.Errorf("%s: %s only after the incremental apply: %q", step, k, v)
+		}
+	}
+}
+
+// TestApplyChangeEqualsFull applies a series of changes to two copies of a
+// box, one with ApplyResult and the whole State, the other with
+// ApplyChange: the trees must be the same after each.
+func TestApplyChangeEqualsFull(t *testing.T) {
+	full, incr := seed(t), seed(t)
+	var st State
+	for i := range 30 {
+		st.Users = append(st.Users, boxBenchUser(i))
+		st.Groups = append(st.Groups, Group{Name: st.Users[i].Name, GID: st.Users[i].GID})
+	}
+	st.Groups = append(st.Groups, Group{Name: "staff2", GID: 4000, Members: []string{"user00001", "user00002"},
+		SudoCommandsNopasswd: []string{"ALL"}},
+		Group{Name: "sudo", GID: 27, Members: []string{"admin", "user00003"}})
+	must(t, Apply(full, st))
+	must(t, Apply(incr, st))
+	sameBox(t, "start", full, incr)
+
+	clone := func(st State) State {
+		var n State
+		for _, u := range st.Users {
+			u.SudoCommands = slices.Clone(u.SudoCommands)
+			n.Users = append(n.Users, u)
+		}
+		for _, g := range st.Groups {
+			g.Members = slices.Clone(g.Members)
+			n.Groups = append(n.Groups, g)
+		}
+		return n
+	}
+	userIdx := func(st State, name string) int {
+		return slices.IndexFunc(st.Users, func(u User) bool { return u.Name == name })
+	}
+	groupIdx := func(st State, name string) int {
+		return slices.IndexFunc(st.Groups, func(g Group) bool { return g.Name == name })
+	}
+	steps := []struct {
+		name   string
+		change func(st State) State
+	}{
+		{"create", func(st State) State {
+			u := boxBenchUser(100)
+			st.Users = append(st.Users, u)
+			st.Groups = append(st.Groups, Group{Name: u.Name, GID: u.GID})
+			return st
+		}},
+		{"update", func(st State) State {
+			u := &st.Users[userIdx(st, "user00005")]
+			u.Gecos, u.Shell, u.SSHPubKey, u.SSHPasswordEnabled = "Renamed", "/usr/bin/zsh", strp("ssh-ed25519 NEW"), true
+			u.HomeMode = 0o750
+			return st
+		}},
+		{"sudo and lock", func(st State) State {
+			st.Users[userIdx(st, "user00006")].SudoCommands = []string{"ALL"}
+			st.Users[userIdx(st, "user00006")].Locked = true
+			st.Users[userIdx(st, "user00000")].SudoCommands = nil
+			return st
+		}},
+		{"key removed", func(st State) State {
+			st.Users[userIdx(st, "user00007")].SSHPubKey = nil
+			return st
+		}},
+		{"rename", func(st State) State {
+			u := &st.Users[userIdx(st, "user00002")]
+			u.Name = "renamed2"
+			g := &st.Groups[groupIdx(st, "staff2")]
+			g.Members = []string{"user00001", "renamed2"}
+			return st
+		}},
+		{"home moved", func(st State) State {
+			st.Users[userIdx(st, "user00008")].Home = "/mnt/tank/elsewhere8"
+			return st
+		}},
+		{"members of a foreign group", func(st State) State {
+			st.Groups[groupIdx(st, "sudo")].Members = []string{"admin", "user00003", "user00004"}
+			return st
+		}},
+		{"foreign group left", func(st State) State {
+			st.Groups = slices.Delete(st.Groups, groupIdx(st, "sudo"), groupIdx(st, "sudo")+1)
+			return st
+		}},
+		{"delete", func(st State) State {
+			i := userIdx(st, "user00009")
+			st.Users = slices.Delete(st.Users, i, i+1)
+			j := groupIdx(st, "user00009")
+			st.Groups = slices.Delete(st.Groups, j, j+1)
+			return st
+		}},
+		{"group deleted", func(st State) State {
+			st.Groups = slices.Delete(st.Groups, groupIdx(st, "staff2"), groupIdx(st, "staff2")+1)
+			return st
+		}},
+		{"nothing", func(st State) State { return st }},
+	}
+	for _, s := range steps {
+		next := s.change(clone(st))
+		must(t, Apply(full, next))
+		if _, err := ApplyChange(incr, changeOf(st, next)); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		sameBox(t, s.name, full, incr)
+		st = next
+	}
+	// More changes than the journal holds: the manifest is compacted.
+	for i := range journalLimit/2 + 10 {
+		next := clone(st)
+		u := boxBenchUser(200 + i)
+		next.Users = append(next.Users, u)
+		next.Groups = append(next.Groups, Group{Name: u.Name, GID: u.GID})
+		if _, err := ApplyChange(incr, changeOf(st, next)); err != nil {
+			t.Fatal(err)
+		}
+		st = next
+	}
+	if m, err := readRawManifest(incr); err != nil || len(m.jUsers)+len(m.jGroups) >= 2*(journalLimit/2+10) {
+		t.Fatalf("the journal was not written into the manifest (%v)", err)
+	}
+	must(t, Apply(full, st))
+	sameBox(t, "(no backups) after compaction", full, incr)
+	// Whatever the journal and the manifest hold, a whole Apply of the
+	// same State changes nothing.
+	res, err := ApplyResult(incr, st)
+	must(t, err)
+	if len(res.Files) != 0 {
+		t.Fatalf("a whole Apply after the incremental ones changed %v", res.Files)
+	}
+}
+
+// TestApplyChangeVisitsOnlyChanged: the home of a user the Change does not
+// name is not visited (a key removed by hand stays removed), until a whole
+// Apply repairs it.
+func TestApplyChangeVisitsOnlyChanged(t *testing.T) {
+	root := seed(t)
+	var st State
+	for i := range 5 {
+		st.Users = append(st.Users, boxBenchUser(i))
+		st.Groups = append(st.Groups, Group{Name: st.Users[i].Name, GID: st.Users[i].GID})
+	}
+	must(t, Apply(root, st))
+	home := filepath.Join(root, "mnt/tank/user00001")
+	must(t, os.Remove(filepath.Join(home, ".ssh/authorized_keys")))
+	must(t, os.Chmod(home, 0o755))
+	before, err := os.Stat(home)
+	must(t, err)
+
+	next := st
+	next.Users = append(slices.Clone(st.Users), boxBenchUser(9))
+	next.Groups = append(slices.Clone(st.Groups), Group{Name: "user00009", GID: 3009})
+	_, err = ApplyChange(root, changeOf(st, next))
+	must(t, err)
+	if _, err := os.Stat(filepath.Join(root, "mnt/tank/user00009/.ssh/authorized_keys")); err != nil {
+		t.Fatal("the new user's key was not written")
+	}
+	if _, err := os.Stat(filepath.Join(home, ".ssh/authorized_keys")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("the home of a user not in the Change was visited")
+	}
+	if after, _ := os.Stat(home); after.Mode() != before.Mode() || !after.ModTime().Equal(before.ModTime()) {
+		t.Fatal("the home of a user not in the Change was changed")
+	}
+	// The repair is a whole Apply.
+	must(t, Apply(root, next))
+	if read(t, root, "mnt/tank/user00001/.ssh/authorized_keys") != "ssh-ed25519 AAAA user00001\n" {
+		t.Fatal("a whole Apply did not repair the key")
+	}
+}
+
+// TestApplyChangeRefusesOutOfLineDropIn: a drop-in that does not name the
+// owned users is not edited: ErrFullApply, nothing written.
+func TestApplyChangeRefusesOutOfLineDropIn(t *testing.T) {
+	for name, spoil := range map[string]func(p string){
+		"removed":   func(p string) { must(t, os.Remove(p)) },
+		"emptied":   func(p string) { must(t, os.WriteFile(p, []byte(sshdHead), 0o644)) },
+		"cut short": func(p string) { b, _ := os.ReadFile(p); must(t, os.WriteFile(p, b[:len(b)/2], 0o644)) },
+		"one name removed": func(p string) {
+			b, _ := os.ReadFile(p)
+			must(t, os.WriteFile(p, []byte(strings.Replace(string(b), "user00002,", "", 1)), 0o644))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := seed(t)
+			st := State{}
+			for i := range 5 {
+				st.Users = append(st.Users, boxBenchUser(i))
+			}
+			must(t, Apply(root, st))
+			spoil(filepath.Join(root, SSHDFile))
+			snap := snapshot(t, root)
+			next := st
+			next.Users = append(slices.Clone(st.Users), boxBenchUser(7))
+			if _, err := ApplyChange(root, changeOf(st, next)); !errors.Is(err, ErrFullApply) {
+				t.Fatalf("want ErrFullApply, got %v", err)
+			}
+			if after := snapshot(t, root); after != snap {
+				t.Fatalf("written before ErrFullApply:\n%s\n---\n%s", snap, after)
+			}
+			must(t, Apply(root, next))
+			_, err := ApplyChange(root, changeOf(next, next))
+			must(t, err)
+		})
+	}
+}
+
+// TestApplyChangeConflict: a new name with a foreign line is refused before
+// anything is written, as by ApplyResult.
+func TestApplyChangeConflict(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	snap := snapshot(t, root)
+	u := bob()
+	u.Name = "www-data"
+	_, err := ApplyChange(root, Change{Users: []User{u}, Groups: []Group{{Name: "sudo", GID: 999}}})
+	var ce *ConflictError
+	if !errors.As(err, &ce) || !slices.Equal(ce.Users, []string{"www-data"}) || !slices.Equal(ce.Groups, []string{"sudo"}) {
+		t.Fatalf("want a conflict on www-data and sudo, got %v", err)
+	}
+	if after := snapshot(t, root); after != snap {
+		t.Fatal("written on conflict")
+	}
+	if _, err := ApplyChange(root, Change{Users: []User{alice()}, RemovedUsers: []string{"alice"}}); err == nil {
+		t.Fatal("a user both changed and removed was taken")
+	}
+}
+
+// TestApplyChangeFailedHomeRetried: a home that cannot be made fails the
+// Apply after the account files were written; the journal keeps the
+// intent, and the same Change applied again finishes the work.
+func TestApplyChangeFailedHomeRetried(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	c := boxBenchUser(3)
+	must(t, os.MkdirAll(filepath.Join(root, "mnt/tank"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "mnt/tank/user00003"), []byte("a file"), 0o644))
+	next := st
+	next.Users = append(slices.Clone(st.Users), c)
+	if _, err := ApplyChange(root, changeOf(st, next)); err == nil || errors.Is(err, ErrFullApply) {
+		t.Fatalf("want a home error, got %v", err)
+	}
+	if !strings.Contains(read(t, root, PasswdFile), "\nuser00003:") {
+		t.Fatal("passwd not written before the home error")
+	}
+	m, err := readManifest(root)
+	must(t, err)
+	if _, ok := m.Users["user00003"]; !ok {
+		t.Fatal("the intent does not own the new user")
+	}
+	must(t, os.Remove(filepath.Join(root, "mnt/tank/user00003")))
+	// The drop-in already names the new user, the final manifest did not
+	// come: the counts differ and the whole State is needed, which the
+	// engine then applies.
+	_, err = ApplyChange(root, changeOf(st, next))
+	if errors.Is(err, ErrFullApply) {
+		must(t, Apply(root, next))
+	} else {
+		must(t, err)
+	}
+	if read(t, root, "mnt/tank/user00003/.ssh/authorized_keys") != "ssh-ed25519 AAAA user00003\n" {
+		t.Fatal("the retry did not finish the home")
+	}
+	res, err := ApplyResult(root, next)
+	must(t, err)
+	if len(res.Files) != 0 {
+		t.Fatalf("changed %v", res.Files)
+	}
+}
+
+// TestManifestJournalCrash: a crash between writing the compacted manifest
+// and removing the journal leaves the same records.
+func TestManifestJournalCrash(t *testing.T) {
+	root := seed(t)
+	st := State{}
+	must(t, Apply(root, st))
+	for i := range 3 {
+		next := st
+		u := boxBenchUser(i)
+		next.Users = append(slices.Clone(st.Users), u)
+		_, err := ApplyChange(root, changeOf(st, next))
+		must(t, err)
+		st = next
+	}
+	journal := read(t, root, journalFile)
+	want, err := readManifest(root)
+	must(t, err)
+	must(t, want.write(root)) // the compaction
+	if _, err := os.Stat(filepath.Join(root, journalFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("journal left after compaction")
+	}
+	must(t, os.WriteFile(filepath.Join(root, journalFile), []byte(journal), 0o600)) // as if the removal was lost
+	got, err := readManifest(root)
+	must(t, err)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("records changed:\n%+v\n%+v", got, want)
+	}
+	res, err := ApplyResult(root, st)
+	must(t, err)
+	if len(res.Files) != 0 {
+		t.Fatalf("changed %v", res.Files)
+	}
+}
