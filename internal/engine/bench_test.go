@@ -10,6 +10,14 @@ import (
 // into the store in one transaction, then brings the box in line once.
 func seedUsers(b *testing.B, e *Engine, n int) []int64 {
 	b.Helper()
+	return seedUsersWith(b, e, n, false)
+}
+
+// seedUsersWith is seedUsers; with homes, each user has a home under
+// /mnt/tank with an authorized key, one in ten may log in over SSH with a
+// password and one in a hundred has a sudo rule, as on a box in use.
+func seedUsersWith(b *testing.B, e *Engine, n int, homes bool) []int64 {
+	b.Helper()
 	ctx := context.Background()
 	t, err := e.begin(ctx, true)
 	if err != nil {
@@ -23,8 +31,18 @@ func seedUsers(b *testing.B, e *Engine, n int) []int64 {
 			b.Fatal(err)
 		}
 		gid, _ := res.LastInsertId()
-		res, err = t.ExecContext(ctx, `INSERT INTO users (uid, username, full_name, group_id, smb, password_disabled) VALUES (?, ?, ?, ?, 0, 1)`,
-			3000+i, name, "Seed "+name, gid)
+		if homes {
+			sudo := "[]"
+			if i%100 == 0 {
+				sudo = `["ALL"]`
+			}
+			res, err = t.ExecContext(ctx, `INSERT INTO users (uid, username, full_name, group_id, smb, password_disabled, home, shell,
+				manage_home, sshpubkey, ssh_password_enabled, sudo_commands) VALUES (?, ?, ?, ?, 0, 1, ?, '/usr/bin/bash', 1, ?, ?, ?)`,
+				3000+i, name, "Seed "+name, gid, "/mnt/tank/"+name, testKey+name, i%10 == 0, sudo)
+		} else {
+			res, err = t.ExecContext(ctx, `INSERT INTO users (uid, username, full_name, group_id, smb, password_disabled) VALUES (?, ?, ?, ?, 0, 1)`,
+				3000+i, name, "Seed "+name, gid)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -38,7 +56,7 @@ func seedUsers(b *testing.B, e *Engine, n int) []int64 {
 	if err := t.commit(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if err := e.syncBox(ctx); err != nil {
+	if err := e.syncBox(ctx, false); err != nil {
 		b.Fatal(err)
 	}
 	return ids
@@ -110,6 +128,25 @@ func BenchmarkUserQueryAll(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				mustCall(b, e, "user.query", `[["builtin","=",false]]`, `{"count":true}`)
+			}
+		})
+	}
+}
+
+// BenchmarkCreateOnBox is a user.create with a home and a key on a box
+// where n users already have theirs, with the box sync on (as in
+// production): what the cost of a create on a real box grows like.
+func BenchmarkCreateOnBox(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			e := openTest(b)
+			seedUsersWith(b, e, n, true)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				mustCall(b, e, "user.create", fmt.Sprintf(`{"username":"bench%d","full_name":"Bench","group_create":true,`+
+					`"password_disabled":true,"smb":false,"home":"/mnt/tank","home_create":true,"shell":"/usr/bin/bash",`+
+					`"sshpubkey":"%sbench%d"}`, i, testKey, i))
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
@@ -51,6 +52,8 @@ type Engine struct {
 	reserved map[string]map[int64]time.Time // "uid"/"gid" -> id -> expiry
 	// boxSync can be turned off (tests, benchmarks of the store alone).
 	boxSync bool
+	// The box syncs this engine ran, by kind.
+	fullPasses, incrementalPasses atomic.Int64
 }
 
 type method struct {
@@ -117,7 +120,9 @@ func Open(root string) (*Engine, error) {
 		return nil, err
 	}
 	if e.boxOutOfLine(ctx) {
-		if err := e.syncBox(ctx); err != nil {
+		// Repair first, with the whole State: the box may hold a part of
+		// an apply that was cut short.
+		if err := e.syncBox(ctx, true); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -354,6 +359,15 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			return nil, storeErr(err)
 		}
+		// Forget what the box already has (never this transaction's own
+		// rows). The box generation only grows, so what an engine applying
+		// now reads (above its generation) stays.
+		if applied, ok := e.boxGeneration(); ok {
+			if _, err := t.ExecContext(ctx, `DELETE FROM box_dirty WHERE rowid IN
+				(SELECT rowid FROM box_dirty WHERE generation <= ? AND generation < `+dirtyGen+` LIMIT 256)`, applied); err != nil {
+				return nil, storeErr(err)
+			}
+		}
 	}
 	if err := t.commit(ctx); err != nil {
 		return nil, storeErr(err)
@@ -361,7 +375,7 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 	if !boxRelevant {
 		return v, nil
 	}
-	if err := e.syncBox(ctx); err != nil {
+	if err := e.syncBox(ctx, false); err != nil {
 		return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
 	}
 	return v, nil

@@ -103,7 +103,63 @@ CREATE TABLE privileges (
 	web_shell INTEGER NOT NULL DEFAULT 0
 );
 `,
+	// 2: which accounts each generation touched (box_dirty, kept by
+	// triggers on every table the box files are made from), so that the
+	// box sync rewrites only those; indexes for the sudoers drop-in.
+	`
+CREATE TABLE box_dirty (generation INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL);
+CREATE INDEX box_dirty_generation ON box_dirty(generation);
+CREATE INDEX users_sudo ON users(id) WHERE ` + sudoWhere + `;
+CREATE INDEX groups_sudo ON groups(id) WHERE ` + sudoWhere + `;
+CREATE TRIGGER box_dirty_user_insert AFTER INSERT ON users BEGIN
+	INSERT INTO box_dirty VALUES (` + dirtyGen + `, 'u', NEW.username);
+END;
+CREATE TRIGGER box_dirty_user_delete AFTER DELETE ON users BEGIN
+	INSERT INTO box_dirty VALUES (` + dirtyGen + `, 'u', OLD.username);
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'g', g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id = OLD.id;
+END;
+CREATE TRIGGER box_dirty_user_update AFTER UPDATE ON users BEGIN
+	INSERT INTO box_dirty VALUES (` + dirtyGen + `, 'u', OLD.username);
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'u', NEW.username WHERE NEW.username IS NOT OLD.username;
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'g', g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id IN (OLD.id, NEW.id) AND (NEW.username IS NOT OLD.username OR NEW.id IS NOT OLD.id);
+END;
+CREATE TRIGGER box_dirty_group_insert AFTER INSERT ON groups BEGIN
+	INSERT INTO box_dirty VALUES (` + dirtyGen + `, 'g', NEW.name);
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'u', username FROM users WHERE group_id = NEW.id;
+END;
+CREATE TRIGGER box_dirty_group_delete AFTER DELETE ON groups BEGIN
+	INSERT INTO box_dirty VALUES (` + dirtyGen + `, 'g', OLD.name);
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'u', username FROM users WHERE group_id = OLD.id;
+END;
+CREATE TRIGGER box_dirty_group_update AFTER UPDATE ON groups BEGIN
+	INSERT INTO box_dirty VALUES (` + dirtyGen + `, 'g', OLD.name);
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'g', NEW.name WHERE NEW.name IS NOT OLD.name;
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'u', username FROM users
+		WHERE group_id IN (OLD.id, NEW.id) AND (NEW.gid IS NOT OLD.gid OR NEW.id IS NOT OLD.id);
+END;
+CREATE TRIGGER box_dirty_membership_insert AFTER INSERT ON memberships BEGIN
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'g', name FROM groups WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER box_dirty_membership_delete AFTER DELETE ON memberships BEGIN
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'g', name FROM groups WHERE id = OLD.group_id;
+END;
+CREATE TRIGGER box_dirty_membership_update AFTER UPDATE ON memberships BEGIN
+	INSERT INTO box_dirty SELECT ` + dirtyGen + `, 'g', name FROM groups WHERE id IN (OLD.group_id, NEW.group_id);
+END;
+INSERT INTO meta (key, value) VALUES ('box_dirty_since', COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0'))
+	ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+`,
 }
+
+// dirtyGen is, inside a write transaction, the generation it commits
+// (writeTx adds one to the stored generation at its end).
+const dirtyGen = `COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0) + 1`
+
+// sudoWhere selects the accounts the sudoers drop-in is made from (a
+// superset: entries whose commands are all blank are skipped later).
+const sudoWhere = `builtin = 0 AND (sudo_commands <> '[]' OR sudo_commands_nopasswd <> '[]')`
 
 // querier is what both a connection and a transaction offer.
 type querier interface {
@@ -226,6 +282,10 @@ func (e *Engine) migrate(ctx context.Context) (initialised bool, err error) {
 	}
 	if fresh {
 		if err := e.initialise(ctx, t); err != nil {
+			return false, err
+		}
+		// The first box sync applies the whole State anyway.
+		if _, err := t.ExecContext(ctx, `DELETE FROM box_dirty`); err != nil {
 			return false, err
 		}
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,17 @@ func (e *Engine) storeGeneration(ctx context.Context, q querier) (string, error)
 	return gen, err
 }
 
+// boxGeneration is the generation the box files were last brought in line
+// with; false when unknown (no file yet, or not a number).
+func (e *Engine) boxGeneration() (int64, bool) {
+	data, err := os.ReadFile(filepath.Join(e.root, boxGenFile))
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	return n, err == nil
+}
+
 // boxOutOfLine says whether the last committed write has not reached the
 // box files (a crash between commit and apply, or a fresh store).
 func (e *Engine) boxOutOfLine(ctx context.Context) bool {
@@ -38,11 +50,22 @@ func (e *Engine) boxOutOfLine(ctx context.Context) bool {
 	return err != nil || strings.TrimSpace(string(data)) != gen
 }
 
+// incrementalLimit is the number of touched accounts above which one
+// whole apply is cheaper than an incremental one.
+const incrementalLimit = 1000
+
 // syncBox brings the box's account files in line with the store: it takes
-// the box lock, reads the latest committed state and hands it to
-// box.Apply. Holding the lock while reading makes concurrent engines apply
-// states in commit order.
-func (e *Engine) syncBox(ctx context.Context) error {
+// the box lock, reads the latest committed state and applies it. Holding
+// the lock while reading makes concurrent engines apply states in commit
+// order.
+//
+// When the box is known to be in line with an earlier generation, and the
+// store knows which accounts every later generation touched (box_dirty),
+// only those accounts are read and applied (box.ApplyChange): the cost of
+// a call then hardly grows with the number of accounts. Otherwise, and
+// always when full is set (a box found out of line at start: repair after
+// a crash, the first run), the whole State is read and applied.
+func (e *Engine) syncBox(ctx context.Context, full bool) error {
 	if !e.boxSync {
 		return nil
 	}
@@ -51,22 +74,50 @@ func (e *Engine) syncBox(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	t, err := e.begin(ctx, false)
-	if err != nil {
-		return err
-	}
-	st, err := e.boxState(ctx, t)
+	applied, known := e.boxGeneration()
+	var res *box.Result
 	var gen string
-	if err == nil {
-		gen, err = e.storeGeneration(ctx, t)
+	if known && !full {
+		var change *box.Change
+		change, gen, err = e.readChange(ctx, applied)
+		if err != nil {
+			return err
+		}
+		if gen == strconv.FormatInt(applied, 10) {
+			return nil // another engine brought the box to this generation
+		}
+		if change != nil {
+			res, err = box.ApplyChange(e.root, *change)
+			if errors.Is(err, box.ErrFullApply) {
+				res, err = nil, nil
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
-	t.rollback()
-	if err != nil {
-		return err
+	fullPass := res == nil
+	if fullPass {
+		t, err := e.begin(ctx, false)
+		if err != nil {
+			return err
+		}
+		st, err := e.boxState(ctx, t)
+		if err == nil {
+			gen, err = e.storeGeneration(ctx, t)
+		}
+		t.rollback()
+		if err != nil {
+			return err
+		}
+		if res, err = box.ApplyResult(e.root, st); err != nil {
+			return err
+		}
 	}
-	res, err := box.ApplyResult(e.root, st)
-	if err != nil {
-		return err
+	if fullPass {
+		e.fullPasses.Add(1)
+	} else {
+		e.incrementalPasses.Add(1)
 	}
 	if res.SSHDChanged {
 		e.reloadSSHD(ctx)
@@ -76,43 +127,164 @@ func (e *Engine) syncBox(ctx context.Context) error {
 	if err := os.WriteFile(tmp, []byte(gen+"\n"), 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, p)
+	if err := os.Rename(tmp, p); err != nil {
+		return err
+	}
+	if fullPass {
+		// Everything recorded up to gen is on the box: forget it at once
+		// (a bulk change may have left many rows), after the box is free.
+		// Only housekeeping: rows left here are pruned by later writes.
+		unlock()
+		_ = e.forgetApplied(ctx, gen)
+	}
+	return nil
+}
+
+// forgetApplied drops the box_dirty rows of generations up to gen.
+func (e *Engine) forgetApplied(ctx context.Context, gen string) error {
+	t, err := e.begin(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer t.rollback()
+	if _, err := t.ExecContext(ctx, `DELETE FROM box_dirty WHERE generation <= CAST(? AS INTEGER)`, gen); err != nil {
+		return err
+	}
+	return t.commit(ctx)
+}
+
+// readChange reads, in one read transaction, the store generation and the
+// accounts touched since generation applied, as a box.Change; nil when
+// the change cannot be told (the store generation is behind applied, the
+// touched accounts were not all recorded, or there are too many of them).
+func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, string, error) {
+	t, err := e.begin(ctx, false)
+	if err != nil {
+		return nil, "", err
+	}
+	defer t.rollback()
+	gen, err := e.storeGeneration(ctx, t)
+	if err != nil {
+		return nil, "", err
+	}
+	current, err := strconv.ParseInt(gen, 10, 64)
+	if err != nil || current <= applied {
+		return nil, gen, nil
+	}
+	var since int64
+	if err := t.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'box_dirty_since'`).Scan(&since); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, gen, nil
+		}
+		return nil, "", err
+	}
+	if applied < since {
+		return nil, gen, nil
+	}
+	rows, err := t.QueryContext(ctx, `SELECT DISTINCT kind, name FROM box_dirty WHERE generation > ?`, applied)
+	if err != nil {
+		return nil, "", err
+	}
+	var userNames, groupNames []any
+	for rows.Next() {
+		var kind, name string
+		if err := rows.Scan(&kind, &name); err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		if kind == "u" {
+			userNames = append(userNames, name)
+		} else {
+			groupNames = append(groupNames, name)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(userNames)+len(groupNames) > incrementalLimit {
+		return nil, gen, nil
+	}
+	c := &box.Change{}
+	present := map[string]bool{}
+	if len(userNames) > 0 {
+		// "+u.builtin": look the names up by users_username, not every
+		// non-builtin user by users_builtin.
+		us, err := e.boxUsers(ctx, t, `+u.builtin = 0 AND u.username IN (`+placeholders(len(userNames))+`)`, userNames...)
+		if err != nil {
+			return nil, "", err
+		}
+		c.Users = us
+		for i := range us {
+			present[us[i].Name] = true
+		}
+		for _, n := range userNames {
+			if !present[n.(string)] {
+				c.RemovedUsers = append(c.RemovedUsers, n.(string))
+			}
+		}
+	}
+	if len(groupNames) > 0 {
+		gs, err := e.boxGroups(ctx, t, `(builtin = 0 OR members_managed = 1) AND name IN (`+placeholders(len(groupNames))+`)`, groupNames...)
+		if err != nil {
+			return nil, "", err
+		}
+		c.Groups = gs
+		clear(present)
+		for i := range gs {
+			present[gs[i].Name] = true
+		}
+		for _, n := range groupNames {
+			if !present[n.(string)] {
+				c.RemovedGroups = append(c.RemovedGroups, n.(string))
+			}
+		}
+	}
+	// The sudoers drop-in is made from every account with sudo rules: a
+	// partial index finds them without reading the others.
+	if c.SudoUsers, c.SudoGroups, err = sudoAccounts(ctx, t); err != nil {
+		return nil, "", err
+	}
+	return c, gen, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // boxState is what the engine owns: every non-builtin user and group, and
 // the builtin groups whose member lists the engine changed.
 func (e *Engine) boxState(ctx context.Context, q querier) (box.State, error) {
 	var st box.State
-	gidOf := map[int64]int64{}
-	rows, err := q.QueryContext(ctx, `SELECT id, gid FROM groups`)
-	if err != nil {
+	var err error
+	if st.Users, err = e.boxUsers(ctx, q, `u.builtin = 0`); err != nil {
 		return st, err
 	}
-	for rows.Next() {
-		var id, gid int64
-		if err := rows.Scan(&id, &gid); err != nil {
-			rows.Close()
-			return st, err
-		}
-		gidOf[id] = gid
-	}
-	rows.Close()
+	st.Groups, err = e.boxGroups(ctx, q, `builtin = 0 OR members_managed = 1`)
+	return st, err
+}
 
-	rows, err = q.QueryContext(ctx, `SELECT username, uid, group_id, full_name, home, shell, unixhash, locked, manage_home,
-		sudo_commands, sudo_commands_nopasswd, ssh_password_enabled, password_disabled, last_password_change, home_mode, sshpubkey
-		FROM users WHERE builtin = 0 ORDER BY id`)
+// boxUsers reads the users matching where (on users u) as the box has them,
+// in State order.
+func (e *Engine) boxUsers(ctx context.Context, q querier, where string, args ...any) ([]box.User, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.username, u.uid, COALESCE(g.gid, 0), u.full_name, u.home, u.shell, u.unixhash, u.locked,
+		u.manage_home, u.sudo_commands, u.sudo_commands_nopasswd, u.ssh_password_enabled, u.password_disabled, u.last_password_change,
+		u.home_mode, u.sshpubkey
+		FROM users u LEFT JOIN groups g ON g.id = u.group_id WHERE `+where+` ORDER BY u.id`, args...)
 	if err != nil {
-		return st, err
+		return nil, err
 	}
+	defer rows.Close()
+	var out []box.User
 	for rows.Next() {
 		var u userRow
-		if err := rows.Scan(&u.Username, &u.UID, &u.GroupID, &u.FullName, &u.Home, &u.Shell, &u.Unixhash, &u.Locked, &u.ManageHome,
+		var gid int64
+		if err := rows.Scan(&u.Username, &u.UID, &gid, &u.FullName, &u.Home, &u.Shell, &u.Unixhash, &u.Locked, &u.ManageHome,
 			&u.Sudo, &u.SudoNopasswd, &u.SSHPasswordEnabled, &u.PasswordDisabled, &u.LastPasswordChange, &u.HomeMode, &u.SSHPubKey); err != nil {
-			rows.Close()
-			return st, err
+			return nil, err
 		}
 		bu := box.User{
-			Name: u.Username, UID: u.UID, GID: gidOf[u.GroupID], Gecos: u.FullName, Home: u.Home, Shell: u.Shell,
+			Name: u.Username, UID: u.UID, GID: gid, Gecos: u.FullName, Home: u.Home, Shell: u.Shell,
 			Hash: u.Unixhash, Locked: u.Locked, ManageHome: u.ManageHome,
 			SudoCommands: strList(u.Sudo), SudoCommandsNopasswd: strList(u.SudoNopasswd),
 			SSHPasswordEnabled: u.SSHPasswordEnabled,
@@ -131,35 +303,43 @@ func (e *Engine) boxState(ctx context.Context, q querier) (box.State, error) {
 		if u.SSHPubKey.Valid {
 			bu.SSHPubKey = ptr(u.SSHPubKey.String)
 		}
-		st.Users = append(st.Users, bu)
+		out = append(out, bu)
 	}
-	rows.Close()
+	return out, rows.Err()
+}
 
+// boxGroups reads the groups matching where (on groups) as the box has
+// them, with their members, in State order.
+func (e *Engine) boxGroups(ctx context.Context, q querier, where string, args ...any) ([]box.Group, error) {
 	members := map[int64][]string{}
-	rows, err = q.QueryContext(ctx, `SELECT m.group_id, u.username FROM memberships m JOIN users u ON u.id = m.user_id
-		ORDER BY m.group_id, m.user_id`)
+	rows, err := q.QueryContext(ctx, `SELECT m.group_id, u.username FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.group_id IN (SELECT id FROM groups WHERE `+where+`) ORDER BY m.group_id, m.user_id`, args...)
 	if err != nil {
-		return st, err
+		return nil, err
 	}
 	for rows.Next() {
 		var g int64
 		var n string
 		if err := rows.Scan(&g, &n); err != nil {
 			rows.Close()
-			return st, err
+			return nil, err
 		}
 		members[g] = append(members[g], n)
 	}
 	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT `+groupCols+` FROM groups WHERE builtin = 0 OR members_managed = 1 ORDER BY id`)
-	if err != nil {
-		return st, err
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
+	rows, err = q.QueryContext(ctx, `SELECT `+groupCols+` FROM groups WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []box.Group
 	for rows.Next() {
 		g, err := scanGroup(rows)
 		if err != nil {
-			rows.Close()
-			return st, err
+			return nil, err
 		}
 		bg := box.Group{Name: g.Name, GID: g.GID, Members: members[g.ID]}
 		if bg.Members == nil {
@@ -168,8 +348,43 @@ func (e *Engine) boxState(ctx context.Context, q querier) (box.State, error) {
 		if !g.Builtin {
 			bg.SudoCommands, bg.SudoCommandsNopasswd = strList(g.Sudo), strList(g.SudoNopasswd)
 		}
-		st.Groups = append(st.Groups, bg)
+		out = append(out, bg)
 	}
-	rows.Close()
-	return st, nil
+	return out, rows.Err()
+}
+
+// sudoAccounts reads every user and group the sudoers drop-in is made
+// from (names and rules only), in State order, through the partial
+// indexes users_sudo and groups_sudo.
+func sudoAccounts(ctx context.Context, q querier) ([]box.User, []box.Group, error) {
+	var users []box.User
+	var groups []box.Group
+	for _, table := range []string{"users", "groups"} {
+		name := "username"
+		if table == "groups" {
+			name = "name"
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+name+`, sudo_commands, sudo_commands_nopasswd FROM `+table+
+			` INDEXED BY `+table+`_sudo WHERE `+sudoWhere+` ORDER BY id`)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			var n, sudo, nopasswd string
+			if err := rows.Scan(&n, &sudo, &nopasswd); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			if table == "users" {
+				users = append(users, box.User{Name: n, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
+			} else {
+				groups = append(groups, box.Group{Name: n, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return users, groups, nil
 }
