@@ -50,10 +50,11 @@ func ApplyResult(root string, st State) (*Result, error) {
 }
 
 // ApplyChange is ApplyResult for a change to a few accounts of a box that
-// was in line with the State before it: it reads and writes the account
-// files whole, but reads only the manifest records of the changed names
-// and visits only the homes of changed users, so its cost hardly grows
-// with the number of accounts. The result is what ApplyResult with the
+// was in line with the State before it: it still reads and writes the
+// account files whole (foreign lines byte for byte), but looks up only the
+// lines and manifest records of the changed names, visits only the homes
+// of changed users and writes the manifest's changes to its journal, so
+// that its cost hardly grows with the number of accounts. The result is what ApplyResult with the
 // whole new State gives, provided the box was in line before and c names
 // every account whose entry changed; the caller must know both (the engine
 // records the generation it applied, and which accounts each generation

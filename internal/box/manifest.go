@@ -667,6 +667,9 @@ func (m *rawManifest) store(root string, users, groups edit, compact bool, disk 
 			delete(jg, n)
 		}
 	}
+	if !compact && bytes.Equal(disk.journal, m.journal) && sameEntries(m.jUsers, ju, users) && sameEntries(m.jGroups, jg, groups) {
+		return nil // the journal read is still on disk and stays as it is
+	}
 	if err := os.MkdirAll(filepath.Join(root, stateDir), 0o700); err != nil {
 		return err
 	}
@@ -722,6 +725,19 @@ func (e edit) MarshalJSON() ([]byte, error) {
 		m[n] = r
 	}
 	return json.Marshal(m)
+}
+
+// sameEntries says whether a and b have the same entries for the names
+// edited (the only ones where they may differ).
+func sameEntries(a, b, edited edit) bool {
+	for n := range edited {
+		x, inA := a[n]
+		y, inB := b[n]
+		if inA != inB || !bytes.Equal(x, y) || (x == nil) != (y == nil) {
+			return false
+		}
+	}
+	return true
 }
 
 // with is a copy of a with the edits b applied over it.
