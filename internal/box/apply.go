@@ -256,7 +256,9 @@ func apply(root string, p *plan) (*Result, error) {
 		}
 	} else {
 		for n := range p.goneUsers {
-			if old.hasUser(n) {
+			if _, owned, err := old.rawUser(n); err != nil {
+				return nil, err
+			} else if owned {
 				removeUsers = append(removeUsers, n)
 			}
 		}
@@ -314,7 +316,11 @@ func apply(root string, p *plan) (*Result, error) {
 		// The drop-in must name as many users as the manifest will own:
 		// one missing, emptied or cut short by hand is not edited but
 		// written again from the whole State.
-		if len(yes)+len(no) != old.usersWith(nextUserEdit) {
+		owned, err := old.usersWith(nextUserEdit)
+		if err != nil {
+			return nil, err
+		}
+		if len(yes)+len(no) != owned {
 			return nil, ErrFullApply
 		}
 		sshd = sshdContent(yes, no)

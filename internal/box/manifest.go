@@ -124,12 +124,12 @@ func (s *recs) lazy() bool { return s.data != nil && !s.parsed }
 
 // get is the record of name: a binary search of the sorted lines, which
 // are not parsed.
-func (s *recs) get(name string) ([]byte, bool) {
+func (s *recs) get(name string) ([]byte, bool, error) {
 	if !s.lazy() {
 		if i, ok := find(s.list, name); ok {
-			return s.list[i].raw, true
+			return s.list[i].raw, true, nil
 		}
-		return nil, false
+		return nil, false, nil
 	}
 	// Lines starting in [lo, hi) are left; lo is always a line start.
 	lo, hi := s.from, s.to
@@ -140,16 +140,16 @@ func (s *recs) get(name string) ([]byte, bool) {
 		r, ok := parseRecLine(bytes.TrimSuffix(s.data[start:end], []byte(",")))
 		switch {
 		case !ok:
-			return nil, false // not a record: left to the full parse to report
+			return nil, false, fmt.Errorf("%s: a line is not a record", ManifestFile)
 		case r.name == name:
-			return r.raw, true
+			return r.raw, true, nil
 		case r.name < name:
 			lo = end + 1
 		default:
 			hi = start
 		}
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 func (s *recs) count() int {
@@ -326,7 +326,7 @@ func parseRecLine(line []byte) (rec, bool) {
 	}
 	i := 1 + bytes.IndexByte(line[1:], '"')
 	var name string
-	if i > 1 && bytes.IndexByte(line[1:i], '\\') < 0 {
+	if i > 1 && plainName(line[1:i]) {
 		name = string(line[1:i])
 	} else {
 		// An escaped name: the string token ends at `":{`.
@@ -339,6 +339,16 @@ func parseRecLine(line []byte) (rec, bool) {
 		return rec{}, false
 	}
 	return rec{name: name, raw: line[i+2:]}, true
+}
+
+// plainName says whether a name token holds nothing JSON escapes.
+func plainName(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // appendName appends a record's name as a JSON string: as it is, unless
@@ -454,27 +464,25 @@ func find(rs []rec, name string) (int, bool) {
 }
 
 // rawUser and rawGroup are the records of name, journal first.
-func (m *rawManifest) rawUser(name string) ([]byte, bool) {
+func (m *rawManifest) rawUser(name string) ([]byte, bool, error) {
 	if r, ok := m.jUsers[name]; ok {
-		return r, r != nil
+		return r, r != nil, nil
 	}
 	return m.users.get(name)
 }
 
-func (m *rawManifest) rawGroup(name string) ([]byte, bool) {
+func (m *rawManifest) rawGroup(name string) ([]byte, bool, error) {
 	if r, ok := m.jGroups[name]; ok {
-		return r, r != nil
+		return r, r != nil, nil
 	}
 	return m.groups.get(name)
 }
 
-func (m *rawManifest) hasUser(name string) bool { _, ok := m.rawUser(name); return ok }
-
 func (m *rawManifest) user(name string) (userRec, bool, error) {
 	var r userRec
-	raw, ok := m.rawUser(name)
-	if !ok {
-		return r, false, nil
+	raw, ok, err := m.rawUser(name)
+	if !ok || err != nil {
+		return r, ok, err
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return r, true, fmt.Errorf("%s: user %q: %w", ManifestFile, name, err)
@@ -484,9 +492,9 @@ func (m *rawManifest) user(name string) (userRec, bool, error) {
 
 func (m *rawManifest) group(name string) (groupRec, bool, error) {
 	var r groupRec
-	raw, ok := m.rawGroup(name)
-	if !ok {
-		return r, false, nil
+	raw, ok, err := m.rawGroup(name)
+	if !ok || err != nil {
+		return r, ok, err
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return r, true, fmt.Errorf("%s: group %q: %w", ManifestFile, name, err)
@@ -531,13 +539,16 @@ func merged(rs []rec, e edit) iter.Seq2[string, []byte] {
 }
 
 // usersWith is the number of owned users once the edits are applied.
-func (m *rawManifest) usersWith(e edit) int {
+func (m *rawManifest) usersWith(e edit) (int, error) {
 	n := m.userCount
 	for name, raw := range e {
-		_, before := m.rawUser(name)
+		_, before, err := m.rawUser(name)
+		if err != nil {
+			return 0, err
+		}
 		n += b2i(raw != nil) - b2i(before)
 	}
-	return n
+	return n, nil
 }
 
 func b2i(b bool) int {
@@ -658,12 +669,20 @@ func (m *rawManifest) store(root string, users, groups edit, compact bool, disk 
 	ju, jg := with(m.jUsers, users), with(m.jGroups, groups)
 	// Changes that give a record back its base value need no entry.
 	for n := range users {
-		if b, ok := m.users.get(n); bytes.Equal(b, ju[n]) && ok == (ju[n] != nil) {
+		b, ok, err := m.users.get(n)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(b, ju[n]) && ok == (ju[n] != nil) {
 			delete(ju, n)
 		}
 	}
 	for n := range groups {
-		if b, ok := m.groups.get(n); bytes.Equal(b, jg[n]) && ok == (jg[n] != nil) {
+		b, ok, err := m.groups.get(n)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(b, jg[n]) && ok == (jg[n] != nil) {
 			delete(jg, n)
 		}
 	}
@@ -684,12 +703,16 @@ func (m *rawManifest) store(root string, users, groups edit, compact bool, disk 
 			}
 			return nil
 		}
+		count, err := m.usersWith(users)
+		if err != nil {
+			return err
+		}
 		data, err := json.Marshal(struct {
 			Version   int  `json:"version"`
 			UserCount int  `json:"user_count"`
 			Users     edit `json:"users"`
 			Groups    edit `json:"groups"`
-		}{manifestVersion, m.usersWith(users), ju, jg})
+		}{manifestVersion, count, ju, jg})
 		if err != nil {
 			return err
 		}
