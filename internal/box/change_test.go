@@ -423,3 +423,55 @@ func TestManifestJournalCrash(t *testing.T) {
 		t.Fatalf("changed %v", res.Files)
 	}
 }
+
+// TestManifestFromOlderEngine: a manifest as the previous engine wrote it
+// (indented JSON, version 1) is read, changed incrementally, and then
+// written in the current layout.
+func TestManifestFromOlderEngine(t *testing.T) {
+	full, incr := seed(t), seed(t)
+	st := baseState()
+	must(t, Apply(full, st))
+	must(t, Apply(incr, st))
+	m, err := readManifest(incr)
+	must(t, err)
+	m.Version = 1
+	old, err := json.MarshalIndent(m, "", " ")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(incr, ManifestFile), append(old, '\n'), 0o600))
+	next := st
+	next.Users = append(slices.Clone(st.Users), boxBenchUser(5))
+	next.Groups = append(slices.Clone(st.Groups), Group{Name: "user00005", GID: 3005})
+	must(t, Apply(full, next))
+	_, err = ApplyChange(incr, changeOf(st, next))
+	must(t, err)
+	sameBox(t, "from version 1", full, incr)
+	must(t, Apply(incr, next))
+	if !strings.HasPrefix(read(t, incr, ManifestFile), manifestHead) {
+		t.Fatal("a whole Apply did not write the current layout")
+	}
+}
+
+// TestManifestBadLine: a damaged record line is reported, nothing written.
+func TestManifestBadLine(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	data := read(t, root, ManifestFile)
+	bad := strings.Replace(data, `"alice":{`, `alice:{`, 1)
+	if bad == data {
+		t.Fatalf("no alice record in %s", data)
+	}
+	must(t, os.WriteFile(filepath.Join(root, ManifestFile), []byte(bad), 0o600))
+	snap := snapshot(t, root)
+	u := alice()
+	u.Gecos = "Changed"
+	if _, err := ApplyChange(root, Change{Users: []User{u}}); err == nil || errors.Is(err, ErrFullApply) {
+		t.Fatalf("want an error about the manifest, got %v", err)
+	}
+	if _, err := ApplyResult(root, st); err == nil {
+		t.Fatal("a whole Apply took the damaged manifest")
+	}
+	if after := snapshot(t, root); after != snap {
+		t.Fatal("written with a damaged manifest")
+	}
+}

@@ -189,3 +189,43 @@ func TestChangeTrackingPruned(t *testing.T) {
 		t.Fatalf("%d rows in box_dirty", n)
 	}
 }
+
+// TestChangeTrackingAfterUpgrade: a store from before the change tracking
+// (schema 1) gets it on open, from its current generation on, and the
+// next write is synced incrementally.
+func TestChangeTrackingAfterUpgrade(t *testing.T) {
+	e := openTest(t)
+	createUser(t, e, `{"username":"alice","full_name":"A","group_create":true,"password_disabled":true,"smb":false}`)
+	for _, tr := range []string{"user", "group", "membership"} {
+		for _, op := range []string{"insert", "update", "delete"} {
+			if _, err := e.db.Exec(`DROP TRIGGER box_dirty_` + tr + `_` + op); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range []string{
+		`DROP TABLE box_dirty`, `DROP INDEX users_sudo`, `DROP INDEX groups_sudo`,
+		`DELETE FROM meta WHERE key = 'box_dirty_since'`, `PRAGMA user_version = 1`,
+	} {
+		if _, err := e.db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	e.Close()
+	e2, err := Open(e.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if e2.fullPasses.Load() != 0 {
+		t.Fatal("the box was in line: no full pass wanted at open")
+	}
+	createUser(t, e2, `{"username":"bob","full_name":"B","group_create":true,"password_disabled":true,"smb":false}`)
+	if e2.incrementalPasses.Load() != 1 || e2.fullPasses.Load() != 0 {
+		t.Fatalf("full %d, incremental %d", e2.fullPasses.Load(), e2.incrementalPasses.Load())
+	}
+	passwd, _ := os.ReadFile(filepath.Join(e.Root(), "etc/passwd"))
+	if p := "\n" + string(passwd); !strings.Contains(p, "\nalice:") || !strings.Contains(p, "\nbob:") {
+		t.Fatalf("passwd: %s", passwd)
+	}
+}
