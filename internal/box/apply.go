@@ -46,6 +46,11 @@ func ApplyResult(root string, st State) (*Result, error) {
 	if err := validate(st); err != nil {
 		return nil, err
 	}
+	for i := range st.Groups {
+		if st.Groups[i].MembersAdded {
+			return nil, fmt.Errorf("box: group %q: MembersAdded is for a Change, not a whole State", st.Groups[i].Name)
+		}
+	}
 	return apply(root, &plan{all: true, users: st.Users, groups: st.Groups, sudo: st})
 }
 
@@ -73,7 +78,7 @@ func ApplyChange(root string, c Change) (*Result, error) {
 	if err := validate(State{Users: c.SudoUsers, Groups: c.SudoGroups}); err != nil {
 		return nil, err
 	}
-	p := &plan{users: c.Users, groups: c.Groups, sudo: State{Users: c.SudoUsers, Groups: c.SudoGroups},
+	p := &plan{users: c.Users, groups: slices.Clone(c.Groups), sudo: State{Users: c.SudoUsers, Groups: c.SudoGroups},
 		goneUsers: map[string]bool{}, goneGroups: map[string]bool{}}
 	var errs []error
 	for _, n := range c.RemovedUsers {
@@ -156,6 +161,28 @@ func apply(root string, p *plan) (*Result, error) {
 	shadow := readLines(files[ShadowFile], interest)
 	group := readLines(files[GroupFile], interest)
 	gshadow := readLines(files[GShadowFile], interest)
+
+	// Members added to the line as it is.
+	for i := range p.groups {
+		g := &p.groups[i]
+		if !g.MembersAdded {
+			continue
+		}
+		line, ok := group.line(g.Name)
+		if !ok {
+			return nil, ErrFullApply
+		}
+		var members []string
+		if f := field(line, 3); f != "" {
+			members = strings.Split(f, ",")
+		}
+		for _, n := range g.Members {
+			if slices.Contains(members, n) {
+				return nil, ErrFullApply // the line is not as the Change takes it
+			}
+		}
+		g.Members, g.MembersAdded = append(members, g.Members...), false
+	}
 
 	// Ownership and conflicts.
 	conflict := &ConflictError{}

@@ -475,3 +475,41 @@ func TestManifestBadLine(t *testing.T) {
 		t.Fatal("written with a damaged manifest")
 	}
 }
+
+// TestMembersAdded: names appended to a group's line as it is give the
+// same files as the whole list; a line that is missing, or already has
+// one of the names, is not taken as the Change says (ErrFullApply).
+func TestMembersAdded(t *testing.T) {
+	full, incr := seed(t), seed(t)
+	st := baseState()
+	st.Groups = append(st.Groups, Group{Name: "sudo", GID: 27, Members: []string{"admin"}})
+	must(t, Apply(full, st))
+	must(t, Apply(incr, st))
+	next := st
+	next.Groups = slices.Clone(st.Groups)
+	next.Groups[2].Members = []string{"alice", "bob", "carol"}
+	next.Groups[3].Members = []string{"admin", "alice"}
+	must(t, Apply(full, next))
+	_, err := ApplyChange(incr, Change{Groups: []Group{
+		{Name: "staff2", GID: 3002, Members: []string{"carol"}, MembersAdded: true},
+		{Name: "sudo", GID: 27, Members: []string{"alice"}, MembersAdded: true},
+	}})
+	must(t, err)
+	sameBox(t, "members added", full, incr)
+
+	snap := snapshot(t, incr)
+	for _, g := range []Group{
+		{Name: "staff2", GID: 3002, Members: []string{"alice"}, MembersAdded: true}, // already there
+		{Name: "nosuch", GID: 3009, Members: []string{"alice"}, MembersAdded: true}, // no line
+	} {
+		if _, err := ApplyChange(incr, Change{Groups: []Group{g}}); !errors.Is(err, ErrFullApply) {
+			t.Fatalf("%s: want ErrFullApply, got %v", g.Name, err)
+		}
+	}
+	if snapshot(t, incr) != snap {
+		t.Fatal("written before ErrFullApply")
+	}
+	if _, err := ApplyResult(incr, State{Groups: []Group{{Name: "x", GID: 1, MembersAdded: true}}}); err == nil {
+		t.Fatal("ApplyResult took MembersAdded")
+	}
+}

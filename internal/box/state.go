@@ -40,6 +40,11 @@ type Group struct {
 	Members              []string
 	SudoCommands         []string
 	SudoCommandsNopasswd []string
+	// MembersAdded, in a Change only, says that Members are just the
+	// members who joined since the box was last in line, all after the
+	// others: they are appended to the members of the group's line on the
+	// box, which a long member list then need not be read for.
+	MembersAdded bool
 }
 
 // State is every account the engine owns, in the order they should appear.

@@ -151,3 +151,45 @@ func BenchmarkCreateOnBox(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUserCreateSMB is a create with TrueNAS's default smb: true:
+// SMB users are members of builtin_users, so each create rewrites that
+// group's line, which lists every SMB user (the seeded users are members).
+func BenchmarkUserCreateSMB(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			e := openTest(b)
+			ids := seedUsers(b, e, n)
+			ctx := context.Background()
+			t, err := e.begin(ctx, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bu, err := builtinGroupID(ctx, t, "builtin_users")
+			if err != nil || bu == 0 {
+				b.Fatal("no builtin_users", err)
+			}
+			for _, id := range ids {
+				if _, err := t.ExecContext(ctx, `INSERT INTO memberships (group_id, user_id) VALUES (?, ?)`, bu, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, q := range []string{`UPDATE groups SET members_managed = 1 WHERE name = 'builtin_users'`,
+				`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`} {
+				if _, err := t.ExecContext(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := t.commit(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if err := e.syncBox(ctx, true); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				mustCall(b, e, "user.create", fmt.Sprintf(`{"username":"bench%d","full_name":"Bench","group_create":true,"password":"Secret123","smb":true}`, i))
+			}
+		})
+	}
+}

@@ -151,6 +151,68 @@ END;
 INSERT INTO meta (key, value) VALUES ('box_dirty_since', COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0'))
 	ON CONFLICT(key) DO UPDATE SET value = excluded.value;
 `,
+	// 3: a membership added is recorded as such (kind 'm', with the
+	// user's id), so that the sync can append the new member to the line
+	// on the box instead of reading a long member list again; a group
+	// update counts only when a column the box files show changed. The
+	// triggers name their columns now that box_dirty has four.
+	`
+ALTER TABLE box_dirty ADD COLUMN member INTEGER;
+DROP TRIGGER box_dirty_user_insert;
+DROP TRIGGER box_dirty_user_delete;
+DROP TRIGGER box_dirty_user_update;
+DROP TRIGGER box_dirty_group_insert;
+DROP TRIGGER box_dirty_group_delete;
+DROP TRIGGER box_dirty_group_update;
+DROP TRIGGER box_dirty_membership_insert;
+DROP TRIGGER box_dirty_membership_delete;
+DROP TRIGGER box_dirty_membership_update;
+CREATE TRIGGER box_dirty_user_insert AFTER INSERT ON users BEGIN
+	INSERT INTO box_dirty (generation, kind, name) VALUES (` + dirtyGen + `, 'u', NEW.username);
+END;
+CREATE TRIGGER box_dirty_user_delete AFTER DELETE ON users BEGIN
+	INSERT INTO box_dirty (generation, kind, name) VALUES (` + dirtyGen + `, 'u', OLD.username);
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'g', g.name
+		FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.user_id = OLD.id;
+END;
+CREATE TRIGGER box_dirty_user_update AFTER UPDATE ON users BEGIN
+	INSERT INTO box_dirty (generation, kind, name) VALUES (` + dirtyGen + `, 'u', OLD.username);
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'u', NEW.username
+		WHERE NEW.username IS NOT OLD.username;
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'g', g.name
+		FROM memberships m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id IN (OLD.id, NEW.id) AND (NEW.username IS NOT OLD.username OR NEW.id IS NOT OLD.id);
+END;
+CREATE TRIGGER box_dirty_group_insert AFTER INSERT ON groups BEGIN
+	INSERT INTO box_dirty (generation, kind, name) VALUES (` + dirtyGen + `, 'g', NEW.name);
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'u', username FROM users WHERE group_id = NEW.id;
+END;
+CREATE TRIGGER box_dirty_group_delete AFTER DELETE ON groups BEGIN
+	INSERT INTO box_dirty (generation, kind, name) VALUES (` + dirtyGen + `, 'g', OLD.name);
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'u', username FROM users WHERE group_id = OLD.id;
+END;
+CREATE TRIGGER box_dirty_group_update AFTER UPDATE ON groups
+	WHEN NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name OR NEW.gid IS NOT OLD.gid OR NEW.builtin IS NOT OLD.builtin
+		OR NEW.members_managed IS NOT OLD.members_managed OR NEW.sudo_commands IS NOT OLD.sudo_commands
+		OR NEW.sudo_commands_nopasswd IS NOT OLD.sudo_commands_nopasswd
+BEGIN
+	INSERT INTO box_dirty (generation, kind, name) VALUES (` + dirtyGen + `, 'g', OLD.name);
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'g', NEW.name WHERE NEW.name IS NOT OLD.name;
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'u', username FROM users
+		WHERE group_id IN (OLD.id, NEW.id) AND (NEW.gid IS NOT OLD.gid OR NEW.id IS NOT OLD.id);
+END;
+CREATE TRIGGER box_dirty_membership_insert AFTER INSERT ON memberships BEGIN
+	INSERT INTO box_dirty (generation, kind, name, member) SELECT ` + dirtyGen + `, 'm', name, NEW.user_id
+		FROM groups WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER box_dirty_membership_delete AFTER DELETE ON memberships BEGIN
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'g', name FROM groups WHERE id = OLD.group_id;
+END;
+CREATE TRIGGER box_dirty_membership_update AFTER UPDATE ON memberships BEGIN
+	INSERT INTO box_dirty (generation, kind, name) SELECT ` + dirtyGen + `, 'g', name
+		FROM groups WHERE id IN (OLD.group_id, NEW.group_id);
+END;
+`,
 }
 
 // dirtyGen is, inside a write transaction, the generation it commits

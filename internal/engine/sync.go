@@ -181,28 +181,37 @@ func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, st
 	if applied < since {
 		return nil, gen, nil
 	}
-	rows, err := t.QueryContext(ctx, `SELECT DISTINCT kind, name FROM box_dirty WHERE generation > ?`, applied)
+	rows, err := t.QueryContext(ctx, `SELECT DISTINCT kind, name, member FROM box_dirty WHERE generation > ?`, applied)
 	if err != nil {
 		return nil, "", err
 	}
-	var userNames, groupNames []any
+	var userNames []any
+	groups := map[string]bool{} // touched groups, read whole
+	added := map[string][]any{} // groups whose only change is members added: their user ids
 	for rows.Next() {
 		var kind, name string
-		if err := rows.Scan(&kind, &name); err != nil {
+		var member sql.NullInt64
+		if err := rows.Scan(&kind, &name, &member); err != nil {
 			rows.Close()
 			return nil, "", err
 		}
-		if kind == "u" {
+		switch {
+		case kind == "u":
 			userNames = append(userNames, name)
-		} else {
-			groupNames = append(groupNames, name)
+		case kind == "m" && member.Valid:
+			added[name] = append(added[name], member.Int64)
+		default:
+			groups[name] = true
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	if len(userNames)+len(groupNames) > incrementalLimit {
+	for n := range groups {
+		delete(added, n)
+	}
+	if len(userNames)+len(groups)+len(added) > incrementalLimit {
 		return nil, gen, nil
 	}
 	c := &box.Change{}
@@ -224,8 +233,27 @@ func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, st
 			}
 		}
 	}
-	if len(groupNames) > 0 {
-		gs, err := e.boxGroups(ctx, t, `(builtin = 0 OR members_managed = 1) AND name IN (`+placeholders(len(groupNames))+`)`, groupNames...)
+	// A group that only gained members who joined after all the others
+	// (a new user's usual case) keeps the list on the box: only the new
+	// names are read and appended to it.
+	var appended []box.Group
+	for name, ids := range added {
+		g, ok, err := membersAppended(ctx, t, name, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			appended = append(appended, g)
+		} else {
+			groups[name] = true
+		}
+	}
+	if len(groups) > 0 {
+		names := make([]any, 0, len(groups))
+		for n := range groups {
+			names = append(names, n)
+		}
+		gs, err := e.boxGroups(ctx, t, `(builtin = 0 OR members_managed = 1) AND name IN (`+placeholders(len(names))+`)`, names...)
 		if err != nil {
 			return nil, "", err
 		}
@@ -234,18 +262,85 @@ func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, st
 		for i := range gs {
 			present[gs[i].Name] = true
 		}
-		for _, n := range groupNames {
+		for _, n := range names {
 			if !present[n.(string)] {
 				c.RemovedGroups = append(c.RemovedGroups, n.(string))
 			}
 		}
 	}
+	// Neither kind of group is new to the box (a new group is read whole),
+	// so their order among the others does not matter.
+	c.Groups = append(c.Groups, appended...)
 	// The sudoers drop-in is made from every account with sudo rules: a
 	// partial index finds them without reading the others.
 	if c.SudoUsers, c.SudoGroups, err = sudoAccounts(ctx, t); err != nil {
 		return nil, "", err
 	}
 	return c, gen, nil
+}
+
+// membersAppended reads group name when its only change since the last
+// sync is that the users ids joined it, all after its other members (its
+// members are listed by user id): the Group then lists just their names,
+// with MembersAdded. false when that is not so, or the group is not in
+// the State.
+func membersAppended(ctx context.Context, q querier, name string, ids []any) (box.Group, bool, error) {
+	var g box.Group
+	rows, err := q.QueryContext(ctx, `SELECT `+groupCols+` FROM groups WHERE name = ? AND (builtin = 0 OR members_managed = 1)`, name)
+	if err != nil {
+		return g, false, err
+	}
+	var found []*groupRow
+	for rows.Next() {
+		r, err := scanGroup(rows)
+		if err != nil {
+			rows.Close()
+			return g, false, err
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(found) != 1 {
+		return g, false, err
+	}
+	row := found[0]
+	in := placeholders(len(ids))
+	args := append([]any{row.ID}, ids...)
+	var last sql.NullInt64 // the last member before them
+	if err := q.QueryRowContext(ctx, `SELECT MAX(user_id) FROM memberships WHERE group_id = ? AND user_id NOT IN (`+in+`)`,
+		args...).Scan(&last); err != nil {
+		return g, false, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT m.user_id, u.username FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.group_id = ? AND m.user_id IN (`+in+`) ORDER BY m.user_id`, args...)
+	if err != nil {
+		return g, false, err
+	}
+	defer rows.Close()
+	g = box.Group{Name: row.Name, GID: row.GID, MembersAdded: true}
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return g, false, err
+		}
+		if last.Valid && id <= last.Int64 {
+			return g, false, nil
+		}
+		g.Members = append(g.Members, n)
+	}
+	if err := rows.Err(); err != nil {
+		return g, false, err
+	}
+	// Every one of them must still be a member (ids holds no repeats: the
+	// rows are distinct, and a member who left and came back left a 'g').
+	if len(g.Members) != len(ids) {
+		return g, false, nil
+	}
+	if !row.Builtin {
+		g.SudoCommands, g.SudoCommandsNopasswd = strList(row.Sudo), strList(row.SudoNopasswd)
+	}
+	return g, true, nil
 }
 
 func placeholders(n int) string {

@@ -6,9 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
 // testKey is a valid public key, followed by a comment.
@@ -73,6 +76,9 @@ func TestIncrementalSyncEqualsFull(t *testing.T) {
 		{"create smb user", "user.create", func() []string {
 			return []string{`{"username":"alice","full_name":"Alice","group_create":true,"password":"Secret123","home":"/mnt/tank","home_create":true,"shell":"/usr/bin/bash","ssh_password_enabled":true,` + key("alice") + `}`}
 		}},
+		{"create a second smb user (joins builtin_users last)", "user.create", func() []string {
+			return []string{`{"username":"erin","full_name":"Erin","group_create":true,"password":"Secret123"}`}
+		}},
 		{"create sudo user", "user.create", func() []string {
 			return []string{`{"username":"bob","full_name":"Bob","group_create":true,"password_disabled":true,"smb":false,"home":"/mnt/tank","home_create":true,"sudo_commands":["ALL"],` + key("bob") + `}`}
 		}},
@@ -96,6 +102,9 @@ func TestIncrementalSyncEqualsFull(t *testing.T) {
 		}},
 		{"change a primary group", "user.update", func() []string {
 			return []string{idOf("user", "carol"), `{"group":` + idOf("group", "team2") + `}`}
+		}},
+		{"an earlier user joins builtin_users (not last)", "user.update", func() []string {
+			return []string{idOf("user", "carol"), `{"groups":[` + idOf("group", "builtin_administrators") + `,` + idOf("group", "builtin_users") + `]}`}
 		}},
 		{"leave a built-in group", "user.update", func() []string {
 			return []string{idOf("user", "carol"), `{"groups":[]}`}
@@ -227,5 +236,63 @@ func TestChangeTrackingAfterUpgrade(t *testing.T) {
 	passwd, _ := os.ReadFile(filepath.Join(e.Root(), "etc/passwd"))
 	if p := "\n" + string(passwd); !strings.Contains(p, "\nalice:") || !strings.Contains(p, "\nbob:") {
 		t.Fatalf("passwd: %s", passwd)
+	}
+}
+
+// TestMembersAppended: a new SMB user joins builtin_users after all its
+// members, so the sync reads only the new name; an earlier user joining
+// makes it read the whole list.
+func TestMembersAppended(t *testing.T) {
+	e := openTest(t)
+	ctx := context.Background()
+	createUser(t, e, `{"username":"alice","full_name":"A","group_create":true,"password":"Secret123"}`)
+	createUser(t, e, `{"username":"bob","full_name":"B","group_create":true,"password_disabled":true,"smb":false}`)
+	change := func(payload ...string) *box.Change {
+		t.Helper()
+		applied, ok := e.boxGeneration()
+		if !ok {
+			t.Fatal("no box generation")
+		}
+		e.boxSync = false
+		mustCall(t, e, payload[0], payload[1:]...)
+		e.boxSync = true
+		c, _, err := e.readChange(ctx, applied)
+		if err != nil || c == nil {
+			t.Fatalf("readChange: %v %v", c, err)
+		}
+		if err := e.syncBox(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		before := boxSnapshot(t, e.Root())
+		if err := e.syncBox(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		if boxSnapshot(t, e.Root()) != before {
+			t.Fatal("the full pass changed the box")
+		}
+		return c
+	}
+	builtinUsers := func(c *box.Change) *box.Group {
+		for i := range c.Groups {
+			if c.Groups[i].Name == "builtin_users" {
+				return &c.Groups[i]
+			}
+		}
+		t.Fatalf("builtin_users not in the change: %+v", c.Groups)
+		return nil
+	}
+	c := change("user.create", `{"username":"carol","full_name":"C","group_create":true,"password":"Secret123"}`)
+	if g := builtinUsers(c); !g.MembersAdded || !slices.Equal(g.Members, []string{"carol"}) {
+		t.Fatalf("new member not appended: %+v", *g)
+	}
+	bu := itoa(groupByName(t, e, "builtin_users").ID)
+	bob := itoa(decode[struct{ ID int64 }](t, mustCall(t, e, "user.query", `[["username","=","bob"]]`, `{"get":true}`)).ID)
+	c = change("user.update", bob, `{"groups":[`+bu+`]}`)
+	if g := builtinUsers(c); g.MembersAdded || !slices.Equal(g.Members, []string{"alice", "bob", "carol"}) {
+		t.Fatalf("an earlier user joining was appended: %+v", *g)
+	}
+	group, _ := os.ReadFile(filepath.Join(e.Root(), "etc/group"))
+	if !strings.Contains(string(group), "builtin_users:x:545:alice,bob,carol\n") {
+		t.Fatalf("group: %s", group)
 	}
 }
