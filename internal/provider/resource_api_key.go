@@ -154,21 +154,9 @@ func buildAPIKeyUpdate(plan, state apiKeyModel) (*payload, error) {
 }
 
 func checkAPIKeyPayload(p *payload, create bool) account.Errors {
-	raw, err := json.Marshal(p.m)
-	if err != nil {
-		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
-	}
-	var kp *account.APIKeyPayload
-	var es account.Errors
-	if create {
-		kp, es = account.DecodeAPIKeyCreate(raw)
-	} else {
-		kp, es = account.DecodeAPIKeyUpdate(raw)
-	}
-	if len(es) == 0 && kp != nil {
-		es = account.StaticAPIKeyChecks(kp, time.Now())
-	}
-	return p.filter(es)
+	return checkPayload(p, create, account.DecodeAPIKeyCreate, account.DecodeAPIKeyUpdate, func(kp *account.APIKeyPayload) account.Errors {
+		return account.StaticAPIKeyChecks(kp, time.Now())
+	})
 }
 
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {

@@ -140,25 +140,12 @@ func buildGroupUpdate(plan, state groupModel) *payload {
 // checkGroupPayload runs the plan-time rules: static ones, seeing the
 // current group (old, from state) on update, never the box.
 func checkGroupPayload(p *payload, old *account.GroupEntry) account.Errors {
-	raw, err := json.Marshal(p.m)
-	if err != nil {
-		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
-	}
-	var gp *account.GroupPayload
-	var es account.Errors
-	if old == nil {
-		gp, es = account.DecodeGroupCreate(raw)
-	} else {
-		gp, es = account.DecodeGroupUpdate(raw)
-	}
-	if len(es) == 0 && gp != nil {
+	return checkPayload(p, old == nil, account.DecodeGroupCreate, account.DecodeGroupUpdate, func(gp *account.GroupPayload) account.Errors {
 		if old == nil {
-			es = account.StaticGroupChecks(gp)
-		} else {
-			es = account.CheckGroup(gp, old, nil)
+			return account.StaticGroupChecks(gp)
 		}
-	}
-	return p.filter(es)
+		return account.CheckGroup(gp, old, nil)
+	})
 }
 
 // oldGroup is the group as the state knows it.

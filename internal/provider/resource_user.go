@@ -409,23 +409,29 @@ func trimmedKey(v types.String) string {
 // checkUserPayload runs the plan-time rules on a payload: the static rules,
 // seeing the current user (old, from state) on update, never the box.
 func checkUserPayload(p *payload, old *account.UserEntry) account.Errors {
+	return checkPayload(p, old == nil, account.DecodeUserCreate, account.DecodeUserUpdate, func(up *account.UserPayload) account.Errors {
+		if old == nil {
+			return account.StaticUserChecks(up)
+		}
+		return account.CheckUser(up, old, nil)
+	})
+}
+
+// checkPayload decodes p.m as TrueNAS decodes a create or update payload
+// and, when it decodes, runs rules on it: the plan-time checks of every
+// resource. Errors about values not known yet are dropped.
+func checkPayload[P any](p *payload, create bool, decodeCreate, decodeUpdate func([]byte) (*P, account.Errors), rules func(*P) account.Errors) account.Errors {
 	raw, err := json.Marshal(p.m)
 	if err != nil {
 		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
 	}
-	var up *account.UserPayload
-	var es account.Errors
-	if old == nil {
-		up, es = account.DecodeUserCreate(raw)
-	} else {
-		up, es = account.DecodeUserUpdate(raw)
+	decode := decodeUpdate
+	if create {
+		decode = decodeCreate
 	}
-	if len(es) == 0 && up != nil {
-		if old == nil {
-			es = account.StaticUserChecks(up)
-		} else {
-			es = account.CheckUser(up, old, nil)
-		}
+	v, es := decode(raw)
+	if len(es) == 0 && v != nil {
+		es = rules(v)
 	}
 	return p.filter(es)
 }
