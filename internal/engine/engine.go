@@ -65,13 +65,17 @@ var methods map[string]method
 
 func init() {
 	methods = map[string]method{
-		"user.query":           {2, (*Engine).userQuery},
-		"user.get_instance":    {2, (*Engine).userGetInstance},
-		"user.create":          {1, (*Engine).userCreate},
-		"user.update":          {2, (*Engine).userUpdate},
-		"user.delete":          {2, (*Engine).userDelete},
-		"user.get_next_uid":    {0, (*Engine).userNextUID},
-		"user.shell_choices":   {1, (*Engine).userShellChoices},
+		"user.query":         {2, (*Engine).userQuery},
+		"user.get_instance":  {2, (*Engine).userGetInstance},
+		"user.create":        {1, (*Engine).userCreate},
+		"user.update":        {2, (*Engine).userUpdate},
+		"user.delete":        {2, (*Engine).userDelete},
+		"user.get_next_uid":  {0, (*Engine).userNextUID},
+		"user.shell_choices": {1, (*Engine).userShellChoices},
+
+		"user.has_local_administrator_set_up": {0, (*Engine).userHasLocalAdministratorSetUp},
+		"user.setup_local_administrator":      {3, (*Engine).userSetupLocalAdministrator},
+
 		"group.query":          {2, (*Engine).groupQuery},
 		"group.get_instance":   {2, (*Engine).groupGetInstance},
 		"group.create":         {1, (*Engine).groupCreate},

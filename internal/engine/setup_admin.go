@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+)
+
+// The first-boot methods: TrueNAS's installer (or its first web UI visit)
+// gives a box its local administrator with user.setup_local_administrator,
+// and user.has_local_administrator_set_up says whether one exists. On a
+// plain box they are how the engine gets the administrator that TrueNAS's
+// last-administrator rules expect.
+
+const (
+	truenasAdminName     = "truenas_admin"
+	truenasAdminHome     = "/home/truenas_admin"
+	truenasAdminFullName = "Local Administrator"
+)
+
+// hasLocalAdministrator says whether a local user with a usable password
+// has the FULL_ADMIN role through one of its groups.
+func (e *Engine) hasLocalAdministrator(ctx context.Context, t *txn, now time.Time) (bool, error) {
+	rows, err := t.QueryContext(ctx, `SELECT id FROM users ORDER BY id`)
+	if err != nil {
+		return false, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	bv := e.newBoxView(ctx, t, now)
+	for _, id := range ids {
+		u, _, err := loadUser(ctx, t, id, now)
+		if err != nil {
+			return false, err
+		}
+		if u != nil && account.IsLocalAdministrator(u, bv) {
+			return true, bv.err
+		}
+	}
+	return false, bv.err
+}
+
+func (e *Engine) userHasLocalAdministratorSetUp(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		return e.hasLocalAdministrator(ctx, t, now)
+	})
+}
+
+// userSetupLocalAdministrator is "user.setup_local_administrator USERNAME
+// PASSWORD [OPTIONS]": for root it sets root's password; for truenas_admin
+// it creates the account the TrueNAS installer makes (uid and gid 950, home
+// /home/truenas_admin, sudo ALL, a member of builtin_administrators). It
+// refuses when a local administrator exists already.
+func (e *Engine) userSetupLocalAdministrator(ctx context.Context, args []json.RawMessage) (any, error) {
+	var username, password string
+	if err := json.Unmarshal(arg(args, 0), &username); err != nil || (username != "root" && username != truenasAdminName) {
+		return nil, invalid("username", "Input should be 'root' or 'truenas_admin'")
+	}
+	if err := json.Unmarshal(arg(args, 1), &password); err != nil {
+		return nil, invalid("password", "Input should be a valid string")
+	}
+	if password == "" {
+		return nil, invalid("password", "String should have at least 1 character")
+	}
+	if raw := arg(args, 2); !isNull(raw) {
+		if err := objectArg(raw, "options"); err != nil {
+			return nil, err
+		}
+	}
+	return e.write(ctx, func(t *txn, now time.Time) (any, error) {
+		set, err := e.hasLocalAdministrator(ctx, t, now)
+		if err != nil {
+			return nil, err
+		}
+		if set {
+			return nil, account.NewCallError(account.EEXIST, "Local administrator is already set up")
+		}
+		unix, err := unixHash(password)
+		if err != nil {
+			return nil, err
+		}
+		if username == "root" {
+			_, err := t.ExecContext(ctx, `UPDATE users SET unixhash = ?, smbhash = ?, password_disabled = 0, locked = 0,
+				last_password_change = ? WHERE username = 'root' AND builtin = 1`, unix, ntHash(password), now.UnixMilli())
+			return nil, err
+		}
+
+		// truenas_admin: its name and ids must be free, in the store and on
+		// the box (an account the box had before the engine counts).
+		bv := e.newBoxView(ctx, t, now)
+		_, nameTaken := bv.UserByName(truenasAdminName)
+		_, uidTaken := bv.UserByUID(account.UIDTruenasAdmin)
+		_, groupTaken := bv.GroupByName(truenasAdminName)
+		_, gidTaken := bv.GroupByGID(account.UIDTruenasAdmin)
+		if bv.err != nil {
+			return nil, bv.err
+		}
+		if nameTaken || uidTaken || groupTaken || gidTaken {
+			return nil, account.NewCallError(account.EEXIST, "The truenas_admin account, or its uid or gid 950, already exists")
+		}
+		admins, err := builtinGroupID(ctx, t, "builtin_administrators")
+		if err != nil {
+			return nil, err
+		}
+		// TrueNAS's zsh where the box has it, else bash, else no login shell.
+		shell := account.NologinShell
+		for _, sh := range []string{"/usr/bin/bash", account.DefaultShell} {
+			if slices.Contains(readShells(e.root), sh) {
+				shell = sh
+			}
+		}
+		res, err := t.ExecContext(ctx, `INSERT INTO groups (gid, name, builtin, smb) VALUES (?, ?, 0, 0)`, account.UIDTruenasAdmin, truenasAdminName)
+		if err != nil {
+			return nil, err
+		}
+		groupID, _ := res.LastInsertId()
+		res, err = t.ExecContext(ctx, `INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb,
+			userns_idmap, group_id, password_disabled, ssh_password_enabled, sshpubkey, locked, sudo_commands, sudo_commands_nopasswd,
+			email, last_password_change, home_mode, manage_home) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, 0, 0, NULL, 0, ?, ?, NULL, ?, ?, 1)`,
+			account.UIDTruenasAdmin, truenasAdminName, unix, ntHash(password), truenasAdminHome, shell, truenasAdminFullName,
+			jsonAny(nil), groupID, jsonList([]string{"ALL"}), jsonList(nil), now.UnixMilli(), "700")
+		if err != nil {
+			return nil, err
+		}
+		userID, _ := res.LastInsertId()
+		var aux []int64
+		if admins != 0 {
+			aux = append(aux, admins)
+		}
+		return nil, setAuxGroups(ctx, t, userID, aux)
+	})
+}
