@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // AdminPasswordFile is the file in the sandbox folder that holds root's
@@ -17,10 +18,10 @@ import (
 const AdminPasswordFile = "root.password"
 
 // setUpAdmin gives the box the local administrator every installed TrueNAS
-// has: the installer sets up root or truenas_admin with a password, and
-// TrueNAS refuses to delete or lock the last administrator with a usable
-// password. The sandbox sets a random password for root, a member of
-// builtin_administrators, on its first start, and keeps it in
+// has: on first boot TrueNAS sets up root or truenas_admin with a password
+// (user.setup_local_administrator), and it refuses to delete or lock the
+// last administrator with a usable password. The sandbox does the same for
+// root on its first start, with a random password that it keeps in
 // AdminPasswordFile so that auth.login_ex can be tried with it.
 func (s *Sandbox) setUpAdmin() error {
 	file := filepath.Join(s.Dir, AdminPasswordFile)
@@ -29,17 +30,11 @@ func (s *Sandbox) setUpAdmin() error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("sandbox: %v", err)
 	}
-	var users []struct {
-		ID int64 `json:"id"`
-	}
-	if err := s.engineCall(&users, "user.query", []any{[]any{"username", "=", "root"}}); err != nil {
-		return err
-	}
-	if len(users) != 1 {
-		return errors.New("sandbox: the engine has no root user")
-	}
 	password := randomPassword(24)
-	if err := s.engineCall(nil, "user.update", users[0].ID, map[string]any{"password": password}); err != nil {
+	if err := s.engineCall(nil, "user.setup_local_administrator", "root", password); err != nil {
+		if strings.Contains(err.Error(), "already set up") {
+			return nil // a root folder kept from before, with its administrator
+		}
 		return err
 	}
 	return writeFile(file, []byte(password+"\n"), 0o600)
