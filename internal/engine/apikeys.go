@@ -83,7 +83,7 @@ func (e *Engine) keyGetInstance(ctx context.Context, args []json.RawMessage) (an
 
 // newSecret makes a key secret and its hash.
 func newSecret() (secret, hash string, err error) {
-	secret = randomString(64)
+	secret = RandomString(64)
 	hash, err = keyHash(secret)
 	return secret, hash, err
 }

@@ -23,8 +23,9 @@ var ShaCryptRounds = 5000
 
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// randomString returns n characters of [A-Za-z0-9] from crypto/rand.
-func randomString(n int) string {
+// RandomString returns n characters of [A-Za-z0-9] from crypto/rand, as
+// TrueNAS's generate_string does for random passwords and key secrets.
+func RandomString(n int) string {
 	var b strings.Builder
 	max := big.NewInt(int64(len(alnum)))
 	for range n {

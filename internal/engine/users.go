@@ -345,7 +345,7 @@ func passwordFor(p *account.UserPayload) (passwordChange, error) {
 	var pc passwordChange
 	switch {
 	case p.RandomPassword.V:
-		s := randomString(20)
+		s := RandomString(20)
 		pc = passwordChange{set: true, plain: &s}
 	case p.Password.Set && !p.Password.Null && p.Password.V != "":
 		s := p.Password.V

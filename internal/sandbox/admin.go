@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/nasops/terraform-provider-truenas/internal/engine"
 )
 
 // AdminPasswordFile is the file in the sandbox folder that holds root's
@@ -30,7 +31,7 @@ func (s *Sandbox) setUpAdmin() error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("sandbox: %v", err)
 	}
-	password := randomPassword(24)
+	password := engine.RandomString(24)
 	if err := s.engineCall(nil, "user.setup_local_administrator", "root", password); err != nil {
 		if strings.Contains(err.Error(), "already set up") {
 			return nil // a root folder kept from before, with its administrator
@@ -62,26 +63,4 @@ func (s *Sandbox) engineCall(into any, method string, params ...any) error {
 		return nil
 	}
 	return json.Unmarshal(stdout.Bytes(), into)
-}
-
-// randomPassword returns n characters of [A-Za-z0-9], as TrueNAS's
-// random_password does.
-func randomPassword(n int) string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = alphabet[randIndex(len(alphabet))]
-	}
-	return string(out)
-}
-
-func randIndex(n int) int {
-	var b [1]byte
-	limit := 256 - 256%n // reject bytes that would bias the choice
-	for {
-		_, _ = rand.Read(b[:]) // never fails (Go 1.24+)
-		if int(b[0]) < limit {
-			return int(b[0]) % n
-		}
-	}
 }

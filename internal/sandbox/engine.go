@@ -1,5 +1,3 @@
-//go:build !sandbox_noengine
-
 package sandbox
 
 import "github.com/nasops/terraform-provider-truenas/internal/engine"
