@@ -117,9 +117,9 @@ func (e *Engine) userSetupLocalAdministrator(ctx context.Context, args []json.Ra
 			return nil, err
 		}
 		// TrueNAS's zsh where the box has it, else bash, else no login shell.
-		shell := account.NologinShell
+		shell, shells := account.NologinShell, readShells(e.root)
 		for _, sh := range []string{"/usr/bin/bash", account.DefaultShell} {
-			if slices.Contains(readShells(e.root), sh) {
+			if slices.Contains(shells, sh) {
 				shell = sh
 			}
 		}
@@ -128,15 +128,14 @@ func (e *Engine) userSetupLocalAdministrator(ctx context.Context, args []json.Ra
 			return nil, err
 		}
 		groupID, _ := res.LastInsertId()
-		res, err = t.ExecContext(ctx, `INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb,
-			userns_idmap, group_id, password_disabled, ssh_password_enabled, sshpubkey, locked, sudo_commands, sudo_commands_nopasswd,
-			email, last_password_change, home_mode, manage_home) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, 0, 0, NULL, 0, ?, ?, NULL, ?, ?, 1)`,
-			account.UIDTruenasAdmin, truenasAdminName, unix, ntHash(password), truenasAdminHome, shell, truenasAdminFullName,
-			jsonAny(nil), groupID, jsonList([]string{"ALL"}), jsonList(nil), now.UnixMilli(), "700")
+		userID, err := insertUser(ctx, t, newUser{
+			uid: account.UIDTruenasAdmin, username: truenasAdminName, unixhash: unix, smbhash: ntHash(password),
+			home: truenasAdminHome, shell: shell, fullName: truenasAdminFullName, groupID: groupID,
+			sudo: []string{"ALL"}, lastPasswordChange: now.UnixMilli(), homeMode: "700",
+		})
 		if err != nil {
 			return nil, err
 		}
-		userID, _ := res.LastInsertId()
 		var aux []int64
 		if admins != 0 {
 			aux = append(aux, admins)

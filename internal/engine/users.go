@@ -449,16 +449,16 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 		if p.SSHPubKey.Set && !p.SSHPubKey.Null && p.SSHPubKey.V != "" {
 			sshpub = p.SSHPubKey.V
 		}
-		res, err := t.ExecContext(ctx, `INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb,
-			userns_idmap, group_id, password_disabled, ssh_password_enabled, sshpubkey, locked, sudo_commands, sudo_commands_nopasswd,
-			email, last_password_change, home_mode, manage_home) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			uid, p.Username.V, pc.unix, pc.smb, home, shell, p.FullName.V, p.SMB.V, jsonAny(p.UsernsIdmap.V), groupID,
-			p.PasswordDisabled.V, p.SSHPasswordEnabled.V, sshpub, p.Locked.V, jsonList(p.SudoCommands.V), jsonList(p.SudoCommandsNopasswd.V),
-			nullStr(p.Email), lastChange, homeMode, home != account.DefaultHome)
+		id, err := insertUser(ctx, t, newUser{
+			uid: uid, username: p.Username.V, unixhash: pc.unix, smbhash: pc.smb, home: home, shell: shell,
+			fullName: p.FullName.V, smb: p.SMB.V, usernsIdmap: p.UsernsIdmap.V, groupID: groupID,
+			passwordDisabled: p.PasswordDisabled.V, sshPasswordEnabled: p.SSHPasswordEnabled.V, sshpubkey: sshpub,
+			locked: p.Locked.V, sudo: p.SudoCommands.V, sudoNopasswd: p.SudoCommandsNopasswd.V, email: nullStr(p.Email),
+			lastPasswordChange: lastChange, homeMode: homeMode,
+		})
 		if err != nil {
 			return nil, err
 		}
-		id, _ := res.LastInsertId()
 		groups := slices.Clone(p.Groups.V)
 		if p.SMB.V {
 			bu, err := builtinGroupID(ctx, t, "builtin_users")
@@ -479,6 +479,34 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 		}
 		return account.UserCreateResult{UserEntry: *ue, Password: pc.plain}, nil
 	})
+}
+
+// newUser is the row of a user being created (not built-in).
+type newUser struct {
+	uid                                  int64
+	username, unixhash, smbhash, home    string
+	shell, fullName, homeMode            string
+	smb, passwordDisabled                bool
+	sshPasswordEnabled, locked           bool
+	usernsIdmap                          any
+	groupID                              int64
+	sshpubkey, email, lastPasswordChange any // nil for NULL
+	sudo, sudoNopasswd                   []string
+}
+
+// insertUser adds u to the users table and returns its id. The home is
+// managed unless it is the default "no home".
+func insertUser(ctx context.Context, t *txn, u newUser) (int64, error) {
+	res, err := t.ExecContext(ctx, `INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb,
+		userns_idmap, group_id, password_disabled, ssh_password_enabled, sshpubkey, locked, sudo_commands, sudo_commands_nopasswd,
+		email, last_password_change, home_mode, manage_home) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.uid, u.username, u.unixhash, u.smbhash, u.home, u.shell, u.fullName, u.smb, jsonAny(u.usernsIdmap), u.groupID,
+		u.passwordDisabled, u.sshPasswordEnabled, u.sshpubkey, u.locked, jsonList(u.sudo), jsonList(u.sudoNopasswd),
+		u.email, u.lastPasswordChange, u.homeMode, u.home != account.DefaultHome)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
