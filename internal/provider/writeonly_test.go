@@ -26,13 +26,8 @@ type protoHarness struct {
 	rc      *remote.Client
 }
 
-var writeOnlyCaps = struct {
-	validate *tfprotov6.ValidateResourceConfigClientCapabilities
-	plan     *tfprotov6.PlanResourceChangeClientCapabilities
-}{
-	&tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true},
-	&tfprotov6.PlanResourceChangeClientCapabilities{DeferralAllowed: false},
-}
+// writeOnlyCaps is what Terraform 1.11+ announces.
+var writeOnlyCaps = &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true}
 
 func newProtoHarness(t *testing.T) *protoHarness {
 	t.Helper()
@@ -155,7 +150,7 @@ func (h *protoHarness) apply(config tftypes.Value, prior *tfprotov6.DynamicValue
 	ctx := context.Background()
 	cfg := dynamic(h.t, h.userTyp, config)
 	v, err := h.srv.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
-		TypeName: "truenas_user", Config: cfg, ClientCapabilities: writeOnlyCaps.validate})
+		TypeName: "truenas_user", Config: cfg, ClientCapabilities: writeOnlyCaps})
 	if err != nil || hasError(v.Diagnostics) {
 		h.t.Fatalf("ValidateResourceConfig: %v %v", err, diagText(v.Diagnostics))
 	}
@@ -165,7 +160,7 @@ func (h *protoHarness) apply(config tftypes.Value, prior *tfprotov6.DynamicValue
 	}
 	p, err := h.srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
 		TypeName: "truenas_user", PriorState: priorState, ProposedNewState: h.proposed(config, prior),
-		Config: cfg, ClientCapabilities: writeOnlyCaps.plan})
+		Config: cfg})
 	if err != nil || hasError(p.Diagnostics) {
 		h.t.Fatalf("PlanResourceChange: %v %v", err, diagText(p.Diagnostics))
 	}
