@@ -5,13 +5,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/nasops/terraform-provider-truenas/internal/engine"
 	"github.com/nasops/terraform-provider-truenas/internal/provider"
@@ -47,10 +46,11 @@ func run(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/nasops/truenas",
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	err := tf6server.Serve("registry.terraform.io/nasops/truenas", provider.NewServer(version), opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -34,6 +35,8 @@ var (
 
 type truenasProvider struct {
 	version string
+	// client is the configured client, for the fast path of NewServer.
+	client atomic.Pointer[client]
 }
 
 // New returns the provider factory.
@@ -132,6 +135,7 @@ func (p *truenasProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	resp.ResourceData = c
 	resp.DataSourceData = c
+	p.client.Store(c)
 }
 
 // newClientFromModel resolves the provider block against the environment.

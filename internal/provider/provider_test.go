@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -22,7 +21,7 @@ import (
 
 // testFactories serves the provider in-process to the test harness.
 var testFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"truenas": providerserver.NewProtocol6WithError(New("test")()),
+	"truenas": func() (tfprotov6.ProviderServer, error) { return NewServer("test")(), nil },
 }
 
 // noBoxConfig points the provider at a port where nothing listens: plan-time

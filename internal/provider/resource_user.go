@@ -697,21 +697,34 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ns := readUser(ctx, r.c, state, &resp.Diagnostics)
+	switch {
+	case resp.Diagnostics.HasError():
+	case ns == nil:
+		resp.State.RemoveResource(ctx)
+	default:
+		resp.Diagnostics.Append(resp.State.Set(ctx, ns)...)
+	}
+}
+
+// readUser reads the user of state from the box: its new state, or nil
+// (and no error) when it is gone. Read and the fast path share it.
+func readUser(ctx context.Context, c *client, state userModel, diags *diag.Diagnostics) *userModel {
 	id, err := parseID(state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid user id", err.Error())
-		return
+		diags.AddError("Invalid user id", err.Error())
+		return nil
 	}
-	e, err := r.c.userByID(ctx, id)
+	e, err := c.userByID(ctx, id)
 	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read user", err, nil)
-		return
+		addEngineErrors(diags, "Cannot read user", err, nil)
+		return nil
 	}
 	if e == nil {
-		resp.State.RemoveResource(ctx)
-		return
+		return nil
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, userState(state, e, r.c.builtinUsersGroupID(ctx)))...)
+	ns := userState(state, e, c.builtinUsersGroupID(ctx))
+	return &ns
 }
 
 func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -3,9 +3,9 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -20,16 +20,17 @@ import (
 
 // protoHarness drives one provider server over the plugin protocol.
 type protoHarness struct {
-	t       *testing.T
+	t       testing.TB
 	srv     tfprotov6.ProviderServer
 	userTyp tftypes.Object
 	rc      *remote.Client
+	sb      *sandbox.Sandbox
 }
 
 // writeOnlyCaps is what Terraform 1.11+ announces.
 var writeOnlyCaps = &tfprotov6.ValidateResourceConfigClientCapabilities{WriteOnlyAttributesAllowed: true}
 
-func newProtoHarness(t *testing.T) *protoHarness {
+func newProtoHarness(t testing.TB) *protoHarness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Listen: "127.0.0.1:0"})
@@ -39,32 +40,39 @@ func newProtoHarness(t *testing.T) *protoHarness {
 	}
 	t.Cleanup(func() { sb.Close(); cancel() })
 
-	srv, err := providerserver.NewProtocol6WithError(New("test")())()
-	if err != nil {
-		t.Fatal(err)
+	h := &protoHarness{t: t, sb: sb,
+		rc: remote.New(remote.Config{Host: sb.Host, Port: sb.Port, User: "root", PrivateKeyFile: sb.ClientKeyFile,
+			KnownHostsFile: sb.KnownHostsFile, EngineCommand: "midclt"}),
 	}
+	h.srv = NewServer("test")()
+	sch := h.configure(h.srv)
+	h.userTyp = sch.ResourceSchemas["truenas_user"].ValueType().(tftypes.Object)
+	return h
+}
+
+// configure configures srv for the harness's sandbox, as Terraform 1.11
+// would, and returns its schemas.
+func (h *protoHarness) configure(srv tfprotov6.ProviderServer) *tfprotov6.GetProviderSchemaResponse {
+	t := h.t
+	t.Helper()
 	sch, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(sch.Diagnostics) > 0 {
 		t.Fatalf("GetProviderSchema: %v %v", err, sch.Diagnostics)
 	}
 	provTyp := sch.Provider.ValueType().(tftypes.Object)
 	cfg := objectValue(t, provTyp, map[string]tftypes.Value{
-		"host":             tftypes.NewValue(tftypes.String, sb.Host),
-		"port":             tftypes.NewValue(tftypes.Number, sb.Port),
+		"host":             tftypes.NewValue(tftypes.String, h.sb.Host),
+		"port":             tftypes.NewValue(tftypes.Number, h.sb.Port),
 		"user":             tftypes.NewValue(tftypes.String, "root"),
-		"private_key_file": tftypes.NewValue(tftypes.String, sb.ClientKeyFile),
-		"known_hosts_file": tftypes.NewValue(tftypes.String, sb.KnownHostsFile),
+		"private_key_file": tftypes.NewValue(tftypes.String, h.sb.ClientKeyFile),
+		"known_hosts_file": tftypes.NewValue(tftypes.String, h.sb.KnownHostsFile),
 	})
 	resp, err := srv.ConfigureProvider(context.Background(), &tfprotov6.ConfigureProviderRequest{
 		TerraformVersion: "1.11.0", Config: dynamic(t, provTyp, cfg)})
 	if err != nil || hasError(resp.Diagnostics) {
 		t.Fatalf("ConfigureProvider: %v %v", err, resp.Diagnostics)
 	}
-	return &protoHarness{
-		t: t, srv: srv, userTyp: sch.ResourceSchemas["truenas_user"].ValueType().(tftypes.Object),
-		rc: remote.New(remote.Config{Host: sb.Host, Port: sb.Port, User: "root", PrivateKeyFile: sb.ClientKeyFile,
-			KnownHostsFile: sb.KnownHostsFile, EngineCommand: "midclt"}),
-	}
+	return sch
 }
 
 func hasError(diags []*tfprotov6.Diagnostic) bool {
@@ -77,7 +85,7 @@ func hasError(diags []*tfprotov6.Diagnostic) bool {
 }
 
 // objectValue builds an object of typ from vals, every other attribute null.
-func objectValue(t *testing.T, typ tftypes.Object, vals map[string]tftypes.Value) tftypes.Value {
+func objectValue(t testing.TB, typ tftypes.Object, vals map[string]tftypes.Value) tftypes.Value {
 	t.Helper()
 	all := map[string]tftypes.Value{}
 	for name, at := range typ.AttributeTypes {
@@ -95,7 +103,18 @@ func objectValue(t *testing.T, typ tftypes.Object, vals map[string]tftypes.Value
 	return tftypes.NewValue(typ, all)
 }
 
-func dynamic(t *testing.T, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
+// attrs returns a copy of the attributes of an object value (As gives the
+// value's own map, which must not be changed).
+func attrs(t testing.TB, v tftypes.Value) map[string]tftypes.Value {
+	t.Helper()
+	var m map[string]tftypes.Value
+	if err := v.As(&m); err != nil {
+		t.Fatal(err)
+	}
+	return maps.Clone(m)
+}
+
+func dynamic(t testing.TB, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
 	t.Helper()
 	dv, err := tfprotov6.NewDynamicValue(typ, v)
 	if err != nil {
@@ -119,10 +138,7 @@ func (h *protoHarness) userConfig(password string, version int64) tftypes.Value 
 // attributes are always null outside the configuration.
 func (h *protoHarness) proposed(config tftypes.Value, prior *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
 	h.t.Helper()
-	vals := map[string]tftypes.Value{}
-	if err := config.As(&vals); err != nil {
-		h.t.Fatal(err)
-	}
+	vals := attrs(h.t, config)
 	vals["password_wo"] = tftypes.NewValue(tftypes.String, nil)
 	if prior != nil {
 		// Computed attributes keep their prior values where not configured.
@@ -130,10 +146,7 @@ func (h *protoHarness) proposed(config tftypes.Value, prior *tfprotov6.DynamicVa
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		pvals := map[string]tftypes.Value{}
-		if err := pv.As(&pvals); err != nil {
-			h.t.Fatal(err)
-		}
+		pvals := attrs(h.t, pv)
 		for name, v := range vals {
 			if v.IsNull() && name != "password_wo" {
 				vals[name] = pvals[name]
@@ -144,8 +157,30 @@ func (h *protoHarness) proposed(config tftypes.Value, prior *tfprotov6.DynamicVa
 }
 
 // apply validates, plans and applies config over prior (nil to create) and
-// returns the new state.
+// returns the new state, checking that no password is in it.
 func (h *protoHarness) apply(config tftypes.Value, prior *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
+	h.t.Helper()
+	newState := h.applyConfig(config, prior)
+	st, err := newState.Unmarshal(h.userTyp)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	vals := map[string]tftypes.Value{}
+	if err := st.As(&vals); err != nil {
+		h.t.Fatal(err)
+	}
+	if !vals["password_wo"].IsNull() {
+		h.t.Fatalf("password_wo is in the new state: %v", vals["password_wo"])
+	}
+	if !vals["password"].IsNull() {
+		h.t.Fatalf("password is in the new state although only password_wo was set")
+	}
+	return newState
+}
+
+// applyConfig validates, plans and applies config over prior (nil to
+// create) and returns the new state.
+func (h *protoHarness) applyConfig(config tftypes.Value, prior *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
 	h.t.Helper()
 	ctx := context.Background()
 	cfg := dynamic(h.t, h.userTyp, config)
@@ -169,20 +204,6 @@ func (h *protoHarness) apply(config tftypes.Value, prior *tfprotov6.DynamicValue
 		Config: cfg, PlannedPrivate: p.PlannedPrivate})
 	if err != nil || hasError(a.Diagnostics) {
 		h.t.Fatalf("ApplyResourceChange: %v %v", err, diagText(a.Diagnostics))
-	}
-	st, err := a.NewState.Unmarshal(h.userTyp)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	vals := map[string]tftypes.Value{}
-	if err := st.As(&vals); err != nil {
-		h.t.Fatal(err)
-	}
-	if !vals["password_wo"].IsNull() {
-		h.t.Fatalf("password_wo is in the new state: %v", vals["password_wo"])
-	}
-	if !vals["password"].IsNull() {
-		h.t.Fatalf("password is in the new state although only password_wo was set")
 	}
 	return a.NewState
 }

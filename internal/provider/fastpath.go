@@ -1,0 +1,458 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// NewServer returns the provider's plugin server: terraform-plugin-framework's
+// server, with a fast path for the calls a refresh plan makes for every
+// resource instance that has not changed.
+//
+// A refresh plan asks, for each instance in state, ValidateResourceConfig,
+// UpgradeResourceState, ReadResource and PlanResourceChange. Through the
+// framework these cost about two milliseconds of CPU per truenas_user,
+// almost all of it in converting values (the framework looks each
+// attribute up by path in the schema again for every value it touches),
+// so a plan of 1,000 users spent seconds there. The fast path answers
+// those four calls directly on terraform-plugin-go values in the cases
+// where the framework's answer is known in advance; every other case, and
+// every other call, goes to the framework unchanged:
+//
+//   - UpgradeResourceState of a state already at the schema's version: the
+//     framework's own passthrough (decode the JSON with the schema type,
+//     ignoring attributes the schema no longer has), without the framework.
+//   - ReadResource of a truenas_user found on the box: the same lookup and
+//     the same userState as userResource.Read, with the model converted by
+//     modelCodec.
+//   - PlanResourceChange of a truenas_user whose proposed new state is its
+//     prior state, fully known, where no default would change a value and
+//     no write-only value is set: the framework would plan exactly the
+//     prior state (see userShortcuts), so that is the answer.
+//   - ValidateResourceConfig of a truenas_user: the framework's checks
+//     (read-only attributes unset, required ones set, no write-only value)
+//     and the same validators and ValidateConfig, run directly; when any
+//     of them has something to say, the framework answers, so the
+//     diagnostics are exactly the framework's.
+//
+// Whenever private state is present the framework answers, because it
+// keeps its own keys there; so it does while the provider configuration
+// has unknown values, because it then defers plans.
+//
+// TestFastPathMatchesFramework compares each answer with the framework's.
+func NewServer(version string) func() tfprotov6.ProviderServer {
+	return func() tfprotov6.ProviderServer {
+		p := New(version)().(*truenasProvider)
+		return newFastServer(p, providerserver.NewProtocol6(p)())
+	}
+}
+
+// fastServer is the framework's server with the fast path in front.
+type fastServer struct {
+	tfprotov6.ProviderServer
+
+	p       *truenasProvider
+	schemas map[string]resourceSchemaInfo
+	user    *userShortcuts // nil: the framework answers every truenas_user call
+
+	// How many calls the fast path answered, for tests and benchmarks.
+	validations, upgrades, reads, plans atomic.Int64
+}
+
+type resourceSchemaInfo struct {
+	version int64
+	typ     tftypes.Type
+}
+
+func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer {
+	ctx := context.Background()
+	s := &fastServer{ProviderServer: fw, p: p, schemas: map[string]resourceSchemaInfo{}}
+	var pmd provider.MetadataResponse
+	p.Metadata(ctx, provider.MetadataRequest{}, &pmd)
+	for _, f := range p.Resources(ctx) {
+		r := f()
+		var md resource.MetadataResponse
+		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: pmd.TypeName}, &md)
+		var sr resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &sr)
+		if sr.Diagnostics.HasError() {
+			continue
+		}
+		s.schemas[md.TypeName] = resourceSchemaInfo{version: sr.Schema.Version, typ: sr.Schema.Type().TerraformType(ctx)}
+		if ur, ok := r.(*userResource); ok {
+			// On an error the shortcuts are off and the framework answers
+			// everything; TestUserFastPathEnabled fails.
+			s.user, _ = newUserShortcuts(ctx, ur, sr.Schema)
+		}
+	}
+	return s
+}
+
+// configured returns the provider's client once it is configured with
+// known values, else nil.
+func (s *fastServer) configured() *client {
+	c := s.p.client.Load()
+	if c == nil || len(c.unknown) > 0 {
+		return nil
+	}
+	return c
+}
+
+// UpgradeResourceState is the framework's passthrough for a state at the
+// current schema version.
+func (s *fastServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+	info, ok := s.schemas[req.TypeName]
+	if !ok || req.RawState == nil || req.RawState.JSON == nil || req.Version != info.version {
+		return s.ProviderServer.UpgradeResourceState(ctx, req)
+	}
+	v, err := req.RawState.UnmarshalWithOpts(info.typ, tfprotov6.UnmarshalOpts{
+		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true}})
+	if err != nil {
+		return s.ProviderServer.UpgradeResourceState(ctx, req)
+	}
+	dv, err := tfprotov6.NewDynamicValue(info.typ, v)
+	if err != nil {
+		return s.ProviderServer.UpgradeResourceState(ctx, req)
+	}
+	s.upgrades.Add(1)
+	return &tfprotov6.UpgradeResourceStateResponse{UpgradedState: &dv}, nil
+}
+
+// ReadResource reads a truenas_user found on the box; everything else
+// (a user gone from the box, an error, private state, other types) goes to
+// the framework.
+func (s *fastServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	if req.TypeName != userTypeName || s.user == nil || len(req.Private) > 0 || req.CurrentState == nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	c := s.configured()
+	if c == nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	cur, err := req.CurrentState.Unmarshal(s.user.codec.typ)
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	state, err := s.user.codec.decode(ctx, cur)
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	var diags diag.Diagnostics
+	ns := readUser(ctx, c, state, &diags)
+	if ns == nil || diags.HasError() {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	v, err := s.user.codec.encode(ctx, ns)
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	dv, err := tfprotov6.NewDynamicValue(s.user.codec.typ, v)
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	s.reads.Add(1)
+	return &tfprotov6.ReadResourceResponse{NewState: &dv}, nil
+}
+
+// ValidateResourceConfig answers for a truenas_user configuration the
+// framework has nothing to say about.
+func (s *fastServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	if req.TypeName != userTypeName || s.user == nil || !s.user.valid(ctx, req) {
+		return s.ProviderServer.ValidateResourceConfig(ctx, req)
+	}
+	s.validations.Add(1)
+	return &tfprotov6.ValidateResourceConfigResponse{}, nil
+}
+
+// PlanResourceChange plans an unchanged truenas_user as unchanged.
+func (s *fastServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	if req.TypeName != userTypeName || s.user == nil || len(req.PriorPrivate) > 0 || s.configured() == nil ||
+		!s.user.unchanged(req) {
+		return s.ProviderServer.PlanResourceChange(ctx, req)
+	}
+	s.plans.Add(1)
+	return &tfprotov6.PlanResourceChangeResponse{PlannedState: req.PriorState}, nil
+}
+
+// userShortcuts knows when the framework's answer for a truenas_user is
+// known in advance: when a configuration is valid (see valid), and when a
+// plan is the prior state. Given a prior state equal to the proposed new
+// state, fully known, the framework's plan steps leave it unchanged when:
+//
+//   - defaults: each attribute with a default is either set in the
+//     configuration or already equal to its default in the prior state
+//     (checked here);
+//   - write-only attributes: they are null in the prior state (checked
+//     here);
+//   - computed-null marking: the framework marks computed values unknown
+//     only when the plan differs from the prior state (it does not);
+//   - attribute plan modifiers: only UseStateForUnknown, which acts on
+//     unknown values, and RequiresReplace(If...), which acts on values
+//     that differ from the state (checked when the shortcut is built; any
+//     other modifier turns it off);
+//   - userResource.ModifyPlan returns at once when the plan equals the
+//     state.
+type userShortcuts struct {
+	r         *userResource
+	schema    schema.Schema
+	codec     *modelCodec[userModel]
+	defaults  map[string]tftypes.Value
+	writeOnly []string
+	checks    []attrCheck
+}
+
+// attrCheck is what the framework's validation looks at in one attribute.
+type attrCheck struct {
+	name                          string
+	readOnly, required, writeOnly bool
+	validators                    []validator.String
+}
+
+const userTypeName = "truenas_user"
+
+func newUserShortcuts(ctx context.Context, r *userResource, s schema.Schema) (*userShortcuts, error) {
+	if _, ok := resource.Resource(r).(resource.ResourceWithConfigValidators); ok {
+		return nil, fmt.Errorf("config validators are not run by the fast path")
+	}
+	if s.DeprecationMessage != "" {
+		return nil, fmt.Errorf("a deprecated schema is not handled")
+	}
+	codec, err := newModelCodec[userModel](ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	u := &userShortcuts{r: r, schema: s, codec: codec, defaults: map[string]tftypes.Value{}}
+	for name, a := range s.Attributes {
+		if a.IsWriteOnly() {
+			u.writeOnly = append(u.writeOnly, name)
+		}
+		if a.GetDeprecationMessage() != "" {
+			return nil, fmt.Errorf("attribute %q: deprecated attributes are not handled", name)
+		}
+		check := attrCheck{name: name, readOnly: a.IsComputed() && !a.IsOptional(), required: a.IsRequired(),
+			writeOnly: a.IsWriteOnly()}
+		switch a := a.(type) {
+		case schema.StringAttribute:
+			check.validators = a.Validators
+		case schema.Int64Attribute:
+			err = noValidators(a.Validators)
+		case schema.BoolAttribute:
+			err = noValidators(a.Validators)
+		case schema.SetAttribute:
+			err = noValidators(a.Validators)
+		case schema.ListAttribute:
+			err = noValidators(a.Validators)
+		default:
+			err = fmt.Errorf("%T not handled", a)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", name, err)
+		}
+		u.checks = append(u.checks, check)
+		if err := checkPlanModifiers(name, a); err != nil {
+			return nil, err
+		}
+		v, has, err := staticDefault(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", name, err)
+		}
+		if has {
+			u.defaults[name] = v
+		}
+	}
+	return u, nil
+}
+
+func noValidators[V any](v []V) error {
+	if len(v) > 0 {
+		return fmt.Errorf("the fast path runs validators of string attributes only")
+	}
+	return nil
+}
+
+// valid says whether the framework would accept config without a single
+// diagnostic: it runs the checks, validators and ValidateConfig of
+// fwserver.ValidateResourceConfig, directly.
+func (u *userShortcuts) valid(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) bool {
+	if req.Config == nil {
+		return false
+	}
+	cv, err := req.Config.Unmarshal(u.codec.typ)
+	if err != nil || cv.IsNull() || !cv.IsKnown() {
+		return false
+	}
+	vals := map[string]tftypes.Value{}
+	if cv.As(&vals) != nil {
+		return false
+	}
+	woAllowed := req.ClientCapabilities != nil && req.ClientCapabilities.WriteOnlyAttributesAllowed
+	config := tfsdk.Config{Raw: cv, Schema: u.schema}
+	for _, c := range u.checks {
+		v := vals[c.name]
+		if (c.readOnly || c.writeOnly) && !v.IsNull() || c.required && v.IsNull() {
+			return false
+		}
+		if len(c.validators) == 0 {
+			continue
+		}
+		sv, err := types.StringType.ValueFromTerraform(ctx, v)
+		if err != nil {
+			return false
+		}
+		vreq := validator.StringRequest{Path: path.Root(c.name), PathExpression: path.MatchRoot(c.name),
+			ConfigValue: sv.(types.String), Config: config,
+			ClientCapabilities: validator.ValidateSchemaClientCapabilities{WriteOnlyAttributesAllowed: woAllowed}}
+		for _, vd := range c.validators {
+			var vresp validator.StringResponse
+			vd.ValidateString(ctx, vreq, &vresp)
+			if len(vresp.Diagnostics) > 0 {
+				return false
+			}
+		}
+	}
+	var resp resource.ValidateConfigResponse
+	u.r.ValidateConfig(ctx, resource.ValidateConfigRequest{Config: config,
+		ClientCapabilities: resource.ValidateConfigClientCapabilities{WriteOnlyAttributesAllowed: woAllowed}}, &resp)
+	return len(resp.Diagnostics) == 0
+}
+
+// unchanged says whether the framework's plan for req is its prior state.
+func (u *userShortcuts) unchanged(req *tfprotov6.PlanResourceChangeRequest) bool {
+	prior, proposed, config := req.PriorState, req.ProposedNewState, req.Config
+	if prior == nil || proposed == nil || config == nil || len(prior.MsgPack) == 0 ||
+		!bytes.Equal(prior.MsgPack, proposed.MsgPack) {
+		return false
+	}
+	pv, err := prior.Unmarshal(u.codec.typ)
+	if err != nil || pv.IsNull() || !pv.IsFullyKnown() {
+		return false
+	}
+	cv, err := config.Unmarshal(u.codec.typ)
+	if err != nil || cv.IsNull() {
+		return false
+	}
+	pvals, cvals := map[string]tftypes.Value{}, map[string]tftypes.Value{}
+	if pv.As(&pvals) != nil || cv.As(&cvals) != nil {
+		return false
+	}
+	for _, name := range u.writeOnly {
+		if !pvals[name].IsNull() {
+			return false
+		}
+	}
+	for name, def := range u.defaults {
+		if cvals[name].IsNull() && !pvals[name].Equal(def) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPlanModifiers accepts only the framework's UseStateForUnknown and
+// RequiresReplace(If...) modifiers, which change nothing in a plan whose
+// values are known and equal to the state's.
+func checkPlanModifiers(name string, a schema.Attribute) error {
+	var mods []any
+	switch a := a.(type) {
+	case schema.StringAttribute:
+		mods = anySlice(a.PlanModifiers)
+	case schema.Int64Attribute:
+		mods = anySlice(a.PlanModifiers)
+	case schema.BoolAttribute:
+		mods = anySlice(a.PlanModifiers)
+	case schema.SetAttribute:
+		mods = anySlice(a.PlanModifiers)
+	case schema.ListAttribute:
+		mods = anySlice(a.PlanModifiers)
+	default:
+		return fmt.Errorf("attribute %q: %T not handled", name, a)
+	}
+	for _, m := range mods {
+		t := reflect.TypeOf(m)
+		if !strings.HasPrefix(t.PkgPath(), "github.com/hashicorp/terraform-plugin-framework/resource/schema/") ||
+			(t.Name() != "useStateForUnknownModifier" && t.Name() != "requiresReplaceIfModifier") {
+			return fmt.Errorf("attribute %q: plan modifier %s is not known to keep an unchanged plan", name, t)
+		}
+	}
+	return nil
+}
+
+func anySlice[E any](s []E) []any {
+	out := make([]any, len(s))
+	for i, e := range s {
+		out[i] = e
+	}
+	return out
+}
+
+// staticDefault is the value an attribute's Default gives when the
+// configuration leaves it null.
+func staticDefault(ctx context.Context, a schema.Attribute) (tftypes.Value, bool, error) {
+	var (
+		v interface {
+			ToTerraformValue(context.Context) (tftypes.Value, error)
+		}
+		diags diag.Diagnostics
+	)
+	switch a := a.(type) {
+	case schema.StringAttribute:
+		if a.Default == nil {
+			return tftypes.Value{}, false, nil
+		}
+		var resp defaults.StringResponse
+		a.Default.DefaultString(ctx, defaults.StringRequest{}, &resp)
+		v, diags = resp.PlanValue, resp.Diagnostics
+	case schema.BoolAttribute:
+		if a.Default == nil {
+			return tftypes.Value{}, false, nil
+		}
+		var resp defaults.BoolResponse
+		a.Default.DefaultBool(ctx, defaults.BoolRequest{}, &resp)
+		v, diags = resp.PlanValue, resp.Diagnostics
+	case schema.Int64Attribute:
+		if a.Default == nil {
+			return tftypes.Value{}, false, nil
+		}
+		var resp defaults.Int64Response
+		a.Default.DefaultInt64(ctx, defaults.Int64Request{}, &resp)
+		v, diags = resp.PlanValue, resp.Diagnostics
+	case schema.ListAttribute:
+		if a.Default == nil {
+			return tftypes.Value{}, false, nil
+		}
+		var resp defaults.ListResponse
+		a.Default.DefaultList(ctx, defaults.ListRequest{}, &resp)
+		v, diags = resp.PlanValue, resp.Diagnostics
+	case schema.SetAttribute:
+		if a.Default == nil {
+			return tftypes.Value{}, false, nil
+		}
+		var resp defaults.SetResponse
+		a.Default.DefaultSet(ctx, defaults.SetRequest{}, &resp)
+		v, diags = resp.PlanValue, resp.Diagnostics
+	default:
+		return tftypes.Value{}, false, fmt.Errorf("%T not handled", a)
+	}
+	if diags.HasError() {
+		return tftypes.Value{}, false, fmt.Errorf("default: %v", diags)
+	}
+	tv, err := v.ToTerraformValue(ctx)
+	return tv, err == nil, err
+}

@@ -1,0 +1,496 @@
+package provider
+
+import (
+	"context"
+	"maps"
+	"math/big"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+func userSchema(t *testing.T) schema.Schema {
+	t.Helper()
+	var sr resource.SchemaResponse
+	(&userResource{}).Schema(context.Background(), resource.SchemaRequest{}, &sr)
+	if sr.Diagnostics.HasError() {
+		t.Fatal(sr.Diagnostics)
+	}
+	return sr.Schema
+}
+
+// The fast path turns itself off when the user schema gains something it
+// does not know to be harmless (a custom plan modifier, a validator on a
+// non-string attribute, a default of an unhandled kind...). This test
+// makes that visible: reconsider the shortcuts before changing the schema.
+func TestUserFastPathEnabled(t *testing.T) {
+	if _, err := newUserShortcuts(context.Background(), &userResource{}, userSchema(t)); err != nil {
+		t.Fatalf("the truenas_user fast path is off: %v", err)
+	}
+	s := NewServer("test")().(*fastServer)
+	if s.user == nil {
+		t.Fatal("NewServer has no truenas_user fast path")
+	}
+	for _, name := range []string{"truenas_user", "truenas_group", "truenas_api_key"} {
+		if _, ok := s.schemas[name]; !ok {
+			t.Errorf("no schema kept for the UpgradeResourceState of %s", name)
+		}
+	}
+}
+
+// customModifier is a plan modifier the fast path cannot know about.
+type customModifier struct{ planmodifier.String }
+
+func TestFastPathRefusesWhatItDoesNotKnow(t *testing.T) {
+	ctx := context.Background()
+	for name, change := range map[string]func(s *schema.Schema){
+		"custom plan modifier": func(s *schema.Schema) {
+			a := s.Attributes["full_name"].(schema.StringAttribute)
+			a.PlanModifiers = []planmodifier.String{customModifier{}}
+			s.Attributes["full_name"] = a
+		},
+		"validator on an int64": func(s *schema.Schema) {
+			a := s.Attributes["uid"].(schema.Int64Attribute)
+			a.Validators = []validator.Int64{int64validator.AtLeast(0)}
+			s.Attributes["uid"] = a
+		},
+		"deprecated attribute": func(s *schema.Schema) {
+			a := s.Attributes["email"].(schema.StringAttribute)
+			a.DeprecationMessage = "gone soon"
+			s.Attributes["email"] = a
+		},
+		"attribute without a field": func(s *schema.Schema) {
+			s.Attributes["extra"] = schema.StringAttribute{Optional: true}
+		},
+		"field without an attribute": func(s *schema.Schema) {
+			delete(s.Attributes, "roles")
+		},
+		"field of another type": func(s *schema.Schema) {
+			s.Attributes["uid"] = schema.StringAttribute{Optional: true}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := userSchema(t)
+			s.Attributes = maps.Clone(s.Attributes)
+			change(&s)
+			if _, err := newUserShortcuts(ctx, &userResource{}, s); err == nil {
+				t.Fatal("the fast path accepted the schema")
+			}
+		})
+	}
+}
+
+// The codec must give exactly what the framework's State.Set and Get give.
+func TestModelCodecMatchesFramework(t *testing.T) {
+	ctx := context.Background()
+	s := userSchema(t)
+	codec, err := newModelCodec[userModel](ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := userModel{
+		ID: types.StringValue("12"), UID: types.Int64Value(3000), Username: types.StringValue("alice"),
+		FullName: types.StringValue("Alice A"), Email: types.StringValue(""), Group: types.Int64Value(40),
+		GroupCreate: types.BoolValue(true), Groups: int64Set([]int64{41, 42}), Home: types.StringValue("/mnt/tank/home"),
+		HomeCreate: types.BoolValue(true), HomeMode: types.StringValue("700"), Shell: types.StringValue("/usr/bin/bash"),
+		Password: types.StringValue("s3cret"), PasswordWO: types.StringNull(), PasswordWOVersion: types.Int64Value(2),
+		PasswordDisabled: types.BoolValue(false), SSHPubKey: types.StringValue(" ssh-ed25519 AAAA k \n"),
+		Locked: types.BoolValue(false), SMB: types.BoolValue(true), SudoCommands: stringList([]string{"/usr/bin/ls"}),
+		SudoCommandsNopasswd: stringList(nil), SSHPasswordEnabled: types.BoolValue(true), Builtin: types.BoolValue(false),
+		Immutable: types.BoolValue(false), Local: types.BoolValue(true), Roles: stringList([]string{"FULL_ADMIN"}),
+	}
+	partial := full
+	partial.ID = types.StringUnknown()
+	partial.Email = types.StringNull()
+	partial.Groups = types.SetUnknown(types.Int64Type)
+	partial.Roles = types.ListNull(types.StringType)
+	partial.UID = types.Int64Unknown()
+	for name, m := range map[string]userModel{"full": full, "partial": partial} {
+		t.Run(name, func(t *testing.T) {
+			st := tfsdk.State{Schema: s, Raw: tftypes.NewValue(codec.typ, nil)}
+			if diags := st.Set(ctx, &m); diags.HasError() {
+				t.Fatal(diags)
+			}
+			got, err := codec.encode(ctx, &m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff, _ := got.Diff(st.Raw); len(diff) > 0 || !got.Equal(st.Raw) {
+				t.Fatalf("encode differs from State.Set: %v", diff)
+			}
+			var want userModel
+			if diags := st.Get(ctx, &want); diags.HasError() {
+				t.Fatal(diags)
+			}
+			back, err := codec.decode(ctx, st.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back, want) {
+				t.Fatalf("decode differs from State.Get:\n got %+v\nwant %+v", back, want)
+			}
+		})
+	}
+	if _, err := codec.decode(ctx, tftypes.NewValue(codec.typ, nil)); err == nil {
+		t.Error("decode accepted a null state")
+	}
+}
+
+// fastAndFramework is a harness whose server has the fast path, plus the
+// framework's own server configured for the same box, to compare answers.
+type fastAndFramework struct {
+	*protoHarness
+	fast *fastServer
+	fw   tfprotov6.ProviderServer
+	fwP  *truenasProvider
+}
+
+func newFastAndFramework(t *testing.T) *fastAndFramework {
+	h := newProtoHarness(t)
+	p := New("test")().(*truenasProvider)
+	fw := providerserver.NewProtocol6(p)()
+	h.configure(fw)
+	return &fastAndFramework{protoHarness: h, fast: h.srv.(*fastServer), fw: fw, fwP: p}
+}
+
+// diagSummary renders diagnostics for comparison, in a stable order.
+func diagSummary(diags []*tfprotov6.Diagnostic) []string {
+	var out []string
+	for _, d := range diags {
+		p := ""
+		if d.Attribute != nil {
+			p = d.Attribute.String()
+		}
+		out = append(out, strings.Join([]string{d.Severity.String(), p, d.Summary, d.Detail}, " | "))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (f *fastAndFramework) value(dv *tfprotov6.DynamicValue) tftypes.Value {
+	f.t.Helper()
+	if dv == nil {
+		return tftypes.Value{}
+	}
+	v, err := dv.Unmarshal(f.userTyp)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return v
+}
+
+func (f *fastAndFramework) sameValue(what string, got, want *tfprotov6.DynamicValue) {
+	f.t.Helper()
+	g, w := f.value(got), f.value(want)
+	if !g.Equal(w) {
+		diff, _ := g.Diff(w)
+		f.t.Fatalf("%s: the fast path's value differs from the framework's: %v\n fast %v\n framework %v", what, diff, g, w)
+	}
+}
+
+func (f *fastAndFramework) sameDiags(what string, got, want []*tfprotov6.Diagnostic) {
+	f.t.Helper()
+	if g, w := diagSummary(got), diagSummary(want); !slices.Equal(g, w) {
+		f.t.Fatalf("%s: diagnostics differ:\n fast %q\n framework %q", what, g, w)
+	}
+}
+
+// validate runs config through both servers, compares, and says whether
+// the fast path answered.
+func (f *fastAndFramework) validate(what string, config tftypes.Value, caps *tfprotov6.ValidateResourceConfigClientCapabilities) bool {
+	f.t.Helper()
+	ctx := context.Background()
+	req := func() *tfprotov6.ValidateResourceConfigRequest {
+		return &tfprotov6.ValidateResourceConfigRequest{TypeName: userTypeName, Config: dynamic(f.t, f.userTyp, config),
+			ClientCapabilities: caps}
+	}
+	before := f.fast.validations.Load()
+	got, err := f.fast.ValidateResourceConfig(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	want, err := f.fw.ValidateResourceConfig(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.sameDiags(what, got.Diagnostics, want.Diagnostics)
+	return f.fast.validations.Load() > before
+}
+
+func (f *fastAndFramework) upgrade(what string, state *tfprotov6.DynamicValue) *tfprotov6.DynamicValue {
+	f.t.Helper()
+	ctx := context.Background()
+	raw := stateJSON(f.t, f.value(state))
+	// A stored state may hold attributes an older schema had.
+	raw = append([]byte(`{"removed_attribute":"x",`), raw[1:]...)
+	req := func() *tfprotov6.UpgradeResourceStateRequest {
+		return &tfprotov6.UpgradeResourceStateRequest{TypeName: userTypeName, RawState: &tfprotov6.RawState{JSON: raw}}
+	}
+	before := f.fast.upgrades.Load()
+	got, err := f.fast.UpgradeResourceState(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	want, err := f.fw.UpgradeResourceState(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.sameDiags(what, got.Diagnostics, want.Diagnostics)
+	f.sameValue(what, got.UpgradedState, want.UpgradedState)
+	if f.fast.upgrades.Load() == before {
+		f.t.Fatalf("%s: the fast path did not answer UpgradeResourceState", what)
+	}
+	return got.UpgradedState
+}
+
+func (f *fastAndFramework) read(what string, state *tfprotov6.DynamicValue) (*tfprotov6.DynamicValue, bool) {
+	f.t.Helper()
+	ctx := context.Background()
+	req := func() *tfprotov6.ReadResourceRequest {
+		return &tfprotov6.ReadResourceRequest{TypeName: userTypeName, CurrentState: state}
+	}
+	before := f.fast.reads.Load()
+	got, err := f.fast.ReadResource(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	want, err := f.fw.ReadResource(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.sameDiags(what, got.Diagnostics, want.Diagnostics)
+	f.sameValue(what, got.NewState, want.NewState)
+	if string(got.Private) != string(want.Private) {
+		f.t.Fatalf("%s: private state differs: %q and %q", what, got.Private, want.Private)
+	}
+	return got.NewState, f.fast.reads.Load() > before
+}
+
+func (f *fastAndFramework) plan(what string, prior, proposed *tfprotov6.DynamicValue, config tftypes.Value) (*tfprotov6.DynamicValue, bool) {
+	f.t.Helper()
+	ctx := context.Background()
+	req := func() *tfprotov6.PlanResourceChangeRequest {
+		return &tfprotov6.PlanResourceChangeRequest{TypeName: userTypeName, PriorState: prior,
+			ProposedNewState: proposed, Config: dynamic(f.t, f.userTyp, config)}
+	}
+	before := f.fast.plans.Load()
+	got, err := f.fast.PlanResourceChange(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	want, err := f.fw.PlanResourceChange(ctx, req())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.sameDiags(what, got.Diagnostics, want.Diagnostics)
+	f.sameValue(what, got.PlannedState, want.PlannedState)
+	if string(got.PlannedPrivate) != string(want.PlannedPrivate) {
+		f.t.Fatalf("%s: planned private state differs: %q and %q", what, got.PlannedPrivate, want.PlannedPrivate)
+	}
+	if g, w := got.RequiresReplace, want.RequiresReplace; len(g) != len(w) {
+		f.t.Fatalf("%s: RequiresReplace differs: %v and %v", what, g, w)
+	}
+	return got.PlannedState, f.fast.plans.Load() > before
+}
+
+// with returns config with some attributes changed.
+func with(t testing.TB, config tftypes.Value, changes map[string]tftypes.Value) tftypes.Value {
+	vals := attrs(t, config)
+	maps.Copy(vals, changes)
+	return tftypes.NewValue(config.Type(), vals)
+}
+
+func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+
+var nullString = tftypes.NewValue(tftypes.String, nil)
+
+// Every answer of the fast path is compared with the framework's answer
+// to the same request, for users of different shapes, in the cases the
+// fast path takes and in those it must leave to the framework.
+func TestFastPathMatchesFramework(t *testing.T) {
+	f := newFastAndFramework(t)
+	configs := map[string]tftypes.Value{
+		"plain": objectValue(t, f.userTyp, map[string]tftypes.Value{
+			"username": str("fp1"), "full_name": str("Fast Path One"),
+			"group_create":      tftypes.NewValue(tftypes.Bool, true),
+			"password_disabled": tftypes.NewValue(tftypes.Bool, true),
+			"smb":               tftypes.NewValue(tftypes.Bool, false),
+		}),
+		"rich": objectValue(t, f.userTyp, map[string]tftypes.Value{
+			"username": str("fp2"), "full_name": str("Fast Path Two"), "email": str(""),
+			"group_create":  tftypes.NewValue(tftypes.Bool, true),
+			"password":      str("Rich-Secret-12"),
+			"shell":         str("/usr/bin/bash"),
+			"sudo_commands": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{str("ALL")}),
+			"uid":           tftypes.NewValue(tftypes.Number, big.NewFloat(3999)),
+		}),
+	}
+	for _, name := range []string{"plain", "rich"} {
+		config := configs[name]
+		t.Run(name, func(t *testing.T) {
+			f.t = t
+			if !f.validate("valid configuration", config, nil) {
+				t.Fatal("the fast path did not answer ValidateResourceConfig for a valid configuration")
+			}
+			created := f.applyConfig(config, nil)
+			// The framework server's client caches what it read before.
+			f.fwP.client.Load().invalidate()
+
+			upgraded := f.upgrade("stored state", created)
+			state, fast := f.read("read", upgraded)
+			if !fast {
+				t.Fatal("the fast path did not answer ReadResource for a user on the box")
+			}
+			planned, fast := f.plan("unchanged", state, state, config)
+			if !fast {
+				t.Fatal("the fast path did not answer PlanResourceChange for an unchanged user")
+			}
+			if !f.value(planned).Equal(f.value(state)) {
+				t.Fatal("an unchanged user was planned with changes")
+			}
+
+			// A change made on the box behind Terraform's back shows.
+			var idText string
+			_ = attrs(t, f.value(state))["id"].As(&idText)
+			id, err := strconv.Atoi(idText)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.rc.Call(context.Background(), "user.update", id, map[string]any{"full_name": "Changed On Box"}); err != nil {
+				t.Fatal(err)
+			}
+			f.fast.p.client.Load().invalidate()
+			f.fwP.client.Load().invalidate()
+			drifted, fast := f.read("changed on the box", state)
+			if !fast {
+				t.Fatal("the fast path did not answer ReadResource for a user changed on the box")
+			}
+			if got := attrs(t, f.value(drifted))["full_name"]; !got.Equal(str("Changed On Box")) {
+				t.Fatalf("a full_name changed on the box was read as %v", got)
+			}
+
+			// Left to the framework: a default that changes a value, and a
+			// real change.
+			noShell := with(t, config, map[string]tftypes.Value{"shell": nullString})
+			planned, fast = f.plan("shell left to its default", state, f.proposed(noShell, state), noShell)
+			shell := map[string]tftypes.Value{}
+			_ = f.value(planned).As(&shell)
+			if name == "rich" {
+				if fast {
+					t.Fatal("the fast path answered a plan where a default changes the shell")
+				}
+				if !shell["shell"].Equal(str("/usr/bin/zsh")) {
+					t.Fatalf("the default shell was not planned: %v", shell["shell"])
+				}
+			}
+			renamed := with(t, config, map[string]tftypes.Value{"full_name": str("Renamed")})
+			if _, fast = f.plan("full_name changed", state, f.proposed(renamed, state), renamed); fast {
+				t.Fatal("the fast path answered a plan with a change")
+			}
+
+			// Validation the framework has something to say about.
+			for what, c := range map[string]tftypes.Value{
+				"read-only id set":               with(t, config, map[string]tftypes.Value{"id": str("1")}),
+				"required full_name":             with(t, config, map[string]tftypes.Value{"full_name": nullString}),
+				"password and write-only":        with(t, config, map[string]tftypes.Value{"password": str("a-B-3-secret"), "password_wo": str("x-Y-9-secret")}),
+				"write-only without its version": with(t, config, map[string]tftypes.Value{"password": nullString, "password_wo": str("x-Y-9-secret")}),
+			} {
+				if f.validate(what, c, writeOnlyCaps) {
+					t.Fatalf("%s: the fast path answered", what)
+				}
+			}
+			wo := with(t, config, map[string]tftypes.Value{"password": nullString, "password_wo": str("x-Y-9-secret"),
+				"password_wo_version": tftypes.NewValue(tftypes.Number, big.NewFloat(1))})
+			if f.validate("write-only on a client without it", wo, nil) {
+				t.Fatal("the fast path answered for a write-only value on a client without write-only support")
+			}
+			if f.validate("write-only with its version", wo, writeOnlyCaps) {
+				t.Fatal("the fast path answered for a write-only value")
+			}
+		})
+	}
+	f.t = t
+
+	// A user deleted behind Terraform's back: the framework answers (no
+	// state), and the two agree.
+	created := f.applyConfig(with(t, configs["plain"], map[string]tftypes.Value{"username": str("fp3")}), nil)
+	state := map[string]tftypes.Value{}
+	_ = f.value(created).As(&state)
+	var idText string
+	_ = state["id"].As(&idText)
+	id, err := strconv.Atoi(idText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rc.Call(context.Background(), "user.delete", id); err != nil {
+		t.Fatal(err)
+	}
+	f.fast.p.client.Load().invalidate()
+	f.fwP.client.Load().invalidate()
+	gone, fast := f.read("deleted on the box", created)
+	if fast || !f.value(gone).IsNull() {
+		t.Fatalf("a user deleted on the box: fast path answered %v, new state %v", fast, f.value(gone))
+	}
+}
+
+// With provider arguments unknown at plan time (Terraform 1.9+ deferred
+// actions), the framework defers plans: the fast path must not answer.
+func TestFastPathLeavesDeferredPlansToTheFramework(t *testing.T) {
+	ctx := context.Background()
+	srv := NewServer("test")()
+	sch, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || len(sch.Diagnostics) > 0 {
+		t.Fatalf("GetProviderSchema: %v %v", err, sch.Diagnostics)
+	}
+	provTyp := sch.Provider.ValueType().(tftypes.Object)
+	userTyp := sch.ResourceSchemas[userTypeName].ValueType().(tftypes.Object)
+	cfg := objectValue(t, provTyp, map[string]tftypes.Value{"host": tftypes.NewValue(tftypes.String, tftypes.UnknownValue)})
+	resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.9.0",
+		Config: dynamic(t, provTyp, cfg), ClientCapabilities: &tfprotov6.ConfigureProviderClientCapabilities{DeferralAllowed: true}})
+	if err != nil || hasError(resp.Diagnostics) {
+		t.Fatalf("ConfigureProvider: %v %v", err, resp.Diagnostics)
+	}
+	config := objectValue(t, userTyp, map[string]tftypes.Value{
+		"username": str("d"), "full_name": str("D"), "group_create": tftypes.NewValue(tftypes.Bool, true),
+		"password_disabled": tftypes.NewValue(tftypes.Bool, true), "smb": tftypes.NewValue(tftypes.Bool, false),
+	})
+	state := objectValue(t, userTyp, map[string]tftypes.Value{
+		"id": str("7"), "uid": tftypes.NewValue(tftypes.Number, 3000), "username": str("d"), "full_name": str("D"),
+		"group": tftypes.NewValue(tftypes.Number, 9), "group_create": tftypes.NewValue(tftypes.Bool, true),
+		"groups": tftypes.NewValue(tftypes.Set{ElementType: tftypes.Number}, []tftypes.Value{}),
+		"home":   str("/var/empty"), "home_create": tftypes.NewValue(tftypes.Bool, false), "home_mode": str("700"),
+		"shell": str("/usr/bin/zsh"), "password_disabled": tftypes.NewValue(tftypes.Bool, true),
+		"locked": tftypes.NewValue(tftypes.Bool, false), "smb": tftypes.NewValue(tftypes.Bool, false),
+		"sudo_commands":          tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{}),
+		"sudo_commands_nopasswd": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{}),
+		"ssh_password_enabled":   tftypes.NewValue(tftypes.Bool, false), "builtin": tftypes.NewValue(tftypes.Bool, false),
+		"immutable": tftypes.NewValue(tftypes.Bool, false), "local": tftypes.NewValue(tftypes.Bool, true),
+		"roles": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{}),
+	})
+	st := dynamic(t, userTyp, state)
+	plan, err := srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: userTypeName,
+		PriorState: st, ProposedNewState: st, Config: dynamic(t, userTyp, config),
+		ClientCapabilities: &tfprotov6.PlanResourceChangeClientCapabilities{DeferralAllowed: true}})
+	if err != nil || hasError(plan.Diagnostics) {
+		t.Fatalf("PlanResourceChange: %v %v", err, plan.Diagnostics)
+	}
+	if plan.Deferred == nil {
+		t.Fatal("the plan was not deferred")
+	}
+	if n := srv.(*fastServer).plans.Load(); n != 0 {
+		t.Fatalf("the fast path answered %d plans with an unknown provider configuration", n)
+	}
+}
