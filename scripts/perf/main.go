@@ -535,11 +535,12 @@ func printTable(w io.Writer, rs []result, o options) {
 	fmt.Fprintln(w, "conns/sessions/calls: SSH connections, SSH sessions and engine calls the sandbox saw during it;")
 	fmt.Fprintln(w, "peak RSS: largest VmHWM from /proc/PID/status polled every", o.poll, "(prov = over the provider processes")
 	fmt.Fprintln(w, "terraform started, their number in brackets; tf = the terraform process, which runs terraform_data itself);")
-	fmt.Fprintln(w, "CPU: user+system; prov from /proc/PID/stat as last polled, all = terraform and the children it waited for;")
+	fmt.Fprintln(w, "CPU: user+system; prov from /proc/PID/stat as last polled, all = terraform and the children it waited for,")
+	fmt.Fprintln(w, "tf = all - prov: Terraform's own work, which a provider costing nothing would still leave;")
 	fmt.Fprintln(w, "ratio: truenas_user wall time / terraform_data wall time, same N and command, same run.")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tkind\tcommand\twall s\tconns\tsessions\tcalls\tprov RSS MiB\ttf RSS MiB\tprov CPU s\tall CPU s\tratio\truns s\t")
+	fmt.Fprintln(tw, "N\tkind\tcommand\twall s\tconns\tsessions\tcalls\tprov RSS MiB\ttf RSS MiB\tprov CPU s\ttf CPU s\tall CPU s\tratio\truns s\t")
 	for _, r := range rs {
 		ratio, prov := "", "-"
 		if r.kind == "truenas_user" {
@@ -557,11 +558,13 @@ func printTable(w io.Writer, rs []result, o options) {
 			runs = strings.Join(ss, " ")
 		}
 		provCPU := "-"
+		tfCPU := r.totalCPU
 		if r.kind == "truenas_user" {
 			provCPU = fmt.Sprintf("%.2f", r.providerCPU.Seconds())
+			tfCPU -= r.providerCPU
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%d\t%d\t%d\t%s\t%.1f\t%s\t%.2f\t%s\t%s\t\n", r.n, r.kind, r.command, r.wall.Seconds(),
-			r.connections, r.sessions, r.calls, prov, mib(r.terraformPeakKiB), provCPU, r.totalCPU.Seconds(), ratio, runs)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%d\t%d\t%d\t%s\t%.1f\t%s\t%.2f\t%.2f\t%s\t%s\t\n", r.n, r.kind, r.command, r.wall.Seconds(),
+			r.connections, r.sessions, r.calls, prov, mib(r.terraformPeakKiB), provCPU, tfCPU.Seconds(), r.totalCPU.Seconds(), ratio, runs)
 	}
 	tw.Flush()
 
