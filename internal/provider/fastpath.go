@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -246,45 +247,98 @@ func newUserShortcuts(ctx context.Context, r *userResource, s schema.Schema) (*u
 		if a.GetDeprecationMessage() != "" {
 			return nil, fmt.Errorf("attribute %q: deprecated attributes are not handled", name)
 		}
-		check := attrCheck{name: name, readOnly: a.IsComputed() && !a.IsOptional(), required: a.IsRequired(),
-			writeOnly: a.IsWriteOnly()}
-		switch a := a.(type) {
-		case schema.StringAttribute:
-			check.validators = a.Validators
-		case schema.Int64Attribute:
-			err = noValidators(a.Validators)
-		case schema.BoolAttribute:
-			err = noValidators(a.Validators)
-		case schema.SetAttribute:
-			err = noValidators(a.Validators)
-		case schema.ListAttribute:
-			err = noValidators(a.Validators)
-		default:
-			err = fmt.Errorf("%T not handled", a)
-		}
+		parts, err := partsOf(ctx, a)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %q: %w", name, err)
 		}
-		u.checks = append(u.checks, check)
-		if err := checkPlanModifiers(name, a); err != nil {
-			return nil, err
+		if parts.validators > len(parts.stringValidators) {
+			return nil, fmt.Errorf("attribute %q: the fast path runs validators of string attributes only", name)
 		}
-		v, has, err := staticDefault(ctx, a)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %q: %w", name, err)
+		u.checks = append(u.checks, attrCheck{name: name, readOnly: a.IsComputed() && !a.IsOptional(),
+			required: a.IsRequired(), writeOnly: a.IsWriteOnly(), validators: parts.stringValidators})
+		for _, m := range parts.planModifiers {
+			// UseStateForUnknown and RequiresReplace(If...) change nothing
+			// in a plan whose values are known and equal to the state's.
+			t := reflect.TypeOf(m)
+			if !strings.HasPrefix(t.PkgPath(), "github.com/hashicorp/terraform-plugin-framework/resource/schema/") ||
+				(t.Name() != "useStateForUnknownModifier" && t.Name() != "requiresReplaceIfModifier") {
+				return nil, fmt.Errorf("attribute %q: plan modifier %s is not known to keep an unchanged plan", name, t)
+			}
 		}
-		if has {
-			u.defaults[name] = v
+		if parts.def != nil {
+			if u.defaults[name], err = parts.def.ToTerraformValue(ctx); err != nil {
+				return nil, fmt.Errorf("attribute %q: default: %w", name, err)
+			}
 		}
 	}
 	return u, nil
 }
 
-func noValidators[V any](v []V) error {
-	if len(v) > 0 {
-		return fmt.Errorf("the fast path runs validators of string attributes only")
+// attrParts is what the shortcuts need of one attribute: its plan
+// modifiers, its validators, and the value its Default gives when the
+// configuration leaves it null (nil: no default).
+type attrParts struct {
+	planModifiers    []any
+	validators       int // of any kind
+	stringValidators []validator.String
+	def              attr.Value
+}
+
+// partsOf reads an attribute of the kinds the user schema has.
+func partsOf(ctx context.Context, a schema.Attribute) (attrParts, error) {
+	var p attrParts
+	var diags diag.Diagnostics
+	switch a := a.(type) {
+	case schema.StringAttribute:
+		p = attrParts{planModifiers: anySlice(a.PlanModifiers), validators: len(a.Validators), stringValidators: a.Validators}
+		if a.Default != nil {
+			var r defaults.StringResponse
+			a.Default.DefaultString(ctx, defaults.StringRequest{}, &r)
+			p.def, diags = r.PlanValue, r.Diagnostics
+		}
+	case schema.BoolAttribute:
+		p = attrParts{planModifiers: anySlice(a.PlanModifiers), validators: len(a.Validators)}
+		if a.Default != nil {
+			var r defaults.BoolResponse
+			a.Default.DefaultBool(ctx, defaults.BoolRequest{}, &r)
+			p.def, diags = r.PlanValue, r.Diagnostics
+		}
+	case schema.Int64Attribute:
+		p = attrParts{planModifiers: anySlice(a.PlanModifiers), validators: len(a.Validators)}
+		if a.Default != nil {
+			var r defaults.Int64Response
+			a.Default.DefaultInt64(ctx, defaults.Int64Request{}, &r)
+			p.def, diags = r.PlanValue, r.Diagnostics
+		}
+	case schema.ListAttribute:
+		p = attrParts{planModifiers: anySlice(a.PlanModifiers), validators: len(a.Validators)}
+		if a.Default != nil {
+			var r defaults.ListResponse
+			a.Default.DefaultList(ctx, defaults.ListRequest{}, &r)
+			p.def, diags = r.PlanValue, r.Diagnostics
+		}
+	case schema.SetAttribute:
+		p = attrParts{planModifiers: anySlice(a.PlanModifiers), validators: len(a.Validators)}
+		if a.Default != nil {
+			var r defaults.SetResponse
+			a.Default.DefaultSet(ctx, defaults.SetRequest{}, &r)
+			p.def, diags = r.PlanValue, r.Diagnostics
+		}
+	default:
+		return p, fmt.Errorf("%T not handled", a)
 	}
-	return nil
+	if diags.HasError() {
+		return p, fmt.Errorf("default: %v", diags)
+	}
+	return p, nil
+}
+
+func anySlice[E any](s []E) []any {
+	out := make([]any, len(s))
+	for i, e := range s {
+		out[i] = e
+	}
+	return out
 }
 
 // valid says whether the framework would accept config without a single
@@ -363,96 +417,4 @@ func (u *userShortcuts) unchanged(req *tfprotov6.PlanResourceChangeRequest) bool
 		}
 	}
 	return true
-}
-
-// checkPlanModifiers accepts only the framework's UseStateForUnknown and
-// RequiresReplace(If...) modifiers, which change nothing in a plan whose
-// values are known and equal to the state's.
-func checkPlanModifiers(name string, a schema.Attribute) error {
-	var mods []any
-	switch a := a.(type) {
-	case schema.StringAttribute:
-		mods = anySlice(a.PlanModifiers)
-	case schema.Int64Attribute:
-		mods = anySlice(a.PlanModifiers)
-	case schema.BoolAttribute:
-		mods = anySlice(a.PlanModifiers)
-	case schema.SetAttribute:
-		mods = anySlice(a.PlanModifiers)
-	case schema.ListAttribute:
-		mods = anySlice(a.PlanModifiers)
-	default:
-		return fmt.Errorf("attribute %q: %T not handled", name, a)
-	}
-	for _, m := range mods {
-		t := reflect.TypeOf(m)
-		if !strings.HasPrefix(t.PkgPath(), "github.com/hashicorp/terraform-plugin-framework/resource/schema/") ||
-			(t.Name() != "useStateForUnknownModifier" && t.Name() != "requiresReplaceIfModifier") {
-			return fmt.Errorf("attribute %q: plan modifier %s is not known to keep an unchanged plan", name, t)
-		}
-	}
-	return nil
-}
-
-func anySlice[E any](s []E) []any {
-	out := make([]any, len(s))
-	for i, e := range s {
-		out[i] = e
-	}
-	return out
-}
-
-// staticDefault is the value an attribute's Default gives when the
-// configuration leaves it null.
-func staticDefault(ctx context.Context, a schema.Attribute) (tftypes.Value, bool, error) {
-	var (
-		v interface {
-			ToTerraformValue(context.Context) (tftypes.Value, error)
-		}
-		diags diag.Diagnostics
-	)
-	switch a := a.(type) {
-	case schema.StringAttribute:
-		if a.Default == nil {
-			return tftypes.Value{}, false, nil
-		}
-		var resp defaults.StringResponse
-		a.Default.DefaultString(ctx, defaults.StringRequest{}, &resp)
-		v, diags = resp.PlanValue, resp.Diagnostics
-	case schema.BoolAttribute:
-		if a.Default == nil {
-			return tftypes.Value{}, false, nil
-		}
-		var resp defaults.BoolResponse
-		a.Default.DefaultBool(ctx, defaults.BoolRequest{}, &resp)
-		v, diags = resp.PlanValue, resp.Diagnostics
-	case schema.Int64Attribute:
-		if a.Default == nil {
-			return tftypes.Value{}, false, nil
-		}
-		var resp defaults.Int64Response
-		a.Default.DefaultInt64(ctx, defaults.Int64Request{}, &resp)
-		v, diags = resp.PlanValue, resp.Diagnostics
-	case schema.ListAttribute:
-		if a.Default == nil {
-			return tftypes.Value{}, false, nil
-		}
-		var resp defaults.ListResponse
-		a.Default.DefaultList(ctx, defaults.ListRequest{}, &resp)
-		v, diags = resp.PlanValue, resp.Diagnostics
-	case schema.SetAttribute:
-		if a.Default == nil {
-			return tftypes.Value{}, false, nil
-		}
-		var resp defaults.SetResponse
-		a.Default.DefaultSet(ctx, defaults.SetRequest{}, &resp)
-		v, diags = resp.PlanValue, resp.Diagnostics
-	default:
-		return tftypes.Value{}, false, fmt.Errorf("%T not handled", a)
-	}
-	if diags.HasError() {
-		return tftypes.Value{}, false, fmt.Errorf("default: %v", diags)
-	}
-	tv, err := v.ToTerraformValue(ctx)
-	return tv, err == nil, err
 }
