@@ -306,6 +306,31 @@ func (f *fastAndFramework) plan(what string, prior, proposed *tfprotov6.DynamicV
 	return got.PlannedState, f.fast.plans.Load() > before
 }
 
+// userID is the numeric id in a user state.
+func (f *fastAndFramework) userID(state *tfprotov6.DynamicValue) int {
+	f.t.Helper()
+	var text string
+	if err := attrs(f.t, f.value(state))["id"].As(&text); err != nil {
+		f.t.Fatal(err)
+	}
+	id, err := strconv.Atoi(text)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+// onBox calls the engine behind Terraform's back, and empties both
+// servers' read caches so that they see the change.
+func (f *fastAndFramework) onBox(method string, params ...any) {
+	f.t.Helper()
+	if _, err := f.rc.Call(context.Background(), method, params...); err != nil {
+		f.t.Fatalf("%s: %v", method, err)
+	}
+	f.fast.p.client.Load().invalidate()
+	f.fwP.client.Load().invalidate()
+}
+
 // with returns config with some attributes changed.
 func with(t testing.TB, config tftypes.Value, changes map[string]tftypes.Value) tftypes.Value {
 	vals := attrs(t, config)
@@ -363,17 +388,7 @@ func TestFastPathMatchesFramework(t *testing.T) {
 			}
 
 			// A change made on the box behind Terraform's back shows.
-			var idText string
-			_ = attrs(t, f.value(state))["id"].As(&idText)
-			id, err := strconv.Atoi(idText)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.rc.Call(context.Background(), "user.update", id, map[string]any{"full_name": "Changed On Box"}); err != nil {
-				t.Fatal(err)
-			}
-			f.fast.p.client.Load().invalidate()
-			f.fwP.client.Load().invalidate()
+			f.onBox("user.update", f.userID(state), map[string]any{"full_name": "Changed On Box"})
 			drifted, fast := f.read("changed on the box", state)
 			if !fast {
 				t.Fatal("the fast path did not answer ReadResource for a user changed on the box")
@@ -427,19 +442,7 @@ func TestFastPathMatchesFramework(t *testing.T) {
 	// A user deleted behind Terraform's back: the framework answers (no
 	// state), and the two agree.
 	created := f.applyConfig(with(t, configs["plain"], map[string]tftypes.Value{"username": str("fp3")}), nil)
-	state := map[string]tftypes.Value{}
-	_ = f.value(created).As(&state)
-	var idText string
-	_ = state["id"].As(&idText)
-	id, err := strconv.Atoi(idText)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.rc.Call(context.Background(), "user.delete", id); err != nil {
-		t.Fatal(err)
-	}
-	f.fast.p.client.Load().invalidate()
-	f.fwP.client.Load().invalidate()
+	f.onBox("user.delete", f.userID(created))
 	gone, fast := f.read("deleted on the box", created)
 	if fast || !f.value(gone).IsNull() {
 		t.Fatalf("a user deleted on the box: fast path answered %v, new state %v", fast, f.value(gone))
