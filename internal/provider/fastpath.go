@@ -21,6 +21,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/nasops/terraform-provider-truenas/internal/tfmsgpack"
 )
 
 // NewServer returns the provider's plugin server: terraform-plugin-framework's
@@ -39,7 +41,8 @@ import (
 //
 //   - UpgradeResourceState of a state already at the schema's version: the
 //     framework's own passthrough (decode the JSON with the schema type,
-//     ignoring attributes the schema no longer has), without the framework.
+//     ignoring attributes the schema no longer has), without the framework
+//     and, for the shapes tfmsgpack converts, without tftypes.
 //   - ReadResource of a truenas_user found on the box: the same lookup and
 //     the same userState as userResource.Read, with the model converted by
 //     modelCodec.
@@ -80,6 +83,7 @@ type fastServer struct {
 type resourceSchemaInfo struct {
 	version int64
 	typ     tftypes.Type
+	state   *tfmsgpack.Converter // nil: the schema type has a shape it does not convert
 }
 
 func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer {
@@ -96,7 +100,9 @@ func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer 
 		if sr.Diagnostics.HasError() {
 			continue
 		}
-		s.schemas[md.TypeName] = resourceSchemaInfo{version: sr.Schema.Version, typ: sr.Schema.Type().TerraformType(ctx)}
+		info := resourceSchemaInfo{version: sr.Schema.Version, typ: sr.Schema.Type().TerraformType(ctx)}
+		info.state, _ = tfmsgpack.NewConverter(info.typ)
+		s.schemas[md.TypeName] = info
 		if ur, ok := r.(*userResource); ok {
 			// On an error the shortcuts are off and the framework answers
 			// everything; TestUserFastPathEnabled fails.
@@ -117,11 +123,21 @@ func (s *fastServer) configured() *client {
 }
 
 // UpgradeResourceState is the framework's passthrough for a state at the
-// current schema version.
+// current schema version: the stored JSON decoded with the schema's type,
+// ignoring attributes the schema no longer has, and sent back as msgpack.
+// tfmsgpack does that in one step; what it leaves (ErrUnsupported) goes
+// through tftypes, and what neither can read goes to the framework, which
+// reports it.
 func (s *fastServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
 	info, ok := s.schemas[req.TypeName]
 	if !ok || req.RawState == nil || req.RawState.JSON == nil || req.Version != info.version {
 		return s.ProviderServer.UpgradeResourceState(ctx, req)
+	}
+	if info.state != nil {
+		if b, err := info.state.Convert(req.RawState.JSON); err == nil {
+			s.upgrades.Add(1)
+			return &tfprotov6.UpgradeResourceStateResponse{UpgradedState: &tfprotov6.DynamicValue{MsgPack: b}}, nil
+		}
 	}
 	v, err := req.RawState.UnmarshalWithOpts(info.typ, tfprotov6.UnmarshalOpts{
 		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true}})

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"math/big"
 	"reflect"
@@ -45,9 +46,86 @@ func TestUserFastPathEnabled(t *testing.T) {
 		t.Fatal("NewServer has no truenas_user fast path")
 	}
 	for _, name := range []string{"truenas_user", "truenas_group", "truenas_api_key"} {
-		if _, ok := s.schemas[name]; !ok {
+		if info, ok := s.schemas[name]; !ok {
 			t.Errorf("no schema kept for the UpgradeResourceState of %s", name)
+		} else if info.state == nil {
+			t.Errorf("the state of %s is upgraded through tftypes, not tfmsgpack", name)
 		}
+	}
+}
+
+// sampleJSON writes a JSON value of typ with every attribute set (variant
+// 0) or every other one null (variant 1), as a state file holds it.
+func sampleJSON(typ tftypes.Type, variant int) string {
+	switch {
+	case typ.Is(tftypes.String):
+		return `"2025-01-02T03:04:05Z \u00e9"`
+	case typ.Is(tftypes.Number):
+		return "1000"
+	case typ.Is(tftypes.Bool):
+		return "true"
+	case typ.Is(tftypes.List{}):
+		return "[" + sampleJSON(typ.(tftypes.List).ElementType, variant) + "]"
+	case typ.Is(tftypes.Set{}):
+		return "[" + sampleJSON(typ.(tftypes.Set).ElementType, variant) + "]"
+	case typ.Is(tftypes.Map{}):
+		e := sampleJSON(typ.(tftypes.Map).ElementType, variant)
+		return `{"b":` + e + `,"a":` + e + `}`
+	case typ.Is(tftypes.Object{}):
+		attrs := typ.(tftypes.Object).AttributeTypes
+		names := slices.Sorted(maps.Keys(attrs))
+		parts := []string{`"attribute_of_an_older_schema":[1,{"x":null}]`}
+		for i, name := range names {
+			v := sampleJSON(attrs[name], variant)
+			if variant == 1 && i%2 == 0 {
+				v = "null"
+			}
+			parts = append(parts, strconv.Quote(name)+":"+v)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	panic(fmt.Sprintf("sampleJSON: %s", typ))
+}
+
+// The fast state upgrade of every resource gives the framework's value.
+func TestFastUpgradeMatchesFramework(t *testing.T) {
+	ctx := context.Background()
+	fast := NewServer("test")().(*fastServer)
+	fw := providerserver.NewProtocol6(New("test")())()
+	for name, info := range fast.schemas {
+		for variant := range 2 {
+			raw := []byte(sampleJSON(info.typ, variant))
+			req := func() *tfprotov6.UpgradeResourceStateRequest {
+				return &tfprotov6.UpgradeResourceStateRequest{TypeName: name, Version: info.version,
+					RawState: &tfprotov6.RawState{JSON: raw}}
+			}
+			before := fast.upgrades.Load()
+			got, err := fast.UpgradeResourceState(ctx, req())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fast.upgrades.Load() == before {
+				t.Fatalf("%s: the fast path did not answer: %v", name, diagSummary(got.Diagnostics))
+			}
+			want, err := fw.UpgradeResourceState(ctx, req())
+			if err != nil || len(want.Diagnostics) > 0 {
+				t.Fatalf("%s: framework: %v %v", name, err, diagSummary(want.Diagnostics))
+			}
+			g, err := got.UpgradedState.Unmarshal(info.typ)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			w, err := want.UpgradedState.Unmarshal(info.typ)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if !g.Equal(w) {
+				t.Errorf("%s variant %d:\n fast      %v\n framework %v", name, variant, g, w)
+			}
+		}
+	}
+	if len(fast.schemas) != 3 {
+		t.Errorf("%d resource schemas, want 3", len(fast.schemas))
 	}
 }
 
