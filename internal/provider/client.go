@@ -37,13 +37,10 @@ type client struct {
 	mu sync.Mutex
 	rc caller
 
-	cacheMu sync.Mutex
-	users   []account.UserEntry
-	groups  []account.GroupEntry
-	keys    []account.APIKeyEntry
-	hasU    bool
-	hasG    bool
-	hasK    bool
+	cacheMu sync.Mutex // guards the tables; held while one is queried
+	users   *table[account.UserEntry]
+	groups  *table[account.GroupEntry]
+	keys    *table[account.APIKeyEntry]
 
 	builtinUsersID int64 // stable: kept across invalidations
 }
@@ -101,7 +98,6 @@ func (c *client) write(ctx context.Context, method string, params ...any) (json.
 
 func (c *client) invalidate() {
 	c.cacheMu.Lock()
-	c.hasU, c.hasG, c.hasK = false, false, false
 	c.users, c.groups, c.keys = nil, nil, nil
 	c.cacheMu.Unlock()
 }
@@ -118,91 +114,106 @@ func queryAll[T any](ctx context.Context, c *client, method string) ([]T, error)
 	return out, nil
 }
 
-// Users returns every user, from the cache when possible.
-func (c *client) Users(ctx context.Context) ([]account.UserEntry, error) {
+// table is the cached result of one query: every entry, and where each
+// id is, so that reading N resources is O(N) and not O(N²).
+type table[T any] struct {
+	entries []T
+	byID    map[int64]int
+}
+
+// cachedTable returns *slot, filling it from the engine's method when it is
+// empty (the cache was never filled, or a write emptied it).
+func cachedTable[T any](ctx context.Context, c *client, slot **table[T], method string, id func(*T) int64) (*table[T], error) {
 	c.cacheMu.Lock()
 	defer c.cacheMu.Unlock()
-	if c.hasU {
-		return c.users, nil
+	if *slot != nil {
+		return *slot, nil
 	}
-	out, err := queryAll[account.UserEntry](ctx, c, "user.query")
+	out, err := queryAll[T](ctx, c, method)
 	if err != nil {
 		return nil, err
 	}
-	c.users, c.hasU = out, true
-	return out, nil
+	*slot = newTable(out, id)
+	return *slot, nil
+}
+
+// newTable indexes entries by id; of two entries with one id, the first
+// is found.
+func newTable[T any](entries []T, id func(*T) int64) *table[T] {
+	t := &table[T]{entries: entries, byID: make(map[int64]int, len(entries))}
+	for i := range entries {
+		if _, dup := t.byID[id(&entries[i])]; !dup {
+			t.byID[id(&entries[i])] = i
+		}
+	}
+	return t
+}
+
+// byID returns a copy of the entry with the id, nil if there is none.
+func byID[T any](t *table[T], err error, id int64) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	i, ok := t.byID[id]
+	if !ok {
+		return nil, nil
+	}
+	e := t.entries[i]
+	return &e, nil
+}
+
+func (c *client) userTable(ctx context.Context) (*table[account.UserEntry], error) {
+	return cachedTable(ctx, c, &c.users, "user.query", func(u *account.UserEntry) int64 { return u.ID })
+}
+
+func (c *client) groupTable(ctx context.Context) (*table[account.GroupEntry], error) {
+	return cachedTable(ctx, c, &c.groups, "group.query", func(g *account.GroupEntry) int64 { return g.ID })
+}
+
+func (c *client) apiKeyTable(ctx context.Context) (*table[account.APIKeyEntry], error) {
+	return cachedTable(ctx, c, &c.keys, "api_key.query", func(k *account.APIKeyEntry) int64 { return k.ID })
+}
+
+// Users returns every user, from the cache when possible.
+func (c *client) Users(ctx context.Context) ([]account.UserEntry, error) {
+	t, err := c.userTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.entries, nil
 }
 
 // Groups returns every group, from the cache when possible.
 func (c *client) Groups(ctx context.Context) ([]account.GroupEntry, error) {
-	c.cacheMu.Lock()
-	defer c.cacheMu.Unlock()
-	if c.hasG {
-		return c.groups, nil
-	}
-	out, err := queryAll[account.GroupEntry](ctx, c, "group.query")
+	t, err := c.groupTable(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.groups, c.hasG = out, true
-	return out, nil
+	return t.entries, nil
 }
 
 // APIKeys returns every API key, from the cache when possible.
 func (c *client) APIKeys(ctx context.Context) ([]account.APIKeyEntry, error) {
-	c.cacheMu.Lock()
-	defer c.cacheMu.Unlock()
-	if c.hasK {
-		return c.keys, nil
-	}
-	out, err := queryAll[account.APIKeyEntry](ctx, c, "api_key.query")
+	t, err := c.apiKeyTable(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.keys, c.hasK = out, true
-	return out, nil
+	return t.entries, nil
 }
 
 func (c *client) userByID(ctx context.Context, id int64) (*account.UserEntry, error) {
-	us, err := c.Users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range us {
-		if us[i].ID == id {
-			u := us[i]
-			return &u, nil
-		}
-	}
-	return nil, nil
+	t, err := c.userTable(ctx)
+	return byID(t, err, id)
 }
 
 func (c *client) groupByID(ctx context.Context, id int64) (*account.GroupEntry, error) {
-	gs, err := c.Groups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range gs {
-		if gs[i].ID == id {
-			g := gs[i]
-			return &g, nil
-		}
-	}
-	return nil, nil
+	t, err := c.groupTable(ctx)
+	return byID(t, err, id)
 }
 
 func (c *client) apiKeyByID(ctx context.Context, id int64) (*account.APIKeyEntry, error) {
-	ks, err := c.APIKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ks {
-		if ks[i].ID == id {
-			k := ks[i]
-			return &k, nil
-		}
-	}
-	return nil, nil
+	t, err := c.apiKeyTable(ctx)
+	return byID(t, err, id)
 }
 
 // builtinUsersGroupID is the DB id of builtin_users (gid 545), which
