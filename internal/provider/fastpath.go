@@ -163,11 +163,7 @@ func (s *fastServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResour
 	if c == nil {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
-	cur, err := req.CurrentState.Unmarshal(s.user.codec.typ)
-	if err != nil {
-		return s.ProviderServer.ReadResource(ctx, req)
-	}
-	state, err := s.user.codec.decode(ctx, cur)
+	state, err := s.user.codec.decode(req.CurrentState.MsgPack)
 	if err != nil {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
@@ -176,16 +172,12 @@ func (s *fastServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResour
 	if ns == nil || diags.HasError() {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
-	v, err := s.user.codec.encode(ctx, ns)
-	if err != nil {
-		return s.ProviderServer.ReadResource(ctx, req)
-	}
-	dv, err := tfprotov6.NewDynamicValue(s.user.codec.typ, v)
+	b, err := s.user.codec.encode(ns)
 	if err != nil {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
 	s.reads.Add(1)
-	return &tfprotov6.ReadResourceResponse{NewState: &dv}, nil
+	return &tfprotov6.ReadResourceResponse{NewState: &tfprotov6.DynamicValue{MsgPack: b}}, nil
 }
 
 // ValidateResourceConfig answers for a truenas_user configuration the
@@ -230,7 +222,7 @@ type userShortcuts struct {
 	r         *userResource
 	schema    schema.Schema
 	codec     *modelCodec[userModel]
-	defaults  map[string]tftypes.Value
+	defaults  map[string]attr.Value
 	writeOnly []string
 	checks    []attrCheck
 }
@@ -255,7 +247,7 @@ func newUserShortcuts(ctx context.Context, r *userResource, s schema.Schema) (*u
 	if err != nil {
 		return nil, err
 	}
-	u := &userShortcuts{r: r, schema: s, codec: codec, defaults: map[string]tftypes.Value{}}
+	u := &userShortcuts{r: r, schema: s, codec: codec, defaults: map[string]attr.Value{}}
 	for name, a := range s.Attributes {
 		if a.IsWriteOnly() {
 			u.writeOnly = append(u.writeOnly, name)
@@ -282,9 +274,7 @@ func newUserShortcuts(ctx context.Context, r *userResource, s schema.Schema) (*u
 			}
 		}
 		if parts.def != nil {
-			if u.defaults[name], err = parts.def.ToTerraformValue(ctx); err != nil {
-				return nil, fmt.Errorf("attribute %q: default: %w", name, err)
-			}
+			u.defaults[name] = parts.def
 		}
 	}
 	return u, nil
@@ -410,25 +400,22 @@ func (u *userShortcuts) unchanged(req *tfprotov6.PlanResourceChangeRequest) bool
 		!bytes.Equal(prior.MsgPack, proposed.MsgPack) {
 		return false
 	}
-	pv, err := prior.Unmarshal(u.codec.typ)
-	if err != nil || pv.IsNull() || !pv.IsFullyKnown() {
+	// The codec reads known, non-null objects only.
+	pm, err := u.codec.decode(prior.MsgPack)
+	if err != nil {
 		return false
 	}
-	cv, err := config.Unmarshal(u.codec.typ)
-	if err != nil || cv.IsNull() {
-		return false
-	}
-	pvals, cvals := map[string]tftypes.Value{}, map[string]tftypes.Value{}
-	if pv.As(&pvals) != nil || cv.As(&cvals) != nil {
+	cm, err := u.codec.decode(config.MsgPack)
+	if err != nil {
 		return false
 	}
 	for _, name := range u.writeOnly {
-		if !pvals[name].IsNull() {
+		if !u.codec.field(&pm, name).IsNull() {
 			return false
 		}
 	}
 	for name, def := range u.defaults {
-		if cvals[name].IsNull() && !pvals[name].Equal(def) {
+		if u.codec.field(&cm, name).IsNull() && !u.codec.field(&pm, name).Equal(def) {
 			return false
 		}
 	}

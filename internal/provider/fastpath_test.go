@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -171,15 +172,9 @@ func TestFastPathRefusesWhatItDoesNotKnow(t *testing.T) {
 	}
 }
 
-// The codec must give exactly what the framework's State.Set and Get give.
-func TestModelCodecMatchesFramework(t *testing.T) {
-	ctx := context.Background()
-	s := userSchema(t)
-	codec, err := newModelCodec[userModel](ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := userModel{
+// sampleUser is a userModel with every attribute known and most set.
+func sampleUser() userModel {
+	return userModel{
 		ID: types.StringValue("12"), UID: types.Int64Value(3000), Username: types.StringValue("alice"),
 		FullName: types.StringValue("Alice A"), Email: types.StringValue(""), Group: types.Int64Value(40),
 		GroupCreate: types.BoolValue(true), Groups: int64Set([]int64{41, 42}), Home: types.StringValue("/mnt/tank/home"),
@@ -190,41 +185,133 @@ func TestModelCodecMatchesFramework(t *testing.T) {
 		SudoCommandsNopasswd: stringList(nil), SSHPasswordEnabled: types.BoolValue(true), Builtin: types.BoolValue(false),
 		Immutable: types.BoolValue(false), Local: types.BoolValue(true), Roles: stringList([]string{"FULL_ADMIN"}),
 	}
-	partial := full
-	partial.ID = types.StringUnknown()
-	partial.Email = types.StringNull()
-	partial.Groups = types.SetUnknown(types.Int64Type)
-	partial.Roles = types.ListNull(types.StringType)
-	partial.UID = types.Int64Unknown()
-	for name, m := range map[string]userModel{"full": full, "partial": partial} {
+}
+
+// The codec must give exactly what the framework's State.Set and Get give.
+func TestModelCodecMatchesFramework(t *testing.T) {
+	ctx := context.Background()
+	s := userSchema(t)
+	codec, err := newModelCodec[userModel](ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := sampleUser()
+	nulls := full
+	nulls.Email, nulls.Groups, nulls.Roles, nulls.UID = types.StringNull(), types.SetNull(types.Int64Type),
+		types.ListNull(types.StringType), types.Int64Null()
+	nulls.GroupCreate, nulls.SudoCommands = types.BoolNull(), stringList([]string{})
+	for name, m := range map[string]userModel{"full": full, "nulls": nulls} {
 		t.Run(name, func(t *testing.T) {
 			st := tfsdk.State{Schema: s, Raw: tftypes.NewValue(codec.typ, nil)}
 			if diags := st.Set(ctx, &m); diags.HasError() {
 				t.Fatal(diags)
 			}
-			got, err := codec.encode(ctx, &m)
+			want, err := tfprotov6.NewDynamicValue(codec.typ, st.Raw)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff, _ := got.Diff(st.Raw); len(diff) > 0 || !got.Equal(st.Raw) {
-				t.Fatalf("encode differs from State.Set: %v", diff)
+			got, err := codec.encode(&m)
+			if err != nil {
+				t.Fatal(err)
 			}
-			var want userModel
-			if diags := st.Get(ctx, &want); diags.HasError() {
+			if !bytes.Equal(got, want.MsgPack) {
+				t.Fatalf("encode differs from State.Set:\n got %x\nwant %x", got, want.MsgPack)
+			}
+			var wantModel userModel
+			if diags := st.Get(ctx, &wantModel); diags.HasError() {
 				t.Fatal(diags)
 			}
-			back, err := codec.decode(ctx, st.Raw)
+			back, err := codec.decode(want.MsgPack)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(back, want) {
-				t.Fatalf("decode differs from State.Get:\n got %+v\nwant %+v", back, want)
+			if !reflect.DeepEqual(back, wantModel) {
+				t.Fatalf("decode differs from State.Get:\n got %+v\nwant %+v", back, wantModel)
 			}
 		})
 	}
-	if _, err := codec.decode(ctx, tftypes.NewValue(codec.typ, nil)); err == nil {
-		t.Error("decode accepted a null state")
+	// Unknown values are the framework's to handle, both ways.
+	partial := full
+	partial.Groups = types.SetUnknown(types.Int64Type)
+	if _, err := codec.encode(&partial); err == nil {
+		t.Error("encode accepted an unknown value")
 	}
+	for what, v := range map[string]tftypes.Value{
+		"null object":   tftypes.NewValue(codec.typ, nil),
+		"unknown value": replaceAttr(t, codec, &full, "uid", tftypes.NewValue(tftypes.Number, tftypes.UnknownValue)),
+		"float uid":     replaceAttr(t, codec, &full, "uid", tftypes.NewValue(tftypes.Number, big.NewFloat(1.5))),
+	} {
+		dv, err := tfprotov6.NewDynamicValue(codec.typ, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, err := codec.decode(dv.MsgPack); err == nil {
+			t.Errorf("%s: decode accepted it: %+v", what, m)
+		}
+	}
+}
+
+// replaceAttr returns the value of m with one attribute replaced.
+func replaceAttr(t *testing.T, codec *modelCodec[userModel], m *userModel, name string, v tftypes.Value) tftypes.Value {
+	t.Helper()
+	b, err := codec.encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := (&tfprotov6.DynamicValue{MsgPack: b}).Unmarshal(codec.typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string]tftypes.Value{}
+	if err := obj.As(&vals); err != nil {
+		t.Fatal(err)
+	}
+	vals[name] = v
+	return tftypes.NewValue(codec.typ, vals)
+}
+
+// FuzzModelCodecDecode checks the codec's decoding against tftypes and
+// tfsdk.State.Get: whatever the codec reads, they read the same way.
+func FuzzModelCodecDecode(f *testing.F) {
+	ctx := context.Background()
+	var sr resource.SchemaResponse
+	(&userResource{}).Schema(ctx, resource.SchemaRequest{}, &sr)
+	s := sr.Schema
+	codec, err := newModelCodec[userModel](ctx, s)
+	if err != nil {
+		f.Fatal(err)
+	}
+	odd := sampleUser()
+	odd.UID, odd.Groups, odd.Roles = types.Int64Value(-5), int64Set([]int64{1 << 40}), types.ListNull(types.StringType)
+	odd.SudoCommands, odd.Email = stringList([]string{"/bin/ls", ""}), types.StringNull()
+	for _, m := range []userModel{sampleUser(), odd} {
+		st := tfsdk.State{Schema: s, Raw: tftypes.NewValue(codec.typ, nil)}
+		if diags := st.Set(ctx, &m); diags.HasError() {
+			f.Fatal(diags)
+		}
+		dv, err := tfprotov6.NewDynamicValue(codec.typ, st.Raw)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(dv.MsgPack)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := codec.decode(b)
+		if err != nil {
+			return
+		}
+		v, err := (&tfprotov6.DynamicValue{MsgPack: b}).Unmarshal(codec.typ)
+		if err != nil {
+			t.Fatalf("%x: the codec reads what tftypes does not: %v", b, err)
+		}
+		var want userModel
+		if diags := (tfsdk.State{Schema: s, Raw: v}).Get(ctx, &want); diags.HasError() {
+			t.Fatalf("%x: the codec reads what the framework does not: %v", b, diags)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%x:\n got %+v\nwant %+v", b, got, want)
+		}
+	})
 }
 
 // fastAndFramework is a harness whose server has the fast path, plus the
