@@ -35,7 +35,7 @@ import (
 // almost all of it in converting values (the framework looks each
 // attribute up by path in the schema again for every value it touches),
 // so a plan of 1,000 users spent seconds there. The fast path answers
-// those four calls directly on terraform-plugin-go values in the cases
+// those four calls directly, mostly on the protocol's msgpack, in the cases
 // where the framework's answer is known in advance; every other case, and
 // every other call, goes to the framework unchanged:
 //
@@ -44,8 +44,8 @@ import (
 //     ignoring attributes the schema no longer has), without the framework
 //     and, for the shapes tfmsgpack converts, without tftypes.
 //   - ReadResource of a truenas_user found on the box: the same lookup and
-//     the same userState as userResource.Read, with the model converted by
-//     modelCodec.
+//     the same userState as userResource.Read, with the model read from
+//     and written to msgpack by modelCodec.
 //   - PlanResourceChange of a truenas_user whose proposed new state is its
 //     prior state, fully known, where no default would change a value and
 //     no write-only value is set: the framework would plan exactly the
