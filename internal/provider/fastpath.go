@@ -89,27 +89,44 @@ type resourceSchemaInfo struct {
 func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer {
 	ctx := context.Background()
 	s := &fastServer{ProviderServer: fw, p: p, schemas: map[string]resourceSchemaInfo{}}
+	for _, r := range resourcesOf(ctx, p) {
+		info := resourceSchemaInfo{version: r.schema.Version, typ: r.schema.Type().TerraformType(ctx)}
+		info.state, _ = tfmsgpack.NewConverter(info.typ)
+		s.schemas[r.typeName] = info
+		if ur, ok := r.res.(*userResource); ok {
+			// On an error the shortcuts are off and the framework answers
+			// everything; TestUserFastPathEnabled fails.
+			s.user, _ = newUserShortcuts(ctx, ur, r.schema)
+		}
+	}
+	return s
+}
+
+// providerResource is one of the provider's resources, with its type name
+// and schema.
+type providerResource struct {
+	typeName string
+	res      resource.Resource
+	schema   schema.Schema
+}
+
+// resourcesOf lists p's resources; one whose schema reports an error is
+// left out (the framework reports it).
+func resourcesOf(ctx context.Context, p provider.Provider) []providerResource {
 	var pmd provider.MetadataResponse
 	p.Metadata(ctx, provider.MetadataRequest{}, &pmd)
+	var out []providerResource
 	for _, f := range p.Resources(ctx) {
 		r := f()
 		var md resource.MetadataResponse
 		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: pmd.TypeName}, &md)
 		var sr resource.SchemaResponse
 		r.Schema(ctx, resource.SchemaRequest{}, &sr)
-		if sr.Diagnostics.HasError() {
-			continue
-		}
-		info := resourceSchemaInfo{version: sr.Schema.Version, typ: sr.Schema.Type().TerraformType(ctx)}
-		info.state, _ = tfmsgpack.NewConverter(info.typ)
-		s.schemas[md.TypeName] = info
-		if ur, ok := r.(*userResource); ok {
-			// On an error the shortcuts are off and the framework answers
-			// everything; TestUserFastPathEnabled fails.
-			s.user, _ = newUserShortcuts(ctx, ur, sr.Schema)
+		if !sr.Diagnostics.HasError() {
+			out = append(out, providerResource{typeName: md.TypeName, res: r, schema: sr.Schema})
 		}
 	}
-	return s
+	return out
 }
 
 // configured returns the provider's client once it is configured with

@@ -202,14 +202,7 @@ func TestModelCodecMatchesFramework(t *testing.T) {
 	nulls.GroupCreate, nulls.SudoCommands = types.BoolNull(), stringList([]string{})
 	for name, m := range map[string]userModel{"full": full, "nulls": nulls} {
 		t.Run(name, func(t *testing.T) {
-			st := tfsdk.State{Schema: s, Raw: tftypes.NewValue(codec.typ, nil)}
-			if diags := st.Set(ctx, &m); diags.HasError() {
-				t.Fatal(diags)
-			}
-			want, err := tfprotov6.NewDynamicValue(codec.typ, st.Raw)
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, want := frameworkState(t, s, &m)
 			got, err := codec.encode(&m)
 			if err != nil {
 				t.Fatal(err)
@@ -251,6 +244,22 @@ func TestModelCodecMatchesFramework(t *testing.T) {
 	}
 }
 
+// frameworkState is m as the framework's State.Set writes it, and its
+// msgpack.
+func frameworkState(tb testing.TB, s schema.Schema, m *userModel) (tfsdk.State, *tfprotov6.DynamicValue) {
+	tb.Helper()
+	ctx := context.Background()
+	st := tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(ctx), nil)}
+	if diags := st.Set(ctx, m); diags.HasError() {
+		tb.Fatal(diags)
+	}
+	dv, err := tfprotov6.NewDynamicValue(st.Raw.Type(), st.Raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, &dv
+}
+
 // replaceAttr returns the value of m with one attribute replaced.
 func replaceAttr(t *testing.T, codec *modelCodec[userModel], m *userModel, name string, v tftypes.Value) tftypes.Value {
 	t.Helper()
@@ -285,14 +294,7 @@ func FuzzModelCodecDecode(f *testing.F) {
 	odd.UID, odd.Groups, odd.Roles = types.Int64Value(-5), int64Set([]int64{1 << 40}), types.ListNull(types.StringType)
 	odd.SudoCommands, odd.Email = stringList([]string{"/bin/ls", ""}), types.StringNull()
 	for _, m := range []userModel{sampleUser(), odd} {
-		st := tfsdk.State{Schema: s, Raw: tftypes.NewValue(codec.typ, nil)}
-		if diags := st.Set(ctx, &m); diags.HasError() {
-			f.Fatal(diags)
-		}
-		dv, err := tfprotov6.NewDynamicValue(codec.typ, st.Raw)
-		if err != nil {
-			f.Fatal(err)
-		}
+		_, dv := frameworkState(f, s, &m)
 		f.Add(dv.MsgPack)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

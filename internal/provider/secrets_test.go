@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
 // secretName matches the attributes that hold a secret, and not those
@@ -31,21 +30,18 @@ func TestSecretsAreNeverShown(t *testing.T) {
 			}
 		}
 	}
-	var md fwprovider.MetadataResponse
-	p.Metadata(ctx, fwprovider.MetadataRequest{}, &md)
-	for _, f := range p.Resources(ctx) {
-		r := f()
-		var rmd resource.MetadataResponse
-		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: md.TypeName}, &rmd)
-		var sr resource.SchemaResponse
-		r.Schema(ctx, resource.SchemaRequest{}, &sr)
-		for name, a := range sr.Schema.Attributes {
+	resources := resourcesOf(ctx, p)
+	if len(resources) != 3 {
+		t.Fatalf("%d resources with a schema, want 3", len(resources))
+	}
+	for _, r := range resources {
+		for name, a := range r.schema.Attributes {
 			if !secretName.MatchString(name) {
 				continue
 			}
 			found++
 			if !a.IsSensitive() && !(a.IsWriteOnly() && !a.IsComputed()) {
-				t.Errorf("%s.%s holds a secret and is neither Sensitive nor write-only", rmd.TypeName, name)
+				t.Errorf("%s.%s holds a secret and is neither Sensitive nor write-only", r.typeName, name)
 			}
 		}
 	}

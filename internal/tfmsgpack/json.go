@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"slices"
@@ -85,12 +86,7 @@ func NewConverter(typ tftypes.Type) (*Converter, error) {
 		}
 		c := &Converter{kind: kObject, index: map[string]int{}}
 		// tftypes writes an object's attributes sorted by name.
-		names := make([]string, 0, len(o.AttributeTypes))
-		for name := range o.AttributeTypes {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		for i, name := range names {
+		for i, name := range slices.Sorted(maps.Keys(o.AttributeTypes)) {
 			ac, err := NewConverter(o.AttributeTypes[name])
 			if err != nil {
 				return nil, fmt.Errorf("attribute %q: %w", name, err)
@@ -185,12 +181,7 @@ func (c *Converter) convert(enc *msgpack.Encoder, js json.RawMessage) error {
 			return err
 		}
 		// Sorted, so that the same state gives the same bytes.
-		keys := make([]string, 0, len(elems))
-		for k := range elems {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(elems)) {
 			if err := enc.EncodeString(k); err != nil {
 				return err
 			}
