@@ -142,9 +142,9 @@ func (s *fastServer) configured() *client {
 // UpgradeResourceState is the framework's passthrough for a state at the
 // current schema version: the stored JSON decoded with the schema's type,
 // ignoring attributes the schema no longer has, and sent back as msgpack.
-// tfmsgpack does that in one step; what it leaves (ErrUnsupported) goes
-// through tftypes, and what neither can read goes to the framework, which
-// reports it.
+// tfmsgpack does that in one step; what it does not convert goes through
+// tftypes, and what neither can read goes to the framework, which reports
+// it.
 func (s *fastServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
 	info, ok := s.schemas[req.TypeName]
 	if !ok || req.RawState == nil || req.RawState.JSON == nil || req.Version != info.version {
