@@ -465,11 +465,11 @@ func TestSudoers(t *testing.T) {
 	st.Groups[2].SudoCommandsNopasswd = []string{"ALL"}
 	must(t, Apply(root, st))
 	want := "# Written by the truenas engine; do not edit.\n" +
-		"alice ALL=(ALL) ALL\n" +
-		"bob ALL=(ALL) NOPASSWD: ALL\n" +
-		"carol ALL=(ALL) ALL, NOPASSWD: ALL\n" +
-		"dave ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=d\\\\e \\#x, NOPASSWD: /usr/bin/id\n" +
-		"%staff2 ALL=(ALL) NOPASSWD: ALL\n"
+		"# alice\n#3000 ALL=(ALL) ALL\n" +
+		"# bob\n#3001 ALL=(ALL) NOPASSWD: ALL\n" +
+		"# carol\n#3003 ALL=(ALL) ALL, NOPASSWD: ALL\n" +
+		"# dave\n#3004 ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=d\\\\e \\#x, NOPASSWD: /usr/bin/id\n" +
+		"# group staff2\n%#3002 ALL=(ALL) NOPASSWD: ALL\n"
 	path := filepath.Join(root, SudoersFile)
 	if got := read(t, root, SudoersFile); got != want {
 		t.Fatalf("sudoers:\n%s\nwant:\n%s", got, want)

@@ -67,7 +67,7 @@ type Change struct {
 	RemovedGroups []string
 	// SudoUsers and SudoGroups are every user and group of the State that
 	// has sudo rules, changed or not, in State order: the sudoers drop-in
-	// is written from them. Only their names and sudo rules are read, and
+	// is written from them. Only their names, ids (UID, GID) and sudo rules are read, and
 	// entries without rules are skipped.
 	SudoUsers  []User
 	SudoGroups []Group

@@ -449,31 +449,32 @@ func (e *Engine) boxGroups(ctx context.Context, q querier, where string, args ..
 }
 
 // sudoAccounts reads every user and group the sudoers drop-in is made
-// from (names and rules only), in State order, through the partial
+// from (names, ids and rules only), in State order, through the partial
 // indexes users_sudo and groups_sudo.
 func sudoAccounts(ctx context.Context, q querier) ([]box.User, []box.Group, error) {
 	var users []box.User
 	var groups []box.Group
 	for _, table := range []string{"users", "groups"} {
-		name := "username"
+		name, id := "username", "uid"
 		if table == "groups" {
-			name = "name"
+			name, id = "name", "gid"
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+name+`, sudo_commands, sudo_commands_nopasswd FROM `+table+
+		rows, err := q.QueryContext(ctx, `SELECT `+name+`, `+id+`, sudo_commands, sudo_commands_nopasswd FROM `+table+
 			` INDEXED BY `+table+`_sudo WHERE `+sudoWhere+` ORDER BY id`)
 		if err != nil {
 			return nil, nil, err
 		}
 		for rows.Next() {
 			var n, sudo, nopasswd string
-			if err := rows.Scan(&n, &sudo, &nopasswd); err != nil {
+			var xid int64
+			if err := rows.Scan(&n, &xid, &sudo, &nopasswd); err != nil {
 				rows.Close()
 				return nil, nil, err
 			}
 			if table == "users" {
-				users = append(users, box.User{Name: n, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
+				users = append(users, box.User{Name: n, UID: xid, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
 			} else {
-				groups = append(groups, box.Group{Name: n, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
+				groups = append(groups, box.Group{Name: n, GID: xid, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
 			}
 		}
 		rows.Close()
