@@ -402,11 +402,11 @@ func apply(root string, p *plan) (*Result, error) {
 	writes := []fileWrite{{GroupFile, newGroup, fileSpec{mode: 0o644, backup: true}}}
 	if exists[GShadowFile] {
 		newGShadow := keepEOL(files[GShadowFile], gshadow.merge(gsLines, grOrder, removeGroups, grMembers))
-		writes = append(writes, fileWrite{GShadowFile, newGShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true}})
+		writes = append(writes, fileWrite{GShadowFile, newGShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true, secret: true}})
 	}
 	writes = append(writes,
 		fileWrite{PasswdFile, newPasswd, fileSpec{mode: 0o644, backup: true}},
-		fileWrite{ShadowFile, newShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true}})
+		fileWrite{ShadowFile, newShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true, secret: true}})
 	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
 		return nil, err
 	}

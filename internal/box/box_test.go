@@ -824,7 +824,7 @@ func TestBackupTwiceLeavesNoTemp(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := backupFile(p); err != nil {
+		if err := backupFile(p, fileSpec{mode: 0o644}); err != nil {
 			t.Fatal(err)
 		}
 	}
