@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -81,8 +82,40 @@ func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
 func (b *boxView) SMBUserByNameFold(name string) (*account.UserEntry, bool) {
 	return b.user("lower(username) = lower(?) AND smb = 1", name)
 }
-func (b *boxView) HomeUsedBy(path string) (*account.UserEntry, bool) {
-	return b.user("home = ? ORDER BY id", path)
+// HomeUsedBy looks, through the users_home index, for a home equal to
+// p (stored normalised, or with a trailing "/" by an older engine), one
+// of p's parents, or one below p.
+func (b *boxView) HomeUsedBy(p string, self int64) (*account.UserEntry, bool) {
+	p = account.NormalizeHome(p)
+	if !strings.HasPrefix(p, "/") || p == account.DefaultHome {
+		return nil, false
+	}
+	for a := p; a != "/"; a = path.Dir(a) {
+		if u, ok := b.user("home IN (?, ?) AND id != ? ORDER BY id", a, a+"/", self); ok {
+			return u, true
+		}
+	}
+	// '0' is the byte after '/': the range is every path below p.
+	return b.user("home > ? AND home < ? AND id != ? ORDER BY home", p+"/", p+"0", self)
+}
+
+// FirstSymlink walks p's components under the root with Lstat.
+func (b *boxView) FirstSymlink(p string) string {
+	cur := ""
+	for _, part := range strings.Split(strings.Trim(path.Clean("/"+p), "/"), "/") {
+		if part == "" {
+			break
+		}
+		cur += "/" + part
+		fi, err := os.Lstat(b.hostPath(cur))
+		if err != nil {
+			return ""
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return cur
+		}
+	}
+	return ""
 }
 func (b *boxView) GroupByID(id int64) (*account.GroupEntry, bool) { return b.group("id = ?", id) }
 func (b *boxView) GroupByName(name string) (*account.GroupEntry, bool) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
@@ -390,10 +392,12 @@ func (e *Engine) boxUsers(ctx context.Context, q querier, where string, args ...
 		if u.LastPasswordChange.Valid {
 			bu.LastChange = u.LastPasswordChange.Int64 / 86400000
 		}
-		if m, err := strconv.ParseUint(u.HomeMode, 8, 32); err == nil {
-			bu.HomeMode = uint32(m)
+		// The store holds home_mode as it was sent ("755", "0o755",
+		// "7_55"...), checked by account.ParseHomeMode before it was saved.
+		if m, ok := account.ParseHomeMode(u.HomeMode); ok {
+			bu.HomeMode = m
 		} else {
-			bu.HomeMode = 0o700
+			return nil, fmt.Errorf("user %q: stored home_mode %q is not a mode", u.Username, u.HomeMode)
 		}
 		if u.SSHPubKey.Valid {
 			bu.SSHPubKey = ptr(u.SSHPubKey.String)

@@ -422,7 +422,9 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 				groupID, _ = res.LastInsertId()
 			}
 		}
-		home := p.Home.V
+		// Stored normalised (no ".", "..", "//" or trailing "/"): the box
+		// and the "homedir already used" rule compare it as it is.
+		home := account.NormalizeHome(p.Home.V)
 		if home == "" {
 			home = account.DefaultHome
 		}
@@ -563,7 +565,7 @@ func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, e
 		}
 		home := row.Home
 		if p.Home.Set && !p.Home.Null {
-			home = p.Home.V
+			home = account.NormalizeHome(p.Home.V)
 		}
 		if p.HomeCreate.V && home != account.DefaultHome && path.Base(home) != username {
 			home = path.Join(home, username)
