@@ -82,6 +82,7 @@ func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
 func (b *boxView) SMBUserByNameFold(name string) (*account.UserEntry, bool) {
 	return b.user("lower(username) = lower(?) AND smb = 1", name)
 }
+
 // HomeUsedBy looks, through the users_home index, for a home equal to
 // p (stored normalised, or with a trailing "/" by an older engine), one
 // of p's parents, or one below p.
