@@ -257,7 +257,7 @@ func TestMembersAppended(t *testing.T) {
 		e.boxSync = false
 		mustCall(t, e, payload[0], payload[1:]...)
 		e.boxSync = true
-		c, _, err := e.readChange(ctx, applied)
+		c, _, err := e.readChange(ctx, applied, boxRetry{})
 		if err != nil || c == nil {
 			t.Fatalf("readChange: %v %v", c, err)
 		}
