@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,8 @@ type boxView struct {
 	l    *loader
 	now  time.Time
 	err  error
+	// files caches the box's account files for foreign-line lookups.
+	files map[string][]byte
 }
 
 var _ account.Box = (*boxView)(nil)
@@ -69,15 +72,23 @@ func (b *boxView) group(where string, args ...any) (*account.GroupEntry, bool) {
 }
 
 func (b *boxView) UserByID(id int64) (*account.UserEntry, bool) { return b.user("id = ?", id) }
+// UserByName, UserByUID, GroupByName and GroupByGID also find the
+// foreign lines of the box's files (foreign.go).
 func (b *boxView) UserByName(name string) (*account.UserEntry, bool) {
-	return b.user("username = ?", name)
+	if u, ok := b.user("username = ?", name); ok {
+		return u, true
+	}
+	return b.foreignUser(0, name)
 }
 func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
 	if uid == 2147000001 {
 		s := syntheticUser()
 		return &s, true
 	}
-	return b.user("uid = ? ORDER BY id", uid)
+	if u, ok := b.user("uid = ? ORDER BY id", uid); ok {
+		return u, true
+	}
+	return b.foreignUser(2, strconv.FormatInt(uid, 10))
 }
 func (b *boxView) SMBUserByNameFold(name string) (*account.UserEntry, bool) {
 	return b.user("lower(username) = lower(?) AND smb = 1", name)
@@ -120,10 +131,16 @@ func (b *boxView) FirstSymlink(p string) string {
 }
 func (b *boxView) GroupByID(id int64) (*account.GroupEntry, bool) { return b.group("id = ?", id) }
 func (b *boxView) GroupByName(name string) (*account.GroupEntry, bool) {
-	return b.group("name = ?", name)
+	if g, ok := b.group("name = ?", name); ok {
+		return g, true
+	}
+	return b.foreignGroup(0, name)
 }
 func (b *boxView) GroupByGID(gid int64) (*account.GroupEntry, bool) {
-	return b.group("gid = ? ORDER BY id", gid)
+	if g, ok := b.group("gid = ? ORDER BY id", gid); ok {
+		return g, true
+	}
+	return b.foreignGroup(2, strconv.FormatInt(gid, 10))
 }
 func (b *boxView) SMBGroupByNameFold(name string) (*account.GroupEntry, bool) {
 	return b.group("lower(name) = lower(?) AND smb = 1", name)

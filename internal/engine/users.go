@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
 // builtinUsersGroupID is the DB id of builtin_users (0 when absent).
@@ -152,9 +153,14 @@ func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist boo
 			return 0, err
 		}
 	}
+	// Ids a foreign line of the box's files has are not free either.
+	boxData := boxFile(e.root, box.PasswdFile)
+	if kind == "gid" {
+		boxData = boxFile(e.root, box.GroupFile)
+	}
 	for {
-		taken := false
-		if kind == "gid" {
+		taken := boxIDUsed(boxData, cand)
+		if kind == "gid" && !taken {
 			var n int
 			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM privileges, json_each(privileges.local_groups) WHERE json_each.value = ?`, cand).Scan(&n); err != nil {
 				return 0, err
