@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,11 +27,50 @@ import (
 // Version is the engine's own version, part of system.version.
 var Version = "dev"
 
-// APIFlavour is the TrueNAS release whose API the engine implements.
-const APIFlavour = "TrueNAS-SCALE-25.10.0"
+// The TrueNAS release whose account API the engine implements, and the
+// API version of that release's midclt (api/v25_10_5 at tag TS-25.10.6).
+const (
+	Release    = "25.10.6"
+	APIVersion = "v25_10_5"
+	// APIFlavour is system.version's form of Release: "TrueNAS-" followed
+	// by the manifest version (utils/__init__.py:113 sw_info "fullname").
+	APIFlavour = "TrueNAS-" + Release
+)
 
-// SystemVersion is what system.version answers.
-func SystemVersion() string { return APIFlavour + "+engine." + Version }
+// SystemVersion is what system.version answers: TrueNAS's form of the
+// release, with the engine's own version as build metadata
+// ("TrueNAS-25.10.6+engine.1.2.3"). A "+" suffix is ignored by semver and
+// is a PEP 440 local version, so clients that parse the release (with a
+// regexp, semver or Python's packaging) read 25.10.6; a "-" suffix would
+// read as a pre-release and "MASTER" as a nightly.
+func SystemVersion() string { return APIFlavour + "+engine." + versionLabel(Version) }
+
+// versionLabel keeps what a PEP 440 local version label and semver build
+// metadata both allow: ASCII letters and digits, separated by dots.
+func versionLabel(v string) string {
+	var b strings.Builder
+	dot := true // no leading dot, no two in a row
+	for _, r := range strings.TrimPrefix(v, "v") {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dot = false
+		case !dot:
+			b.WriteByte('.')
+			dot = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), ".")
+	if out == "" {
+		return "dev"
+	}
+	return out
+}
+
+// VersionLine is what "engine version" prints.
+func VersionLine() string {
+	return fmt.Sprintf("terraform-provider-truenas engine %s (speaks %s, API %s)", Version, APIFlavour, APIVersion)
+}
 
 // MethodNotFoundError is returned for a method the engine does not
 // implement (JSON-RPC -32601 "Method does not exist").

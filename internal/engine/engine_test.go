@@ -406,7 +406,7 @@ func TestAPIKeyLimitAndExpiry(t *testing.T) {
 
 func TestMiscMethods(t *testing.T) {
 	e := openTest(t)
-	if v := decode[string](t, mustCall(t, e, "system.version")); !strings.HasPrefix(v, "TrueNAS-SCALE-25.10.0+engine.") {
+	if v := decode[string](t, mustCall(t, e, "system.version")); v != "TrueNAS-25.10.6+engine."+versionLabel(Version) {
 		t.Fatal(v)
 	}
 	a := decode[int64](t, mustCall(t, e, "user.get_next_uid"))
@@ -569,5 +569,15 @@ func TestQueryShapes(t *testing.T) {
 	_, err = call(t, e, "user.get_instance", "1", `{"select":["username"]}`)
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestVersionLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"dev": "dev", "v1.2.3": "1.2.3", "1.2.3-rc.1+dirty": "1.2.3.rc.1.dirty", "": "dev", "--": "dev", "1..2_": "1.2",
+	} {
+		if got := versionLabel(in); got != want {
+			t.Errorf("versionLabel(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
