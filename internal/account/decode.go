@@ -22,6 +22,7 @@ const (
 	msgList         = "Input should be a valid list"
 	msgDatetime     = "Input should be a valid datetime"
 	msgDirect       = "Input should be 'DIRECT'"
+	msgDirectOrNone = "Input should be 'DIRECT' or None"
 	msgMinOneChar   = "String should have at least 1 character"
 	msgEmailInvalid = "value is not a valid email address: "
 )
@@ -297,7 +298,11 @@ func (o *obj) strList(key string) Field[[]string] {
 }
 
 // idmap decodes userns_idmap: "DIRECT", an int in 1..2**32-2, or null.
-func (o *obj) idmap(key string) Field[any] {
+// The two models spell the union differently, and pydantic names the
+// failed members after it: a user's is Literal['DIRECT', None] |
+// ContainerXID (api/v25_10_5/user.py:73), a group's Literal['DIRECT'] |
+// ContainerXID | None (api/v25_10_5/group.py:43).
+func (o *obj) idmap(key string, user bool) Field[any] {
 	raw, ok := o.take(key)
 	if !ok {
 		return Field[any]{Null: o.create}
@@ -314,7 +319,11 @@ func (o *obj) idmap(key string) Field[any] {
 		return Some[any](n)
 	}
 	a := o.attr(key)
-	o.fail(a+".literal['DIRECT']", msgDirect)
+	if user {
+		o.fail(a+".literal['DIRECT',None]", msgDirectOrNone)
+	} else {
+		o.fail(a+".literal['DIRECT']", msgDirect)
+	}
 	o.fail(a+".constrained-int", msg)
 	return Field[any]{Null: o.create}
 }
@@ -474,7 +483,7 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	p.SMB = o.bool("smb", create)
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
-	p.UsernsIdmap = o.idmap("userns_idmap")
+	p.UsernsIdmap = o.idmap("userns_idmap", true)
 	if errs := o.finish(); len(errs) > 0 {
 		return p, errs
 	}
@@ -511,7 +520,7 @@ func decodeGroup(raw []byte, create bool) (*GroupPayload, Errors) {
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
 	p.Users = o.intList("users")
-	p.UsernsIdmap = o.idmap("userns_idmap")
+	p.UsernsIdmap = o.idmap("userns_idmap", false)
 	if errs := o.finish(); len(errs) > 0 {
 		return p, errs
 	}

@@ -128,15 +128,15 @@ func TestDecodeUserCreate(t *testing.T) {
 			"[EINVAL] user_create.sudo_commands.0: String should have at most 1024 characters",
 		}},
 		{"idmap", `{"username":"bob","full_name":"Bob","userns_idmap":"direct"}`, []string{
-			"[EINVAL] user_create.userns_idmap.literal['DIRECT']: Input should be 'DIRECT'",
+			"[EINVAL] user_create.userns_idmap.literal['DIRECT',None]: Input should be 'DIRECT' or None",
 			"[EINVAL] user_create.userns_idmap.constrained-int: Input should be a valid integer",
 		}},
 		{"idmap zero", `{"username":"bob","full_name":"Bob","userns_idmap":0}`, []string{
-			"[EINVAL] user_create.userns_idmap.literal['DIRECT']: Input should be 'DIRECT'",
+			"[EINVAL] user_create.userns_idmap.literal['DIRECT',None]: Input should be 'DIRECT' or None",
 			"[EINVAL] user_create.userns_idmap.constrained-int: Input should be greater than or equal to 1",
 		}},
 		{"idmap big", `{"username":"bob","full_name":"Bob","userns_idmap":4294967295}`, []string{
-			"[EINVAL] user_create.userns_idmap.literal['DIRECT']: Input should be 'DIRECT'",
+			"[EINVAL] user_create.userns_idmap.literal['DIRECT',None]: Input should be 'DIRECT' or None",
 			"[EINVAL] user_create.userns_idmap.constrained-int: Input should be less than or equal to 4294967294",
 		}},
 		{"idmap ok", `{"username":"bob","full_name":"Bob","userns_idmap":"DIRECT"}`, nil},

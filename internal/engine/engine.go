@@ -261,8 +261,9 @@ func intArg(raw json.RawMessage, attr string) (int64, error) {
 	return i, nil
 }
 
-// optionsArg decodes an options object with only boolean keys.
-func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[string]bool, error) {
+// optionsArg decodes an options object with only boolean keys; model is
+// the pydantic model's name, which its type error names.
+func optionsArg(raw json.RawMessage, attr, model string, keys map[string]bool) (map[string]bool, error) {
 	out := map[string]bool{}
 	for k, v := range keys {
 		out[k] = v
@@ -271,11 +272,11 @@ func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[str
 		if raw == nil {
 			return out, nil
 		}
-		return nil, invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+		return nil, invalid(attr, modelTypeMsg(model))
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+		return nil, invalid(attr, modelTypeMsg(model))
 	}
 	var errs account.Errors
 	for k, v := range m {
@@ -298,15 +299,48 @@ func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[str
 	return out, nil
 }
 
-// objectArg requires a JSON object argument.
-func objectArg(raw json.RawMessage, attr string) error {
+// modelTypeMsg is pydantic's model_type error for a model argument that is
+// not an object (strict mode: "instance of" the model class).
+func modelTypeMsg(model string) string {
+	if model == "" {
+		// a discriminated union of models (auth.login_ex's login_data)
+		return "Input should be a valid dictionary or object to extract fields from"
+	}
+	return "Input should be a valid dictionary or instance of " + model
+}
+
+// objectArg requires a JSON object argument: attr is the argument's name
+// in the method's Args model, model the class name of its type
+// (api/v25_10_5/user.py:226 "user_create: UserCreate").
+func objectArg(raw json.RawMessage, attr, model string) error {
 	if raw == nil {
 		return invalid(attr, "Field required")
 	}
 	if len(raw) == 0 || raw[0] != '{' {
-		return invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+		return invalid(attr, modelTypeMsg(model))
 	}
 	return nil
+}
+
+// updateArgs checks the (id, payload) arguments of an update method as
+// pydantic validates the Args model (api/base/handler/accept.py
+// validate_model): every field is checked and every error reported, in
+// field order, so "user.update 5" gives "user_update: Field required"
+// (api/v25_10_5/user.py:235 UserUpdateArgs has no default for it).
+func updateArgs(args []json.RawMessage, attr, model string) (int64, json.RawMessage, error) {
+	var errs account.Errors
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		errs = append(errs, err.(account.Errors)...)
+	}
+	raw := arg(args, 1)
+	if err := objectArg(raw, attr, model); err != nil {
+		errs = append(errs, err.(account.Errors)...)
+	}
+	if len(errs) > 0 {
+		return 0, nil, errs
+	}
+	return id, raw, nil
 }
 
 // queryArgs checks the [filters, options] shapes.

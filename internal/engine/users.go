@@ -379,7 +379,7 @@ func nullStr(f account.Field[string]) any {
 
 func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "user_create"); err != nil {
+	if err := objectArg(raw, "user_create", "UserCreate"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeUserCreate(raw)
@@ -510,15 +510,8 @@ func insertUser(ctx context.Context, t *txn, u newUser) (int64, error) {
 }
 
 func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
+	id, raw, err := updateArgs(args, "user_update", "UserUpdate")
 	if err != nil {
-		return nil, err
-	}
-	raw := arg(args, 1)
-	if raw == nil {
-		raw = json.RawMessage("{}")
-	}
-	if err := objectArg(raw, "user_update"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeUserUpdate(raw)
@@ -644,7 +637,7 @@ func (e *Engine) userDelete(ctx context.Context, args []json.RawMessage) (any, e
 	if err != nil {
 		return nil, err
 	}
-	opts, err := optionsArg(arg(args, 1), "options", map[string]bool{"delete_group": true})
+	opts, err := optionsArg(arg(args, 1), "options", "UserDeleteOptions", map[string]bool{"delete_group": true})
 	if err != nil {
 		return nil, err
 	}
