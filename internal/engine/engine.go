@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,8 +87,6 @@ type Engine struct {
 	db   *sql.DB
 	now  func() time.Time
 
-	mu       sync.Mutex
-	reserved map[string]map[int64]time.Time // "uid"/"gid" -> id -> expiry
 	// boxSync can be turned off (tests, benchmarks of the store alone).
 	boxSync bool
 	// The box syncs this engine ran, by kind.
@@ -157,7 +154,7 @@ func Open(root string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{root: abs, db: db, now: time.Now, reserved: map[string]map[int64]time.Time{}, boxSync: true}
+	e := &Engine{root: abs, db: db, now: time.Now, boxSync: true}
 	ctx := context.Background()
 	if _, err := e.migrate(ctx); err != nil {
 		db.Close()

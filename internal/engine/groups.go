@@ -134,7 +134,7 @@ func (e *Engine) groupCreate(ctx context.Context, args []json.RawMessage) (any, 
 		gid := p.GID.V
 		if !p.GID.Set || p.GID.Null {
 			var err error
-			if gid, err = e.nextID(ctx, t, "gid", true); err != nil {
+			if gid, err = e.nextID(ctx, t, "gid", true, now); err != nil {
 				return nil, err
 			}
 		}
@@ -150,7 +150,9 @@ func (e *Engine) groupCreate(ctx context.Context, args []json.RawMessage) (any, 
 				return nil, err
 			}
 		}
-		e.release("gid", gid)
+		if err := releaseID(ctx, t, "gid", gid); err != nil {
+			return nil, err
+		}
 		return id, nil
 	})
 }
