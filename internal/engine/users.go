@@ -179,7 +179,9 @@ func lowerFloor(ctx context.Context, q querier, kind string, id int64) error {
 // (plugins/account.py:1275, :2237).
 const ReservedIDTTL = time.Hour
 
-func reservedKey(kind string, id int64) string { return "reserved_" + kind + ":" + strconv.FormatInt(id, 10) }
+func reservedKey(kind string, id int64) string {
+	return "reserved_" + kind + ":" + strconv.FormatInt(id, 10)
+}
 
 // reserveID keeps id from being handed out again, by any engine on the
 // store, for ReservedIDTTL; expired reservations are dropped on the way.
