@@ -127,6 +127,9 @@ type strOpts struct {
 	min      int // 0: none
 	max      int // 0: MaxStringLength
 	check    func(string) string
+	// normalize checks the value and returns the form pydantic keeps
+	// (EmailStr), or a message.
+	normalize func(string) (string, string)
 }
 
 func (o *obj) str(key string, opt strOpts, def Field[string]) Field[string] {
@@ -177,6 +180,9 @@ func strValue(raw json.RawMessage, opt strOpts) (string, string) {
 		if m := opt.check(s); m != "" {
 			return "", m
 		}
+	}
+	if opt.normalize != nil {
+		return opt.normalize(s)
 	}
 	return s, ""
 }
@@ -413,34 +419,6 @@ func validateName(s, validStart string, maxLen int) string {
 func checkLocalUsername(s string) string { return validateName(s, nameValidStart, MaxUsernameLength) }
 func checkGroupName(s string) string     { return validateName(s, groupValidStart, 0) }
 
-// checkEmail approximates pydantic's EmailStr (email-validator) on the
-// shapes a user is likely to get wrong.
-func checkEmail(s string) string {
-	switch strings.Count(s, "@") {
-	case 0:
-		return msgEmailInvalid + "An email address must have an @-sign."
-	case 1:
-	default:
-		return msgEmailInvalid + "The email address is not valid. It must have exactly one @-sign."
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	switch {
-	case local == "":
-		return msgEmailInvalid + "There must be something before the @-sign."
-	case domain == "":
-		return msgEmailInvalid + "There must be something after the @-sign."
-	case strings.ContainsAny(local, " \t\r\n,:;<>()[]\\\""):
-		return msgEmailInvalid + "The email address contains invalid characters before the @-sign."
-	case strings.ContainsAny(domain, " \t\r\n,:;<>()[]\\\"_!#$%&'*+/=?^`{|}~"):
-		return msgEmailInvalid + "The part after the @-sign contains invalid characters."
-	case !strings.Contains(domain, "."):
-		return msgEmailInvalid + "The part after the @-sign is not valid. It should have a period."
-	case strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
-		return msgEmailInvalid + "An email address cannot have a period immediately after the @-sign."
-	}
-	return ""
-}
-
 func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	prefix := "user_update"
 	if create {
@@ -464,7 +442,7 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	}
 	p.Username = o.str("username", strOpts{required: create, check: checkLocalUsername}, Field[string]{})
 	p.FullName = o.str("full_name", strOpts{required: create, min: 1}, Field[string]{})
-	p.Email = o.str("email", strOpts{nullable: true, check: checkEmail}, nullStr)
+	p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
 	p.Password = o.str("password", strOpts{nullable: true, min: 1}, nullStr)
 	p.RandomPassword = o.bool("random_password", false)
 	p.PasswordDisabled = o.bool("password_disabled", false)

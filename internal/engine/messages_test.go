@@ -66,3 +66,22 @@ func TestArgumentMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailNormalised: what TrueNAS stores for an email (pydantic's
+// EmailStr: the address without display name or spaces, domain
+// lower-cased) is what the engine stores and answers.
+func TestEmailNormalised(t *testing.T) {
+	e := openTest(t)
+	u := createUser(t, e, `{"username":"eve","full_name":"Eve","group_create":true,"password":"pw","email":" Eve Smith <Eve@Example.COM> "}`)
+	if u.Email == nil || *u.Email != "Eve@example.com" {
+		t.Fatalf("email %v", u.Email)
+	}
+	got := decode[map[string]any](t, mustCall(t, e, "user.get_instance", strconv.FormatInt(u.ID, 10)))
+	if got["email"] != "Eve@example.com" {
+		t.Fatalf("stored email %v", got["email"])
+	}
+	_, err := call(t, e, "user.update", strconv.FormatInt(u.ID, 10), `{"email":".eve@example.com"}`)
+	if got := errLines(err); got != "[EINVAL] user_update.email: value is not a valid email address: An email address cannot start with a period." {
+		t.Fatal(got)
+	}
+}
