@@ -70,13 +70,17 @@ func isHostnameIntl(r rune) bool {
 func isQTEXTIntl(r rune) bool { return r >= 0x20 && r <= 0x7e || r >= 0x80 }
 
 // pyIsSpace is Python's str.isspace for one character.
-func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f || unicode.Is(unicode.Zs, r) }
+func pyIsSpace(r rune) bool {
+	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f || unicode.Is(unicode.Zs, r)
+}
 
 type emailError string
 
 func (e emailError) Error() string { return string(e) }
 
-func emailErrf(format string, args ...any) emailError { return emailError(fmt.Sprintf(format, args...)) }
+func emailErrf(format string, args ...any) emailError {
+	return emailError(fmt.Sprintf(format, args...))
+}
 
 // NormalizeEmail validates an email address as TrueNAS 25.10.6 does and
 // returns what it stores (email-validator's normalized form: no display
