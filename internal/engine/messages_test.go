@@ -2,7 +2,10 @@ package engine
 
 import (
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // TestArgumentMessages compares the engine's refusals of malformed method
@@ -83,5 +86,70 @@ func TestEmailNormalised(t *testing.T) {
 	_, err := call(t, e, "user.update", strconv.FormatInt(u.ID, 10), `{"email":".eve@example.com"}`)
 	if got := errLines(err); got != "[EINVAL] user_update.email: value is not a valid email address: An email address cannot start with a period." {
 		t.Fatal(got)
+	}
+}
+
+// TestSIDs: SMB accounts have TrueNAS's SIDs (the box's domain SID, kept
+// in the store, and RID id+20000 for users, id+200000 for groups, 512 and
+// 514 for builtin_administrators and builtin_guests); others null; a local
+// user's password_history is [].
+func TestSIDs(t *testing.T) {
+	e := openTest(t)
+	var dom string
+	if err := e.db.QueryRow(`SELECT value FROM meta WHERE key = 'server_sid'`).Scan(&dom); err != nil || !account.ValidDomainSID(dom) {
+		t.Fatalf("domain SID %q %v", dom, err)
+	}
+	smb := createUser(t, e, `{"username":"sam","full_name":"Sam","group_create":true,"password":"pw","smb":true}`)
+	createUser(t, e, `{"username":"pat","full_name":"Pat","group_create":true,"password":"pw","smb":false}`)
+	users := decode[[]map[string]any](t, mustCall(t, e, "user.query", `[["username","in",["sam","pat","root"]]]`, `{"select":["username","sid","password_history","id"]}`))
+	for _, u := range users {
+		id := int64(u["id"].(float64))
+		var want any
+		if u["username"] == "sam" {
+			want = dom + "-" + strconv.FormatInt(smb.ID+20000, 10)
+		}
+		if u["sid"] != want {
+			t.Errorf("%v: sid %v, want %v", u["username"], u["sid"], want)
+		}
+		if h, ok := u["password_history"].([]any); !ok || len(h) != 0 {
+			t.Errorf("%v (id %d): password_history %#v", u["username"], id, u["password_history"])
+		}
+	}
+	gid := decode[int64](t, mustCall(t, e, "group.create", `{"name":"sharers","smb":true}`))
+	for name, want := range map[string]string{
+		"builtin_administrators": dom + "-512",
+		"builtin_guests":         dom + "-514",
+		"sharers":                dom + "-" + strconv.FormatInt(gid+200000, 10),
+		"pat":                    "",
+	} {
+		g := groupByName(t, e, name)
+		got := ""
+		if g.SID != nil {
+			got = *g.SID
+		}
+		if got != want {
+			t.Errorf("group %s: sid %q, want %q", name, got, want)
+		}
+	}
+	// the domain SID is kept: another engine on the store answers the same
+	e2, err := Open(e.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if g := groupByName(t, e2, "builtin_administrators"); g.SID == nil || *g.SID != dom+"-512" {
+		t.Fatalf("after reopening: %v", g.SID)
+	}
+	// a store made before SIDs gets one when it is opened
+	if _, err := e.db.Exec(`DELETE FROM meta WHERE key = 'server_sid'`); err != nil {
+		t.Fatal(err)
+	}
+	e3, err := Open(e.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e3.Close()
+	if g := groupByName(t, e3, "builtin_guests"); g.SID == nil || !strings.HasSuffix(*g.SID, "-514") || *g.SID == dom+"-514" {
+		t.Fatalf("old store: %v", g.SID)
 	}
 }
