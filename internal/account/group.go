@@ -96,7 +96,7 @@ func boxGroup(c *checker, p *GroupPayload, old *GroupEntry, box Box) {
 		if g, ok := box.GroupByGID(p.GID.V); ok {
 			c.add(RuleGroupGIDUsed, p.GID.V, g.Name)
 		}
-		if pr, ok := box.PrivilegeByGID(p.GID.V); ok {
+		if pr, ok := PrivilegeByGID(box, p.GID.V); ok {
 			c.add(RuleGroupGIDPrivilege, pr.Name)
 		}
 	}
@@ -140,7 +140,7 @@ func boxGroup(c *checker, p *GroupPayload, old *GroupEntry, box Box) {
 	if old != nil && p.UsernsIdmap.Set && !p.UsernsIdmap.Null {
 		if old.Builtin {
 			c.add(RuleGroupIdmapBuiltin)
-		} else if pr, ok := box.PrivilegeByGID(old.GID); ok && len(pr.Roles) > 0 {
+		} else if len(RolesForGIDs(box.Privileges(), []int64{old.GID})) > 0 {
 			c.add(RuleGroupIdmapPrivileged)
 		}
 	}
@@ -164,7 +164,7 @@ func CheckGroupDelete(g *GroupEntry, box Box) *CallError {
 		return CallErrorFor(RuleGroupDeleteBuiltin)
 	}
 	if box != nil {
-		if pr, ok := box.PrivilegeByGID(g.GID); ok {
+		if pr, ok := PrivilegeByGID(box, g.GID); ok {
 			return CallErrorFor(RuleGroupDeletePrivilege, pr.Name)
 		}
 	}
