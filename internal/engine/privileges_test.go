@@ -243,5 +243,30 @@ func TestPrivilegeMissingGroup(t *testing.T) {
 	}
 	_, err := call(t, e, "privilege.update", itoa(p.ID), `{"web_shell":true}`)
 	wantErr(t, err, "[EINVAL] privilege_update.local_groups.0: "+itoa(g.GID)+": local group does not exist.")
+	// The gid stays taken while a privilege names it.
+	_, err = call(t, e, "group.create", `{"name":"again","gid":`+itoa(g.GID)+`,"smb":false}`)
+	wantErr(t, err, "[EINVAL] group_create.gid: A privilege 'P' already uses this group ID.")
+	if next := decode[int64](t, mustCall(t, e, "group.get_next_gid")); next == g.GID {
+		t.Fatalf("get_next_gid offers %d, which privilege P names", next)
+	}
 	mustCall(t, e, "privilege.update", itoa(p.ID), `{"local_groups":[]}`)
+	mustCall(t, e, "group.create", `{"name":"again","gid":`+itoa(g.GID)+`,"smb":false}`)
+}
+
+// The privilege methods through the engine command line, as midclt prints
+// their answers.
+func TestPrivilegeCLI(t *testing.T) {
+	root := t.TempDir()
+	eng := func(stdin string, args ...string) cliResult {
+		return runCLI(t, stdin, "terraform-provider-truenas", append([]string{"engine", "--root", root, "call"}, args...)...)
+	}
+	eng("", "privilege.roles", `[["name","=","FULL_ADMIN"]]`, `{"get":true}`).want(t,
+		`{"name": "FULL_ADMIN", "title": "FULL_ADMIN", "includes": [], "builtin": false, "stig": 1}`+"\n", "", 0)
+	eng("", "privilege.delete", "1").want(t, "", "[EPERM] Unable to delete built-in privilege\n", 1)
+	eng(`{"name":"X","roles":["NOPE"],"web_shell":false}`, "privilege.create", "-").want(t, "", "[EINVAL] privilege_create.roles.0: Invalid role\n", 1)
+	eng(`{"name":"X","web_shell":false}`, "privilege.create", "-").want(t,
+		`{"id": 4, "builtin_name": null, "name": "X", "local_groups": [], "ds_groups": [], "roles": [], "web_shell": false}`+"\n", "", 0)
+	eng("", "privilege.update", "2", `{"web_shell":true}`).want(t, "",
+		"[EINVAL] privilege_update.web_shell: Web shell access may not be enabled for the built-in group for read-only administrators.\n", 1)
+	eng("", "privilege.delete", "4").want(t, "True\n", "", 0)
 }
