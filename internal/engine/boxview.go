@@ -123,23 +123,21 @@ func (b *boxView) PrimaryUsers(groupID int64) []account.UserEntry {
 	return out
 }
 
-func (b *boxView) PrivilegeByGID(gid int64) (*account.Privilege, bool) {
+// Privileges lists the stored privileges (account.Box).
+func (b *boxView) Privileges() []account.Privilege {
 	privs, err := b.l.privileges()
 	if err != nil {
 		b.fail(err)
-		return nil, false
+		return nil
 	}
-	for _, p := range privs {
-		for _, g := range p.LocalGroups {
-			if g == gid {
-				return &p, true
-			}
-		}
-	}
-	return nil, false
+	return privs
 }
 
-// hostPath maps an absolute box path under the root.
+// PrivilegeByGID returns the first privilege, in id order, that names gid.
+func (b *boxView) PrivilegeByGID(gid int64) (*account.Privilege, bool) {
+	return account.PrivilegeByGID(b, gid)
+}
+
 func (b *boxView) hostPath(p string) string {
 	return filepath.Join(b.root, filepath.FromSlash(filepath.Clean("/"+p)))
 }

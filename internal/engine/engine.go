@@ -1,5 +1,5 @@
 // Package engine is the box side of the provider: it implements the TrueNAS
-// account API (user.*, group.*, api_key.*, privilege.query, auth.login_ex,
+// account API (user.*, group.*, api_key.*, privilege.*, auth.login_ex,
 // system.version) over a SQLite store under a root folder, runs the
 // account rules before every write, and brings the box's account files in
 // line after every committed write.
@@ -113,19 +113,24 @@ func init() {
 		"user.has_local_administrator_set_up": {0, (*Engine).userHasLocalAdministratorSetUp},
 		"user.setup_local_administrator":      {3, (*Engine).userSetupLocalAdministrator},
 
-		"group.query":          {2, (*Engine).groupQuery},
-		"group.get_instance":   {2, (*Engine).groupGetInstance},
-		"group.create":         {1, (*Engine).groupCreate},
-		"group.update":         {2, (*Engine).groupUpdate},
-		"group.delete":         {2, (*Engine).groupDelete},
-		"group.get_next_gid":   {0, (*Engine).groupNextGID},
-		"api_key.query":        {2, (*Engine).keyQuery},
-		"api_key.get_instance": {2, (*Engine).keyGetInstance},
-		"api_key.create":       {1, (*Engine).keyCreate},
-		"api_key.update":       {2, (*Engine).keyUpdate},
-		"api_key.delete":       {1, (*Engine).keyDelete},
-		"privilege.query":      {2, (*Engine).privilegeQuery},
-		"auth.login_ex":        {1, (*Engine).authLoginEx},
+		"group.query":            {2, (*Engine).groupQuery},
+		"group.get_instance":     {2, (*Engine).groupGetInstance},
+		"group.create":           {1, (*Engine).groupCreate},
+		"group.update":           {2, (*Engine).groupUpdate},
+		"group.delete":           {2, (*Engine).groupDelete},
+		"group.get_next_gid":     {0, (*Engine).groupNextGID},
+		"api_key.query":          {2, (*Engine).keyQuery},
+		"api_key.get_instance":   {2, (*Engine).keyGetInstance},
+		"api_key.create":         {1, (*Engine).keyCreate},
+		"api_key.update":         {2, (*Engine).keyUpdate},
+		"api_key.delete":         {1, (*Engine).keyDelete},
+		"privilege.query":        {2, (*Engine).privilegeQuery},
+		"privilege.get_instance": {2, (*Engine).privilegeGetInstance},
+		"privilege.create":       {1, (*Engine).privilegeCreate},
+		"privilege.update":       {2, (*Engine).privilegeUpdate},
+		"privilege.delete":       {1, (*Engine).privilegeDelete},
+		"privilege.roles":        {2, (*Engine).privilegeRoles},
+		"auth.login_ex":          {1, (*Engine).authLoginEx},
 		"system.version": {0, func(*Engine, context.Context, []json.RawMessage) (any, error) {
 			return SystemVersion(), nil
 		}},
