@@ -51,8 +51,9 @@ type Box interface {
 	// DB id groupID.
 	PrimaryUsers(groupID int64) []UserEntry
 
-	// PrivilegeByGID returns the privilege whose local_groups contain gid.
-	PrivilegeByGID(gid int64) (*Privilege, bool)
+	// Privileges lists the stored privileges in id order, local_groups as
+	// gids (the account.privilege datastore rows).
+	Privileges() []Privilege
 
 	// Stat says what is at path.
 	Stat(path string) PathKind

@@ -29,7 +29,7 @@ var testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newBox() *fakeBox {
 	hash := sp("$6$salt$hash")
-	return &fakeBox{
+	b := &fakeBox{
 		groups: []GroupEntry{
 			{ID: 1, GID: 0, Name: "root", Builtin: true},
 			{ID: 2, GID: 100, Name: "users", Builtin: true},
@@ -69,6 +69,10 @@ func newBox() *fakeBox {
 		},
 		now: testNow,
 	}
+	for i := range b.groups {
+		b.groups[i].Local = true
+	}
+	return b
 }
 
 func (b *fakeBox) UserByID(id int64) (*UserEntry, bool) {
@@ -179,14 +183,7 @@ func (b *fakeBox) PrimaryUsers(groupID int64) []UserEntry {
 	return out
 }
 
-func (b *fakeBox) PrivilegeByGID(gid int64) (*Privilege, bool) {
-	for i := range b.privs {
-		if slices.Contains(b.privs[i].LocalGroups, gid) {
-			return &b.privs[i], true
-		}
-	}
-	return nil, false
-}
+func (b *fakeBox) Privileges() []Privilege { return slices.Clone(b.privs) }
 
 func (b *fakeBox) Stat(p string) PathKind { return b.paths[path.Clean(p)] }
 

@@ -179,6 +179,20 @@ const (
 	RuleAPIKeyNoRole     = "api_key.user.no_role"
 	RuleAPIKeyLimit      = "api_key.limit"
 	RuleAPIKeyOtherUser  = "api_key.other_user"
+
+	// privilege.create / privilege.update (plugins/account_/privilege.py)
+	RulePrivilegeNameUnique        = "privilege.name.unique"
+	RulePrivilegeLocalGroupMissing = "privilege.local_groups.missing"
+	RulePrivilegeLocalGroupIdmap   = "privilege.local_groups.userns_idmap"
+	RulePrivilegeDSGroupMissing    = "privilege.ds_groups.missing"
+	RulePrivilegeRoleInvalid       = "privilege.roles.invalid"
+	RulePrivilegeBuiltinReadOnly   = "privilege.builtin.read_only"
+	RulePrivilegeAdminGroup        = "privilege.local_administrator.group"
+	RulePrivilegeAdminPassword     = "privilege.local_administrator.password"
+	RulePrivilegeReadonlyWebShell  = "privilege.readonly_administrator.web_shell"
+
+	// privilege.delete (CallError)
+	RulePrivilegeDeleteBuiltin = "privilege.delete.builtin"
 )
 
 var catalogue = []Rule{
@@ -289,6 +303,22 @@ var catalogue = []Rule{
 	{RuleAPIKeyNoRole, "S", "User lacks privilege role membership.", EINVAL, BoxDependent},
 	{RuleAPIKeyLimit, "S.username", "User already meets or exceeds maximum per-user API key limit of 10", EINVAL, BoxDependent},
 	{RuleAPIKeyOtherUser, "", "%s: authenticated user lacks privileges to create or modify API keys of other users.", EACCES, BoxDependent},
+
+	// privilege.py _validate (lines 164-205). The userns_idmap error is
+	// always reported under privilege_update, on create too, as
+	// privilege.py:185 does.
+	{RulePrivilegeNameUnique, "S.name", "Object with this name already exists", EINVAL, BoxDependent},
+	{RulePrivilegeLocalGroupMissing, "S.local_groups.<idx>", "%d: local group does not exist. This error may be addressed by either re-creating the missing group with the specified group id or removing this entry from the privilege.", EINVAL, BoxDependent},
+	{RulePrivilegeLocalGroupIdmap, "privilege_update.local_groups.<idx>", "Privileges may not be granted to groups that have a user namespace idmap configured.", EINVAL, BoxDependent},
+	{RulePrivilegeDSGroupMissing, "S.ds_groups.<idx>", "%s: directory service group does not exist. If the directory service state is healthy, then this error may be addressed by removing this entry from the privilege.", EINVAL, BoxDependent},
+	{RulePrivilegeRoleInvalid, "S.roles.<idx>", "Invalid role", EINVAL, Static},
+	// privilege.py do_update (lines 103-134): decided from the stored
+	// privilege, which the provider has in its state.
+	{RulePrivilegeBuiltinReadOnly, "privilege_update.<field>", "This field is read-only for built-in privileges", EINVAL, BoxDependent},
+	{RulePrivilegeAdminGroup, "privilege_update.local_groups", `The group builtin_administrators must be among grantees of the "Local Administrator" privilege.`, EINVAL, BoxDependent},
+	{RulePrivilegeAdminPassword, "privilege_update.local_groups", `None of the members of these groups has password login enabled. At least one grantee of the "Local Administrator" privilege must have password login enabled.`, EINVAL, BoxDependent},
+	{RulePrivilegeReadonlyWebShell, "privilege_update.web_shell", "Web shell access may not be enabled for the built-in group for read-only administrators.", EINVAL, BoxDependent},
+	{RulePrivilegeDeleteBuiltin, "", "Unable to delete built-in privilege", EPERM, BoxDependent},
 }
 
 var ruleByID = func() map[string]Rule {

@@ -71,7 +71,8 @@ func userCases(t testing.TB) []userCase {
 		{name: "update disable last admin", update: "truenas_admin", raw: `{"password_disabled":true}`, tweak: noRootPassword,
 			want: []string{"[EINVAL] user_update.password_disabled: After disabling password for this user no password-enabled local user will have built-in privilege 'Local Administrator'."}},
 		{name: "update disable not last admin", update: "truenas_admin", raw: `{"password_disabled":true}`},
-		{name: "update lock last admin", update: "truenas_admin", raw: `{"locked":true}`, tweak: noRootPassword,
+		{name: "update lock not last admin", update: "truenas_admin", raw: `{"locked":true}`, tweak: noRootPassword},
+		{name: "update lock last admin", update: "truenas_admin", raw: `{"locked":true}`, tweak: func(b *fakeBox) { b.users[0].Locked = true },
 			want: []string{"[EINVAL] user_update.locked: After locking this user no local users will have FULL_ADMIN role"}},
 		{name: "home relative", raw: `{"home":"home/bob"}`, want: []string{`[EINVAL] user_create.home: "Home Directory" must be an absolute path.`}},
 		{name: "home colon", raw: `{"home":"/mnt/tank/a:b"}`, want: []string{`[EINVAL] user_create.home: "Home Directory" cannot contain colons (:).`}},
@@ -458,7 +459,11 @@ func apiKeyCases() []apiKeyCase {
 		{name: "expired", raw: `{"name":"new","username":"root","expires_at":` + ms(testNow.Add(-time.Second)) + `}`, want: []string{"[EINVAL] api_key_create: Expiration date is in the past"}},
 		{name: "no user", raw: `{"name":"new","username":"nobody"}`, want: []string{"[EINVAL] api_key_create: User does not exist."}},
 		{name: "no role", raw: `{"name":"new","username":"carol"}`, want: []string{"[EINVAL] api_key_create: User lacks privilege role membership."}},
-		{name: "roles from entry", raw: `{"name":"new","username":"carol"}`, tweak: func(b *fakeBox) { b.users[3].Roles = []string{"READONLY_ADMIN"} }},
+		{name: "roles from entry ignored", raw: `{"name":"new","username":"carol"}`, tweak: func(b *fakeBox) { b.users[3].Roles = []string{"READONLY_ADMIN"} },
+			want: []string{"[EINVAL] api_key_create: User lacks privilege role membership."}},
+		{name: "roles from a custom privilege", raw: `{"name":"new","username":"carol"}`, tweak: func(b *fakeBox) {
+			b.privs = append(b.privs, Privilege{ID: 7, Name: "Ops", LocalGroups: []int64{3001}, Roles: []string{"READONLY_ADMIN"}})
+		}},
 		{name: "limit", raw: `{"name":"new","username":"root"}`, tweak: func(b *fakeBox) {
 			for i := range 8 {
 				b.keys = append(b.keys, APIKeyEntry{ID: int64(10 + i), Name: fmt.Sprint("k", i), Username: sp("root")})
@@ -596,6 +601,7 @@ func TestCatalogue(t *testing.T) {
 			produced = append(produced, parseLine(t, w))
 		}
 	}
+	produced = append(produced, privilegeCatalogueErrors(t)...)
 	for _, tc := range deleteCases() {
 		if tc.err != nil {
 			produced = append(produced, Error{Message: tc.err.Message, Errno: tc.err.Errno})

@@ -379,7 +379,7 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 		if p.PasswordDisabled.Set && p.PasswordDisabled.V && !old.PasswordDisabled && lastLocalAdmin(old, box) {
 			c.add(RuleUserPasswordDisabledLast)
 		}
-		if p.Locked.Set && p.Locked.V && !old.Locked && lastLocalAdmin(old, box) {
+		if p.Locked.Set && p.Locked.V && !old.Locked && lastFullAdmin(old, box) {
 			c.add(RuleUserLockedLastAdmin)
 		}
 		if immutableUser(old) {
@@ -457,13 +457,7 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 
 	// Shell choices depend on the groups.
 	gids := userGIDs(p, old, box)
-	privileged := false
-	for _, gid := range gids {
-		if _, ok := box.PrivilegeByGID(gid); ok {
-			privileged = true
-			break
-		}
-	}
+	privileged := len(PrivilegesForGIDs(box.Privileges(), gids)) > 0
 	if p.Create || p.Shell.Set {
 		if _, ok := ShellChoices(box.Shells(), privileged)[p.Shell.V]; !ok {
 			c.add(RuleUserShellInvalid)
@@ -582,12 +576,7 @@ func userGIDs(p *UserPayload, old *UserEntry, box Box) []int64 {
 }
 
 func privilegedRoles(gids []int64, box Box) bool {
-	for _, gid := range gids {
-		if pr, ok := box.PrivilegeByGID(gid); ok && len(pr.Roles) > 0 {
-			return true
-		}
-	}
-	return false
+	return len(RolesForGIDs(box.Privileges(), gids)) > 0
 }
 
 func sameIdmap(f Field[any], old any) bool {
@@ -597,43 +586,65 @@ func sameIdmap(f Field[any], old any) bool {
 	return fmt.Sprint(f.V) == fmt.Sprint(old)
 }
 
-// IsLocalAdministrator says whether u counts as a local administrator: a
-// user with a usable password (not disabled, not "*"), not locked, in a
-// group that a privilege with FULL_ADMIN maps.
+// IsLocalAdministrator says whether u counts as a local administrator
+// (privilege.py: local_administrators): a password-enabled user (not
+// locked, password login not disabled, a usable password hash) in one of
+// the groups of the built-in "Local Administrator" privilege.
 func IsLocalAdministrator(u *UserEntry, box Box) bool {
-	if u.PasswordDisabled || u.Locked || u.Unixhash != nil && (*u.Unixhash == "*" || *u.Unixhash == "") {
+	if !passwordEnabled(u) {
 		return false
 	}
-	gids := []int64{u.Group.GID}
-	for _, id := range u.Groups {
-		if g, ok := box.GroupByID(id); ok {
-			gids = append(gids, g.GID)
-		}
-	}
-	for _, gid := range gids {
-		if pr, ok := box.PrivilegeByGID(gid); ok && slices.Contains(pr.Roles, "FULL_ADMIN") {
+	admin := localAdministratorGIDs(box)
+	for _, gid := range entryGIDs(u, box) {
+		if slices.Contains(admin, gid) {
 			return true
 		}
 	}
 	return false
 }
 
-// lastLocalAdmin says whether u is a local administrator and no other local
-// user is one (members of builtin_administrators are considered).
+// lastLocalAdmin says whether u is a local administrator and no other
+// password-enabled user is a grantee of the Local Administrator privilege
+// (privilege.py: before_user_deactivation, which asks
+// group.has_password_enabled_user of that privilege's local groups without
+// u). A user who is no administrator is never refused.
 func lastLocalAdmin(u *UserEntry, box Box) bool {
 	if !IsLocalAdministrator(u, box) {
 		return false
 	}
-	g, ok := box.GroupByGID(GIDBuiltinAdministrators)
-	if !ok {
+	return len(PasswordEnabledUsers(localAdministratorGIDs(box), []int64{u.ID}, box)) == 0
+}
+
+// lastFullAdmin says whether locking u leaves no unlocked local user with
+// the FULL_ADMIN role (account.py do_update, NAS-136301: user.query
+// [roles rin FULL_ADMIN, local, not locked, id != u]). Only a user who holds
+// FULL_ADMIN is refused.
+func lastFullAdmin(u *UserEntry, box Box) bool {
+	privs := box.Privileges()
+	if !slices.Contains(RolesForGIDs(privs, entryGIDs(u, box)), "FULL_ADMIN") {
 		return false
 	}
-	for _, id := range g.Users {
-		if id == u.ID {
+	for _, p := range privs {
+		if !slices.Contains(p.Roles, "FULL_ADMIN") {
 			continue
 		}
-		if o, ok := box.UserByID(id); ok && IsLocalAdministrator(o, box) {
-			return false
+		for _, gid := range p.LocalGroups {
+			g, ok := box.GroupByGID(gid)
+			if !ok {
+				continue
+			}
+			members := slices.Clone(g.Users)
+			for _, pu := range box.PrimaryUsers(g.ID) {
+				members = append(members, pu.ID)
+			}
+			for _, id := range members {
+				if id == u.ID {
+					continue
+				}
+				if o, ok := box.UserByID(id); ok && !o.Locked {
+					return false
+				}
+			}
 		}
 	}
 	return true

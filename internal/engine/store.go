@@ -330,7 +330,10 @@ func (t *txn) rollback() {
 func (e *Engine) migrate(ctx context.Context) (initialised bool, err error) {
 	var current int
 	if err := e.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err == nil && current == len(migrations) {
-		return false, nil // up to date: no write lock needed
+		var sid string
+		if e.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'server_sid'`).Scan(&sid) == nil {
+			return false, nil // up to date: no write lock needed
+		}
 	}
 	t, err := e.begin(ctx, true)
 	if err != nil {
@@ -354,6 +357,15 @@ func (e *Engine) migrate(ctx context.Context) (initialised bool, err error) {
 		if _, err := t.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
 			return false, fmt.Errorf("engine: set schema version: %w", err)
 		}
+	}
+	// The box's domain SID, made once and kept (TrueNAS keeps its own in
+	// services.cifs: plugins/smb_/sid.py:18 local_server_sid).
+	sid, err := randomDomainSID()
+	if err != nil {
+		return false, err
+	}
+	if _, err := t.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('server_sid', ?)`, sid); err != nil {
+		return false, fmt.Errorf("engine: keep the domain SID: %w", err)
 	}
 	if fresh {
 		if err := e.initialise(ctx, t); err != nil {
