@@ -193,7 +193,9 @@ func copyTreeAt(src, dst int, owner, uid, gid, depth int) error {
 			}
 			return err
 		}
-		if int(st.Uid) != owner {
+		// (Not running as root, nothing could be given to the user: what
+		// the caller owns is taken as the user's, as by chownTolerant.)
+		if int(st.Uid) != owner && (os.Geteuid() == 0 || int(st.Uid) != os.Geteuid()) {
 			continue
 		}
 		perm := uint32(st.Mode) & 0o777
