@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // A symlinked etc/shadow (or gshadow, passwd, group) pointing at a 0777
@@ -177,5 +179,46 @@ func TestSwappedHomesAreNotFollowed(t *testing.T) {
 	must(t, Apply(root, st))
 	if b := read(t, root, "mnt/tank/share/carol/.ssh/authorized_keys"); !strings.HasPrefix(b, "ssh-ed25519 EVIL") {
 		t.Fatalf("carol not repaired: %q", b)
+	}
+}
+
+// openBeneath refuses a symlink anywhere on the way, with openat2 and
+// with the one-component-at-a-time walk (mkdir), and never leaves the
+// directory it starts from.
+func TestOpenBeneathRefusesSymlinks(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "a/real/b"), 0o755))
+	must(t, os.Symlink(filepath.Join(root, "a/real"), filepath.Join(root, "a/link")))
+	must(t, os.Symlink("real", filepath.Join(root, "a/rel")))
+	must(t, os.WriteFile(filepath.Join(root, "a/file"), nil, 0o644))
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	must(t, err)
+	defer unix.Close(fd)
+	for _, mkdir := range []bool{false, true} {
+		if d, err := openBeneath(fd, "a/real/b", mkdir); err != nil {
+			t.Fatalf("mkdir=%v: a plain path: %v", mkdir, err)
+		} else {
+			unix.Close(d)
+		}
+		for _, p := range []string{"a/link/b", "a/rel/b", "a/link", "a/file/x", "a/../a/real", "a/./real"} {
+			if d, err := openBeneath(fd, p, mkdir); err == nil {
+				unix.Close(d)
+				t.Errorf("mkdir=%v: %s was opened", mkdir, p)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "a/real/b/x")); err == nil {
+		t.Fatal("made a folder through a symlink")
+	}
+}
+
+// home_mode is applied as sent: never a silent 700.
+func TestHomeModeAsSent(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	st.Users[0].HomeMode = 0o751
+	must(t, Apply(root, st))
+	if mode, _, _ := statOf(t, filepath.Join(root, "mnt/tank/alice")); mode.Perm() != 0o751 {
+		t.Fatalf("home mode %v, want 0751", mode.Perm())
 	}
 }

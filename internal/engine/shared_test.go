@@ -210,3 +210,28 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// home_mode in any form TrueNAS takes ("0o750", "+7_50") reaches the box
+// as that mode, never a silent 700; what TrueNAS refuses is refused.
+func TestHomeModeForms(t *testing.T) {
+	e := openTest(t)
+	base := `"full_name":"X","password":"pw","smb":false,"group_create":true,"home":"/mnt/tank","home_create":true`
+	for i, c := range []struct {
+		mode string
+		want os.FileMode
+	}{{"0o750", 0o750}, {"+7_50", 0o750}, {" 711 ", 0o711}, {"755", 0o755}} {
+		name := "m" + strconv.Itoa(i)
+		createUser(t, e, `{"username":"`+name+`","home_mode":"`+c.mode+`",`+base+`}`)
+		fi, err := os.Stat(filepath.Join(e.Root(), "mnt/tank", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != c.want {
+			t.Errorf("home_mode %q gave %v, want %v", c.mode, fi.Mode().Perm(), c.want)
+		}
+	}
+	for _, bad := range []string{"1777", "4755", "0x1ed", "rwx"} {
+		_, err := call(t, e, "user.create", `{"username":"bad","home_mode":"`+bad+`",`+base+`}`)
+		wantErr(t, err, "[EINVAL] user_create.home_mode: Please provide a valid value for home_mode attribute")
+	}
+}
