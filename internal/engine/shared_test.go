@@ -109,6 +109,8 @@ func TestForeignLinesRefusedBeforeSave(t *testing.T) {
 	if n := countUsers(t, e); n != 0 {
 		t.Fatalf("%d users saved by refused calls", n)
 	}
+	_, err = call(t, e, "user.create", `{"username":"ops","group_create":true,`+base+`}`)
+	wantErr(t, err, `[EEXIST] user_create.group_create: The box already has a group "ops" that it does not manage`)
 	// An automatic uid and gid skip the foreign ones.
 	u := createUser(t, e, `{"username":"u2","group_create":true,`+base+`}`)
 	if u.UID == next || u.Group.GID == next {
