@@ -3,6 +3,7 @@ module github.com/nasops/terraform-provider-truenas
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/go-crypt/crypt v0.14.15
 	github.com/hashicorp/terraform-plugin-framework v1.19.0
 	github.com/hashicorp/terraform-plugin-framework-validators v0.19.0
@@ -20,7 +21,6 @@ require (
 	github.com/agext/levenshtein v1.2.3 // indirect
 	github.com/apparentlymart/go-textseg/v15 v15.0.0 // indirect
 	github.com/cloudflare/circl v1.6.3 // indirect
-	github.com/coder/websocket v1.8.14 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/fatih/color v1.18.0 // indirect
 	github.com/go-crypt/x v0.4.16 // indirect

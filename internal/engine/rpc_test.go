@@ -161,10 +161,10 @@ func TestRPCProtocol(t *testing.T) {
 	}
 	// Requests that break the protocol, with TrueNAS's messages.
 	for raw, want := range map[string]string{
-		`{"id":7,"method":"system.version"}`:                                 "Missing 'jsonrpc' member",
-		`{"jsonrpc":"1.0","id":7,"method":"system.version"}`:                 "'jsonrpc' member must be of type string and must be exactly '2.0'",
+		`{"id":7,"method":"system.version"}`:                                  "Missing 'jsonrpc' member",
+		`{"jsonrpc":"1.0","id":7,"method":"system.version"}`:                  "'jsonrpc' member must be of type string and must be exactly '2.0'",
 		`{"jsonrpc":"2.0","id":7,"method":"system.version","params":{"a":1}}`: "'params' member must be of type array",
-		`{"jsonrpc":"2.0","id":7}`:                                           "Missing 'method' member",
+		`{"jsonrpc":"2.0","id":7}`:                                            "Missing 'method' member",
 	} {
 		c.send(raw)
 		r := c.recv()
