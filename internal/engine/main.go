@@ -62,6 +62,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		rest = rest[1:] // program name ("engine" or "midclt")
 	}
 	var timeout time.Duration
+	flavour := os.Getenv(MidcltFlavourEnv)
 	// The global options, before the subcommand (midclt's get_parser).
 	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
 		name, value, inline := strings.Cut(rest[0], "=")
@@ -104,6 +105,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			}
 		case "--insecure":
 			rest = rest[1:]
+		case "--midclt-flavour":
+			// For tests: "25.10" reads no stdin (see MidcltFlavourEnv).
+			v, ok := takes()
+			if !ok || (v != "25.10" && v != "26.0") {
+				fmt.Fprintf(stderr, "engine: --midclt-flavour is 25.10 or 26.0\n%s", usage)
+				return 2
+			}
+			flavour = v
 		case "-h", "--help":
 			fmt.Fprint(stdout, usage)
 			return 0
@@ -157,7 +166,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	method := positional[0]
 	var callArgs []json.RawMessage
 	var err error
-	if os.Getenv(MidcltFlavourEnv) == "25.10" {
+	if flavour == "25.10" {
 		callArgs = commandLineArgs(positional[1:])
 	} else {
 		callArgs, err = readArgs(positional[1:], stdin)

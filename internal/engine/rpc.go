@@ -122,7 +122,17 @@ const maxConcurrentCalls = 20
 // /api/current, and the versioned path of the API the engine speaks) from
 // the engine. The caller comes from the request's context (WithCaller);
 // without one, every call is refused as not authenticated.
-func (e *Engine) Handler() http.Handler {
+func (e *Engine) Handler() http.Handler { return e.HandlerWith(HandlerOptions{}) }
+
+// HandlerOptions tune Handler.
+type HandlerOptions struct {
+	// OnCall, when set, is called with each method before it runs (the
+	// sandbox counts calls with it).
+	OnCall func(method string)
+}
+
+// HandlerWith is Handler with options.
+func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	mux := http.NewServeMux()
 	serve := func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := r.Context().Value(callerKey{}).(Caller)
@@ -141,7 +151,7 @@ func (e *Engine) Handler() http.Handler {
 		if err != nil {
 			return
 		}
-		serveConn(r.Context(), c, sess)
+		serveConn(r.Context(), c, sess, opts.OnCall)
 	}
 	mux.HandleFunc(wire.APIPath, serve)
 	mux.HandleFunc("/api/v25.10.5", serve)
@@ -154,7 +164,7 @@ func (e *Engine) Handler() http.Handler {
 // serveConn reads requests until the peer goes away; each call runs on its
 // own goroutine and answers when it is done, so answers may come in another
 // order than the requests (they carry the request's id).
-func serveConn(ctx context.Context, c *websocket.Conn, sess *Session) {
+func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string)) {
 	defer c.CloseNow()
 	// TrueNAS limits an authenticated message to 64 KiB and closes the
 	// websocket (1009) past it (utils/limits.py); arguments have the same
@@ -196,6 +206,9 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session) {
 					fmt.Sprintf("Maximum number of concurrent calls (%d) has exceeded", maxConcurrentCalls))))
 			}
 			continue
+		}
+		if onCall != nil {
+			onCall(req.Method)
 		}
 		wg.Add(1)
 		go func() {
