@@ -582,6 +582,9 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 	}
 	switch {
 	case known(prior.Home) && prior.Home.ValueString() == e.Home:
+	case known(prior.Home) && account.NormalizeHome(prior.Home.ValueString()) == e.Home:
+		// The engine stores the home normalised ("/mnt/tank/x/" as
+		// "/mnt/tank/x"): the value written is kept.
 	case known(prior.Home) && s.HomeCreate.ValueBool() &&
 		path.Dir(path.Clean(e.Home)) == path.Clean(prior.Home.ValueString()):
 		// <home>/<username>; after a rename the home keeps the old name.
