@@ -84,8 +84,13 @@ output "home" {
 }
 
 // inPlace expects an update of truenas_user.imp, never a replacement.
-var inPlace = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-	plancheck.ExpectResourceAction("truenas_user.imp", plancheck.ResourceActionUpdate)}}
+var inPlace = inPlaceOf("truenas_user.imp")
+
+// inPlaceOf expects an update of the resource, never a replacement.
+func inPlaceOf(addr string) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}}
+}
 
 // TestAccUserImportThenDocumentedConfiguration follows the import section
 // of the docs with `terraform import` (or `tofu import`): import a user
