@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -34,19 +32,12 @@ provider "truenas" {
 }
 `
 
-// needTerraform skips tests that drive the Terraform CLI when it is not
-// configured.
+// needTerraform skips tests that drive the CLI when there is none
+// (TF_ACC_TERRAFORM_PATH unset and no bin/terraform; see TestMain).
 func needTerraform(t *testing.T) {
 	t.Helper()
-	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		// The repository's bin/terraform, when there is one.
-		if p, err := filepath.Abs(filepath.Join("..", "..", "bin", "terraform")); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				t.Setenv("TF_ACC_TERRAFORM_PATH", p)
-				return
-			}
-		}
-		t.Skip("TF_ACC_TERRAFORM_PATH not set")
+	if cliUnderTest.path == "" {
+		t.Skip("no CLI: set TF_ACC_TERRAFORM_PATH to a Terraform or OpenTofu binary, or run make terraform")
 	}
 }
 
