@@ -21,6 +21,7 @@ import (
 
 const usage = `usage: engine [--root DIR] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
        engine [--root DIR] serve [--socket PATH]
+       engine version
 
 call runs one TrueNAS account API method, as TrueNAS's midclt call does.
 Each ARG is JSON (a bare string when it is not JSON); an ARG of "-" is
@@ -34,6 +35,9 @@ serve answers the middleware's JSON-RPC 2.0 websocket (ws://localhost/api/curren
 on a unix socket, mode 0666, default /var/run/middleware/middlewared.sock
 (or the socket systemd passes). Each connection acts as its peer: root may
 call everything, another local user what its TrueNAS roles allow.
+
+version prints the TrueNAS release the engine answers as and the engine's
+own version.
 
 --root defaults to $TRUENAS_ENGINE_ROOT, else /.
 `
@@ -120,6 +124,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			fmt.Fprintf(stderr, "engine: unknown option %s\n%s", name, usage)
 			return 2
 		}
+	}
+	if len(rest) == 1 && rest[0] == "version" {
+		fmt.Fprintln(stdout, VersionLine())
+		return 0
 	}
 	if len(rest) > 0 && rest[0] == "serve" {
 		return serveMain(root, rest[1:], stderr)

@@ -43,6 +43,7 @@ type client struct {
 	users   *table[account.UserEntry]
 	groups  *table[account.GroupEntry]
 	keys    *table[account.APIKeyEntry]
+	privs   *table[privilegeWire]
 
 	builtinUsersID int64 // stable: kept across invalidations
 
@@ -166,7 +167,7 @@ func (c *client) write(ctx context.Context, method string, params ...any) (json.
 
 func (c *client) invalidate() {
 	c.cacheMu.Lock()
-	c.users, c.groups, c.keys = nil, nil, nil
+	c.users, c.groups, c.keys, c.privs = nil, nil, nil, nil
 	c.cacheMu.Unlock()
 }
 

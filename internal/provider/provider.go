@@ -68,7 +68,7 @@ func (p *truenasProvider) Metadata(_ context.Context, _ provider.MetadataRequest
 
 func (p *truenasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages the local accounts (users, groups, API keys) of a TrueNAS box over SSH, " +
+		MarkdownDescription: "Manages the local accounts (users, groups, API keys, privileges) of a TrueNAS box over SSH, " +
 			"by speaking the middleware's JSON-RPC on its socket through the SSH connection (as `midclt` does), or, where " +
 			"the SSH server refuses that, by running `midclt call` on the box. Every argument is optional " +
 			"and falls back to an environment variable. The connection is opened only when a value has to be read " +
@@ -218,12 +218,13 @@ func newClientFromModel(m providerModel) *client {
 }
 
 func (p *truenasProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewUserResource, NewGroupResource, NewAPIKeyResource}
+	return []func() resource.Resource{NewUserResource, NewGroupResource, NewAPIKeyResource, NewPrivilegeResource}
 }
 
 func (p *truenasProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewUserDataSource, NewUsersDataSource, NewGroupDataSource, NewGroupsDataSource, NewAPIKeysDataSource,
+		NewPrivilegeDataSource, NewPrivilegesDataSource,
 	}
 }
 

@@ -30,6 +30,13 @@ func TestMayCall(t *testing.T) {
 		{[]string{"PRIVILEGE_WRITE"}, "privilege.query", false}, // role.py line 62
 		{nil, "system.version", true},
 		{nil, "user.has_local_administrator_set_up", true},
+		{nil, "privilege.roles", true},
+		{[]string{"READONLY_ADMIN"}, "user.setup_local_administrator", false},
+		{[]string{"ACCOUNT_WRITE"}, "user.setup_local_administrator", false},
+		{[]string{"FULL_ADMIN"}, "user.setup_local_administrator", true},
+		{[]string{"PRIVILEGE_WRITE"}, "privilege.update", true},
+		{[]string{"READONLY_ADMIN"}, "privilege.update", false},
+		{[]string{"READONLY_ADMIN"}, "privilege.get_instance", true},
 		{nil, "user.query", false},
 		{[]string{"ACCOUNT_WRITE"}, "no.such_method", false},
 	}
