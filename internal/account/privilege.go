@@ -74,7 +74,7 @@ func ExpandPrivilege(p Privilege, box Box) PrivilegeEntry {
 		e.Roles = []string{}
 	}
 	for _, gid := range p.LocalGroups {
-		if g, ok := box.GroupByGID(gid); ok {
+		if g, ok := storedGroupByGID(box, gid); ok {
 			if g.Local {
 				e.LocalGroups = append(e.LocalGroups, g)
 			}
@@ -91,7 +91,7 @@ func ExpandPrivilege(p Privilege, box Box) PrivilegeEntry {
 			if !ok {
 				continue
 			}
-			if _, local := box.GroupByGID(gid); local {
+			if _, local := storedGroupByGID(box, gid); local {
 				continue // privilege.py:_ds_groups skips local groups
 			}
 			e.DSGroups = append(e.DSGroups, UnmappedGroup{GID: &gid})
@@ -351,7 +351,7 @@ func CheckPrivilege(p *PrivilegePayload, old *Privilege, box Box) Errors {
 		}
 	}
 	for i, gid := range n.LocalGroups {
-		g, ok := box.GroupByGID(gid)
+		g, ok := storedGroupByGID(box, gid)
 		if !ok || !g.Local {
 			c.idx(RulePrivilegeLocalGroupMissing, i, gid)
 			continue
@@ -473,7 +473,7 @@ func PasswordEnabledUsers(gids []int64, exclude []int64, box Box) []UserEntry {
 		}
 	}
 	for _, gid := range gids {
-		g, ok := box.GroupByGID(gid)
+		g, ok := storedGroupByGID(box, gid)
 		if !ok {
 			continue
 		}

@@ -154,9 +154,12 @@ func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist boo
 		var taken int
 		if boxIDUsed(boxData, cand) {
 			taken = 1
-		} else if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1 AND CAST(value AS INTEGER) > ?2)`,
-			reservedKey(kind, cand), now.Unix()).Scan(&taken); err != nil {
-			return 0, err
+		}
+		if taken == 0 {
+			if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1 AND CAST(value AS INTEGER) > ?2)`,
+				reservedKey(kind, cand), now.Unix()).Scan(&taken); err != nil {
+				return 0, err
+			}
 		}
 		if taken == 0 && kind == "gid" {
 			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM privileges, json_each(privileges.local_groups) WHERE json_each.value = ?`, cand).Scan(&taken); err != nil {

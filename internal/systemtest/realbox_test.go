@@ -147,6 +147,9 @@ func TestRealBoxInner(t *testing.T) {
 		t.Fatalf("sudo -l -U alice: %v\n%s", err, sudo)
 	}
 
+	// 5. JSON-RPC through OpenSSH's stream-local forwarding to engine serve.
+	rb.jsonRPCThroughSSH(t, work)
+
 	// A deleted user cannot log in at all: her passwd line is gone.
 	mustMidclt(t, nil, "user.delete", alice.ID, map[string]any{"delete_group": true})
 	out, err = rb.sshKey("alice", "id")
@@ -194,17 +197,11 @@ func (rb *realBox) createUser(t *testing.T, payload map[string]any) createdUser 
 	return u
 }
 
-// mustMidclt runs "midclt call METHOD - ..." from PATH, as a client on the box would.
+// mustMidclt runs "midclt call METHOD ... -" from PATH, as a client on the box would.
 func mustMidclt(t *testing.T, into any, method string, params ...any) {
 	t.Helper()
-	args := []string{"call", method}
-	var stdin []byte
-	for _, p := range params {
-		b, _ := json.Marshal(p)
-		stdin = append(append(stdin, b...), '\n')
-		args = append(args, "-")
-	}
-	r := run(t, "midclt", args, stdin)
+	args, stdin := callArgs(params)
+	r := run(t, "midclt", append([]string{"call", method}, args...), stdin)
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("midclt call %s: exit %d\n%s", method, r.code, r.stderr)
 	}
