@@ -1,7 +1,6 @@
 package systemtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,17 +23,8 @@ func midcltErr(t *testing.T, method string, params ...any) string {
 
 func engineCallPath(t *testing.T, name, method string, params ...any) result {
 	t.Helper()
-	args := []string{"call", method}
-	var stdin []byte
-	for _, p := range params {
-		b, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdin = append(append(stdin, b...), '\n')
-		args = append(args, "-")
-	}
-	return run(t, name, args, stdin)
+	args, stdin := callArgs(params)
+	return run(t, name, append([]string{"call", method}, args...), stdin)
 }
 
 // asUser runs a shell script as uid:gid (no supplementary groups), the
