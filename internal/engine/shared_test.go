@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // countUsers counts the non-builtin users in the store.
@@ -235,5 +237,27 @@ func TestHomeModeForms(t *testing.T) {
 	for _, bad := range []string{"1777", "4755", "0x1ed", "rwx"} {
 		_, err := call(t, e, "user.create", `{"username":"bad","home_mode":"`+bad+`",`+base+`}`)
 		wantErr(t, err, "[EINVAL] user_create.home_mode: Please provide a valid value for home_mode attribute")
+	}
+}
+
+// Changing a user's home with home_create copies the old home's contents
+// into the new one and leaves the old one in place, as TrueNAS does.
+func TestHomeChangeCopies(t *testing.T) {
+	e := openTest(t)
+	root := e.Root()
+	must(t, os.MkdirAll(filepath.Join(root, "mnt/tank/new"), 0o755))
+	u := createUser(t, e, `{"username":"mover","full_name":"M","password":"pw","smb":false,"group_create":true,"home":"/mnt/tank","home_create":true}`)
+	old := filepath.Join(root, "mnt/tank/mover")
+	must(t, os.WriteFile(filepath.Join(old, "notes.txt"), []byte("mine"), 0o600))
+	must(t, os.Lchown(filepath.Join(old, "notes.txt"), int(u.UID), int(u.Group.GID)))
+	res := decode[account.UserEntry](t, mustCall(t, e, "user.update", strconv.FormatInt(u.ID, 10), `{"home":"/mnt/tank/new","home_create":true}`))
+	if res.Home != "/mnt/tank/new/mover" {
+		t.Fatalf("home %q", res.Home)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "mnt/tank/new/mover/notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatalf("not copied: %q %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(old, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatalf("the old home was not left in place: %q %v", b, err)
 	}
 }
