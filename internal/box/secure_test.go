@@ -222,3 +222,24 @@ func TestHomeModeAsSent(t *testing.T) {
 		t.Fatalf("home mode %v, want 0751", mode.Perm())
 	}
 }
+
+// A new home inside the old one gets the old contents, not itself.
+func TestHomeMoveInsideItself(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	old := filepath.Join(root, "mnt/tank/alice")
+	must(t, os.WriteFile(filepath.Join(old, "f"), []byte("x"), 0o600))
+	must(t, chownTolerant(os.Lchown(filepath.Join(old, "f"), 3000, 3000)))
+	// The new home exists already, alice's.
+	must(t, os.Mkdir(filepath.Join(old, "inner"), 0o700))
+	must(t, chownTolerant(os.Lchown(filepath.Join(old, "inner"), 3000, 3000)))
+	st.Users[0].Home = "/mnt/tank/alice/inner"
+	must(t, Apply(root, st))
+	if read(t, root, "mnt/tank/alice/inner/f") != "x" {
+		t.Fatal("not copied")
+	}
+	if _, err := os.Lstat(filepath.Join(old, "inner/inner")); err == nil {
+		t.Fatal("the new home was copied into itself")
+	}
+}
