@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/box"
@@ -62,9 +63,39 @@ func boxLine(data []byte, idx int, val string) (name string, id int64, ok bool) 
 	return "", 0, false
 }
 
-// boxFile reads an account file under the root ("" when it cannot be read).
-func boxFile(root, name string) []byte {
-	data, _ := os.ReadFile(filepath.Join(root, name))
+// fileCache keeps the account files the foreign-line lookups read, as
+// long as their inode, size and modification time stay the same: one call
+// reads each file once, not once per lookup.
+type fileCache struct {
+	mu sync.Mutex
+	m  map[string]cachedFile
+}
+
+type cachedFile struct {
+	fi   os.FileInfo
+	data []byte
+}
+
+// read returns the file name under root (nil when it cannot be read).
+func (c *fileCache) read(root, name string) []byte {
+	p := filepath.Join(root, name)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.m[p]; ok && os.SameFile(f.fi, fi) && f.fi.Size() == fi.Size() && f.fi.ModTime().Equal(fi.ModTime()) {
+		return f.data
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	if c.m == nil {
+		c.m = map[string]cachedFile{}
+	}
+	c.m[p] = cachedFile{fi: fi, data: data}
 	return data
 }
 
@@ -74,7 +105,7 @@ func (b *boxView) file(name string) []byte {
 	}
 	data, ok := b.files[name]
 	if !ok {
-		data = boxFile(b.root, name)
+		data = b.cache.read(b.root, name)
 		b.files[name] = data
 	}
 	return data
