@@ -248,3 +248,31 @@ func TestJSONRPCRefusalsNameTheFix(t *testing.T) {
 		t.Fatalf("read-only create: %v", err)
 	}
 }
+
+// A configuration made for `sudo midclt` (sudo = true, an SSH user without
+// a TrueNAS privilege) keeps working: the socket refuses the user before
+// anything runs, and the client falls back to sudo -n midclt.
+func TestJSONRPCNotAuthenticatedWithSudo(t *testing.T) {
+	b, seen := realBox(t, sandbox.Options{})
+	cfg := b.config()
+	cfg.User, cfg.Sudo = "stranger", true
+	c := b.client(cfg)
+	if _, err := c.Call(ctx(t), "user.create", newUserPayload("viasudo")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Call(ctx(t), "user.query"); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.Transport()
+	if tr.Kind != remote.TransportMidclt || !strings.Contains(tr.Reason, "did not authenticate the SSH user stranger") || !tr.MidcltStdin {
+		t.Fatalf("transport %+v", tr)
+	}
+	if st := c.Stats(); st.Websockets != 1 || st.Sessions != 3 {
+		t.Fatalf("stats %+v (one websocket tried; the probe and two calls through midclt)", st)
+	}
+	for _, a := range seen() {
+		if strings.Contains(strings.Join(a, " "), secret) {
+			t.Fatalf("a password on a command line: %q", a)
+		}
+	}
+}
