@@ -59,6 +59,10 @@ resource "truenas_user" "opsadmin" {
   groups       = [data.truenas_group.builtin_administrators.id]
   password     = var.admin_password
   smb          = false
+
+  # What the README recommends for the account Terraform connects as: the
+  # rule is checked against the box, and the sandbox has TrueNAS's paths.
+  sudo_commands_nopasswd = ["/usr/bin/midclt", "/usr/sbin/zfs list"]
 }
 
 resource "truenas_api_key" "opsadmin" {

@@ -32,8 +32,11 @@ type Box interface {
 	// SMBUserByNameFold finds an smb=true user whose username equals name
 	// case-insensitively.
 	SMBUserByNameFold(name string) (*UserEntry, bool)
-	// HomeUsedBy returns the user whose home is exactly path.
-	HomeUsedBy(path string) (*UserEntry, bool)
+	// HomeUsedBy returns a user other than the one with DB id self whose
+	// home (normalised: NormalizeHome) is path (normalised), holds it
+	// or lies inside it: giving the one home to a second user, or a home
+	// in or around another's, would hand one user's files to the other.
+	HomeUsedBy(path string, self int64) (*UserEntry, bool)
 
 	// GroupByID looks a local group up by its DB id.
 	GroupByID(id int64) (*GroupEntry, bool)
@@ -54,6 +57,9 @@ type Box interface {
 
 	// Stat says what is at path.
 	Stat(path string) PathKind
+	// FirstSymlink returns the first of path's components (from "/",
+	// path normalised) that is a symbolic link on the box, or "".
+	FirstSymlink(path string) string
 	// GlobExecutables expands the glob pattern (Python glob.glob syntax:
 	// *, ?, [...]) and says how many paths match and how many of those are
 	// regular files with an execute bit (os.path.isfile and os.access X_OK).

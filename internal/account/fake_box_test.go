@@ -16,6 +16,7 @@ type fakeBox struct {
 	groups []GroupEntry
 	privs  []Privilege
 	paths  map[string]PathKind
+	links  map[string]string // symlink path -> target (absolute)
 	globs  map[string][2]int
 	shells []string
 	keys   []APIKeyEntry
@@ -110,13 +111,30 @@ func (b *fakeBox) SMBUserByNameFold(name string) (*UserEntry, bool) {
 	return nil, false
 }
 
-func (b *fakeBox) HomeUsedBy(p string) (*UserEntry, bool) {
+func (b *fakeBox) HomeUsedBy(p string, self int64) (*UserEntry, bool) {
+	p = NormalizeHome(p)
 	for i := range b.users {
-		if b.users[i].Home == p {
+		h := NormalizeHome(b.users[i].Home)
+		if b.users[i].ID == self || h == DefaultHome {
+			continue
+		}
+		if h == p || strings.HasPrefix(p, h+"/") || strings.HasPrefix(h, p+"/") {
 			return &b.users[i], true
 		}
 	}
 	return nil, false
+}
+
+// FirstSymlink looks path's components up in b.links.
+func (b *fakeBox) FirstSymlink(p string) string {
+	cur := ""
+	for _, part := range strings.Split(strings.Trim(path.Clean(p), "/"), "/") {
+		cur += "/" + part
+		if _, ok := b.links[cur]; ok {
+			return cur
+		}
+	}
+	return ""
 }
 
 func (b *fakeBox) GroupByID(id int64) (*GroupEntry, bool) {

@@ -191,6 +191,9 @@ func staticUser(c *checker, p *UserPayload, old *UserEntry) {
 		if strings.Contains(p.FullName.V, "\n") {
 			c.add(RuleUserFullNameNewline)
 		}
+		if strings.ContainsFunc(p.FullName.V, func(r rune) bool { return r != '\n' && IsControl(r) }) {
+			c.add(RuleUserFullNameControl)
+		}
 	}
 
 	// Password.
@@ -284,6 +287,8 @@ func staticHome(c *checker, p *UserPayload) bool {
 		c.add(RuleUserHomeAbsolute)
 	case strings.Contains(h, ":"):
 		c.add(RuleUserHomeColon)
+	case strings.ContainsFunc(h, IsControl):
+		c.add(RuleUserHomeControl)
 	case h == DefaultHome:
 		return true
 	case !strings.HasPrefix(h, "/mnt"):
@@ -294,10 +299,38 @@ func staticHome(c *checker, p *UserPayload) bool {
 		c.add(RuleUserHomeVolume, h)
 	case len(strings.Split(strings.Trim(path.Clean(h), "/"), "/")) == 2 && !p.HomeCreate.V:
 		c.add(RuleUserHomePoolRoot, path.Clean(h))
+	case !InPool(h):
+		// "/mnt/tank/../../usr/local/bin" passes the checks above, which
+		// TrueNAS makes on the text; its check_path_resides_within_volume
+		// (validators.py:190) then looks at the real path.
+		c.add(RuleUserHomePool)
 	default:
 		return true
 	}
 	return false
+}
+
+// IsControl says whether r is a control character (C0, DEL or C1): none
+// may be in a field the box files hold as text.
+func IsControl(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }
+
+// NormalizeHome is the home path as the engine stores and compares it:
+// "." and ".." resolved, "//" and a trailing "/" dropped (path.Clean).
+// Non-absolute values are returned as they are.
+func NormalizeHome(h string) string {
+	if !strings.HasPrefix(h, "/") {
+		return h
+	}
+	return path.Clean(h)
+}
+
+// InPool says whether the normalised path h lies strictly inside a pool
+// mount point, /mnt/<pool>/..., or is one (TrueNAS's "resides within a
+// pool mount point", validators.py:190: commonpath with /mnt/<pool>).
+func InPool(h string) bool {
+	c := NormalizeHome(h)
+	parts := strings.Split(strings.TrimPrefix(c, "/"), "/")
+	return strings.HasPrefix(c, "/mnt/") && len(parts) >= 2 && parts[1] != ""
 }
 
 // immutableUser says whether TrueNAS refuses changes to the user's
@@ -470,6 +503,12 @@ func staticHomeOK(p *UserPayload) bool {
 
 func boxHome(c *checker, p *UserPayload, old *UserEntry, box Box) {
 	h := p.Home.V
+	// No symlink on the way, which the engine will not follow as root:
+	// the real path is then the normalised one, checked in the pool.
+	if link := box.FirstSymlink(h); link != "" {
+		c.add(RuleUserHomeSymlink, link)
+		return
+	}
 	switch box.Stat(h) {
 	case PathFile, PathOther:
 		c.add(RuleUserHomeFile)
@@ -492,8 +531,23 @@ func boxHome(c *checker, p *UserPayload, old *UserEntry, box Box) {
 			name = old.Username
 		}
 		target = path.Join(h, name)
+		// Checked here, before anything is saved (TrueNAS finds it in
+		// setup_homedir, after its own checks but before the insert).
+		switch box.Stat(target) {
+		case PathFile, PathOther:
+			c.add(RuleUserHomeNotDir)
+			return
+		}
+		if link := box.FirstSymlink(target); link != "" {
+			c.add(RuleUserHomeSymlink, link)
+			return
+		}
 	}
-	if u, ok := box.HomeUsedBy(target); ok && (old == nil || u.ID != old.ID) {
+	self := int64(-1)
+	if old != nil {
+		self = old.ID
+	}
+	if u, ok := box.HomeUsedBy(NormalizeHome(target), self); ok {
 		c.add(RuleUserHomeUsed, target, u.Username)
 	}
 }

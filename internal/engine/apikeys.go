@@ -102,7 +102,7 @@ func keyWithKey(ke *account.APIKeyEntry, id int64, secret string, stringIdentifi
 
 func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "api_key_create"); err != nil {
+	if err := objectArg(raw, "api_key_create", "ApiKeyCreate"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeAPIKeyCreate(raw)
@@ -148,15 +148,8 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 }
 
 func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
+	id, raw, err := updateArgs(args, "api_key_update", "ApiKeyUpdate")
 	if err != nil {
-		return nil, err
-	}
-	raw := arg(args, 1)
-	if raw == nil {
-		raw = json.RawMessage("{}")
-	}
-	if err := objectArg(raw, "api_key_update"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeAPIKeyUpdate(raw)
@@ -243,7 +236,7 @@ func (e *Engine) keyDelete(ctx context.Context, args []json.RawMessage) (any, er
 // authLoginEx checks a password or an API key. It never changes the store.
 func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "login_data"); err != nil {
+	if err := objectArg(raw, "login_data", ""); err != nil {
 		return nil, err
 	}
 	var m map[string]json.RawMessage

@@ -89,6 +89,15 @@ func TestCLI(t *testing.T) {
 	}
 	r := eng("", "system.version")
 	r.want(t, SystemVersion()+"\n", "", 0)
+	if !strings.HasPrefix(r.stdout, "TrueNAS-25.10.6+engine.") {
+		t.Fatalf("system.version %q", r.stdout)
+	}
+	// the engine's own version, without a root
+	r = runCLI(t, "", "terraform-provider-truenas", "engine", "version")
+	if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "terraform-provider-truenas engine ") ||
+		!strings.Contains(r.stdout, "TrueNAS-25.10.6, API v25_10_5") {
+		t.Fatalf("engine version: %+v", r)
+	}
 
 	// stdin argument, int result printed raw
 	r = eng(`{"name":"staff2","smb":false}`, "group.create", "-")

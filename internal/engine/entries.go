@@ -142,6 +142,22 @@ type loader struct {
 	keysOf    map[int64][]int64 // user id -> key ids
 	privs     []account.Privilege
 	privsDone bool
+	serverSID *string // the box's domain SID, read once
+}
+
+// domainSID is the box's local domain SID (the meta row "server_sid";
+// TrueNAS keeps it in services.cifs, plugins/smb_/sid.py:18), or "" when
+// the store has none yet.
+func (l *loader) domainSID() (string, error) {
+	if l.serverSID == nil {
+		var v string
+		err := l.q.QueryRowContext(l.ctx, `SELECT value FROM meta WHERE key = 'server_sid'`).Scan(&v)
+		if err != nil && err != sql.ErrNoRows {
+			return "", err
+		}
+		l.serverSID = &v
+	}
+	return *l.serverSID, nil
 }
 
 func newLoader(ctx context.Context, q querier) *loader {
@@ -373,9 +389,15 @@ func (l *loader) userEntry(u *userRow, now time.Time) (*account.UserEntry, error
 		Locked:       u.Locked,
 		SudoCommands: strList(u.Sudo), SudoCommandsNopasswd: strList(u.SudoNopasswd),
 		Local: true, Immutable: u.Builtin || u.UID == account.UIDTruenasAdmin,
-		PasswordHistory: nil,
+		// [] for a local user (plugins/account.py:309-312)
+		PasswordHistory: []string{},
 		Roles:           roles, APIKeys: keys,
 	}
+	dom, err := l.domainSID()
+	if err != nil {
+		return nil, err
+	}
+	e.SID = account.UserSID(dom, u.ID, u.SMB)
 	if u.SSHPubKey.Valid {
 		e.SSHPubKey = ptr(strings.TrimSpace(u.SSHPubKey.String))
 	}
@@ -413,10 +435,15 @@ func (l *loader) groupEntry(g *groupRow) (*account.GroupEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	dom, err := l.domainSID()
+	if err != nil {
+		return nil, err
+	}
+	sid := account.GroupSID(dom, g.Name, g.ID, g.SMB)
 	return &account.GroupEntry{
 		ID: g.ID, GID: g.GID, Name: g.Name, Group: g.Name, Builtin: g.Builtin,
 		SudoCommands: strList(g.Sudo), SudoCommandsNopasswd: strList(g.SudoNopasswd), SMB: g.SMB,
-		UsernsIdmap: anyJSON(g.Idmap), Local: true, Roles: roles, Users: users,
+		UsernsIdmap: anyJSON(g.Idmap), Local: true, Roles: roles, Users: users, SID: sid,
 		Immutable: g.Builtin && !slices.Contains(account.AllowedBuiltinGIDs, g.GID),
 	}, nil
 }

@@ -16,6 +16,7 @@ import (
 )
 
 const usage = `usage: engine [--root DIR] call METHOD [ARG ...]
+       engine version
 
 Runs one TrueNAS account API method, as midclt call does. Each ARG is JSON
 (a bare string when it is not JSON); an ARG of "-" is replaced by the next
@@ -58,6 +59,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			fmt.Fprintf(stderr, "engine: unknown option %s\n%s", a, usage)
 			return 2
 		}
+	}
+	if len(rest) == 1 && rest[0] == "version" {
+		fmt.Fprintln(stdout, VersionLine())
+		return 0
 	}
 	if len(rest) < 2 || rest[0] != "call" {
 		fmt.Fprint(stderr, usage)

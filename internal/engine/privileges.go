@@ -133,7 +133,7 @@ func (e *Engine) privilegeGetInstance(ctx context.Context, args []json.RawMessag
 
 func (e *Engine) privilegeCreate(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "privilege_create"); err != nil {
+	if err := objectArg(raw, "privilege_create", "PrivilegeCreate"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodePrivilegeCreate(raw)
@@ -162,15 +162,10 @@ func (e *Engine) privilegeCreate(ctx context.Context, args []json.RawMessage) (a
 }
 
 func (e *Engine) privilegeUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
+	// api/v25_10_5/privilege.py:60 PrivilegeUpdateArgs: the payload has no
+	// default, so "privilege.update 5" is "privilege_update: Field required".
+	id, raw, err := updateArgs(args, "privilege_update", "PrivilegeUpdate")
 	if err != nil {
-		return nil, err
-	}
-	raw := arg(args, 1)
-	if raw == nil {
-		raw = json.RawMessage("{}")
-	}
-	if err := objectArg(raw, "privilege_update"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodePrivilegeUpdate(raw)

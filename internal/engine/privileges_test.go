@@ -157,7 +157,7 @@ func TestPrivilegeErrors(t *testing.T) {
 		{"privilege.create", []string{`{"name":"X","roles":["FULL_ADMIN","ROOT"],"web_shell":false}`}, "[EINVAL] privilege_create.roles.1: Invalid role"},
 		{"privilege.create", []string{`{"name":"X"}`}, "[EINVAL] privilege_create.web_shell: Field required"},
 		{"privilege.create", []string{`{"name":"X","web_shell":false,"builtin_name":"LOCAL_ADMINISTRATOR"}`}, "[EINVAL] privilege_create.builtin_name: Extra inputs are not permitted"},
-		{"privilege.create", []string{`[]`}, "[EINVAL] privilege_create: Input should be a valid dictionary or instance of privilege_create"},
+		{"privilege.create", []string{`[]`}, "[EINVAL] privilege_create: Input should be a valid dictionary or instance of PrivilegeCreate"},
 		{"privilege.update", []string{"1", `{"name":"Admins"}`}, "[EINVAL] privilege_update.name: This field is read-only for built-in privileges"},
 		{"privilege.update", []string{"2", `{"roles":["READONLY_ADMIN","SHARING_ADMIN"]}`}, "[EINVAL] privilege_update.roles: This field is read-only for built-in privileges"},
 		{"privilege.update", []string{"2", `{"web_shell":true}`}, "[EINVAL] privilege_update.web_shell: Web shell access may not be enabled for the built-in group for read-only administrators."},
@@ -165,6 +165,8 @@ func TestPrivilegeErrors(t *testing.T) {
 		// root has no password on an empty root: nobody can log in as a Local Administrator.
 		{"privilege.update", []string{"1", `{"web_shell":false}`}, `[EINVAL] privilege_update.local_groups: None of the members of these groups has password login enabled. At least one grantee of the "Local Administrator" privilege must have password login enabled.`},
 		{"privilege.update", []string{"9", `{}`}, "Privilege 9 does not exist"},
+		{"privilege.update", []string{"2"}, "[EINVAL] privilege_update: Field required"},
+		{"privilege.update", []string{"2", `[]`}, "[EINVAL] privilege_update: Input should be a valid dictionary or instance of PrivilegeUpdate"},
 		{"privilege.delete", []string{"1"}, "[EPERM] Unable to delete built-in privilege"},
 		{"privilege.delete", []string{"3"}, "[EPERM] Unable to delete built-in privilege"},
 		{"privilege.delete", []string{`"x"`}, "[EINVAL] id: Input should be a valid integer"},

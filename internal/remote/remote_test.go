@@ -54,7 +54,7 @@ func fakeEngine(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch method {
 	case "system.version":
-		fmt.Fprintln(stdout, "TrueNAS-SCALE-25.10.0+engine.test")
+		fmt.Fprintln(stdout, "TrueNAS-25.10.6+engine.test")
 	case "test.echo", "user.query", "test.write":
 		b, _ := json.Marshal(vals)
 		fmt.Fprintln(stdout, string(b))
@@ -140,7 +140,7 @@ func TestCallStdinArgs(t *testing.T) {
 		t.Fatalf("got %s want %s", got, want)
 	}
 	v, err := c.Call(ctx(t), "system.version")
-	if err != nil || string(v) != `"TrueNAS-SCALE-25.10.0+engine.test"` {
+	if err != nil || string(v) != `"TrueNAS-25.10.6+engine.test"` {
 		t.Fatalf("system.version: %s %v", v, err)
 	}
 	if v, err := c.Call(ctx(t), "test.true"); err != nil || string(v) != "true" {

@@ -125,6 +125,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := os.MkdirAll(s.Root, 0o755); err != nil {
 		return nil, fmt.Errorf("sandbox: %v", err)
 	}
+	if err := layOutImage(s.Root); err != nil {
+		return nil, err
+	}
 	if realEngine {
 		if err := s.setUpAdmin(); err != nil {
 			return nil, err

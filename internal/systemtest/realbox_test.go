@@ -346,7 +346,7 @@ LogLevel VERBOSE
 	// The first change makes the engine write its drop-ins; do one read so
 	// the engine initialises before sshd starts.
 	r := run(t, "midclt", []string{"call", "system.version"}, nil)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "TrueNAS-SCALE-") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "TrueNAS-25.10.6") {
 		t.Fatalf("midclt call system.version: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	sshd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", cfg)
