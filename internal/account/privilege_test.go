@@ -179,6 +179,11 @@ func privilegeCases() []privCase {
 			want: []string{"[EINVAL] privilege_create.name: Object with this name already exists"}},
 		{name: "create missing group", raw: `{"name":"B","local_groups":[3000,4242],"web_shell":false}`,
 			want: []string{"[EINVAL] privilege_create.local_groups.1: 4242: local group does not exist. This error may be addressed by either re-creating the missing group with the specified group id or removing this entry from the privilege."}},
+		{name: "create foreign line", raw: `{"name":"B","local_groups":[4300],"web_shell":false}`,
+			tweak: func(b *fakeBox) {
+				b.groups = append(b.groups, GroupEntry{ID: -2, GID: 4300, Name: "useradded", Local: true})
+			},
+			want: []string{"[EINVAL] privilege_create.local_groups.0: 4300: local group does not exist. This error may be addressed by either re-creating the missing group with the specified group id or removing this entry from the privilege."}},
 		{name: "create idmap group", raw: `{"name":"B","local_groups":[3002],"web_shell":false}`,
 			want: []string{"[EINVAL] privilege_update.local_groups.0: Privileges may not be granted to groups that have a user namespace idmap configured."}},
 		{name: "create ds group", raw: `{"name":"B","ds_groups":[7000,"S-1-5-21-1-2-3-4000"],"web_shell":false}`,

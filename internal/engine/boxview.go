@@ -72,6 +72,7 @@ func (b *boxView) group(where string, args ...any) (*account.GroupEntry, bool) {
 }
 
 func (b *boxView) UserByID(id int64) (*account.UserEntry, bool) { return b.user("id = ?", id) }
+
 // UserByName, UserByUID, GroupByName and GroupByGID also find the
 // foreign lines of the box's files (foreign.go).
 func (b *boxView) UserByName(name string) (*account.UserEntry, bool) {
