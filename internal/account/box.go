@@ -75,3 +75,20 @@ type Box interface {
 	// Now is the box's clock.
 	Now() time.Time
 }
+
+// ForeignID is the id a Box gives an account that only a line of the box's
+// files has (added by useradd, a package, an administrator), not the store.
+// TrueNAS finds such accounts through NSS (getpwnam, getgrgid) but not
+// through user.query or group.query.
+const ForeignID = -2
+
+// storedGroupByGID is GroupByGID limited to the groups of the store: the
+// local groups TrueNAS's group.query returns (privilege.py looks local
+// groups up with group.query, lines 214-215, 414, 442).
+func storedGroupByGID(box Box, gid int64) (*GroupEntry, bool) {
+	g, ok := box.GroupByGID(gid)
+	if !ok || g.ID == ForeignID {
+		return nil, false
+	}
+	return g, true
+}

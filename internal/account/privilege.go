@@ -74,7 +74,7 @@ func ExpandPrivilege(p Privilege, box Box) PrivilegeEntry {
 		e.Roles = []string{}
 	}
 	for _, gid := range p.LocalGroups {
-		if g, ok := storeGroupByGID(box, gid); ok {
+		if g, ok := storedGroupByGID(box, gid); ok {
 			if g.Local {
 				e.LocalGroups = append(e.LocalGroups, g)
 			}
@@ -91,25 +91,13 @@ func ExpandPrivilege(p Privilege, box Box) PrivilegeEntry {
 			if !ok {
 				continue
 			}
-			if _, local := storeGroupByGID(box, gid); local {
+			if _, local := storedGroupByGID(box, gid); local {
 				continue // privilege.py:_ds_groups skips local groups
 			}
 			e.DSGroups = append(e.DSGroups, UnmappedGroup{GID: &gid})
 		}
 	}
 	return e
-}
-
-// storeGroupByGID is a TrueNAS group with this gid (group.query, which
-// privilege.py's _groups reads): the Box may also answer with a line of the
-// box's files that the store does not hold (the engine's foreign lines,
-// with an id below 1), which is no group a privilege can name.
-func storeGroupByGID(box Box, gid int64) (*GroupEntry, bool) {
-	g, ok := box.GroupByGID(gid)
-	if !ok || g.ID < 1 {
-		return nil, false
-	}
-	return g, true
 }
 
 // dsGID reads a numeric ds_groups item (int64, float64 or json.Number).
@@ -367,7 +355,7 @@ func CheckPrivilege(p *PrivilegePayload, old *Privilege, box Box) Errors {
 		}
 	}
 	for i, gid := range n.LocalGroups {
-		g, ok := storeGroupByGID(box, gid)
+		g, ok := storedGroupByGID(box, gid)
 		if !ok || !g.Local {
 			c.idx(RulePrivilegeLocalGroupMissing, i, gid)
 			continue
@@ -489,7 +477,7 @@ func PasswordEnabledUsers(gids []int64, exclude []int64, box Box) []UserEntry {
 		}
 	}
 	for _, gid := range gids {
-		g, ok := storeGroupByGID(box, gid)
+		g, ok := storedGroupByGID(box, gid)
 		if !ok {
 			continue
 		}

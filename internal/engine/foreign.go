@@ -60,9 +60,6 @@ func boxFile(root, name string) []byte {
 	return data
 }
 
-// foreignID is the DB id given to an account found only in the box files.
-const foreignID = -2
-
 func (b *boxView) file(name string) []byte {
 	if b.files == nil {
 		b.files = map[string][]byte{}
@@ -80,7 +77,7 @@ func (b *boxView) foreignUser(idx int, val string) (*account.UserEntry, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &account.UserEntry{ID: foreignID, UID: uid, Username: name, Local: true}, true
+	return &account.UserEntry{ID: account.ForeignID, UID: uid, Username: name, Local: true}, true
 }
 
 func (b *boxView) foreignGroup(idx int, val string) (*account.GroupEntry, bool) {
@@ -88,7 +85,7 @@ func (b *boxView) foreignGroup(idx int, val string) (*account.GroupEntry, bool) 
 	if !ok {
 		return nil, false
 	}
-	return &account.GroupEntry{ID: foreignID, GID: gid, Name: name, Local: true}, true
+	return &account.GroupEntry{ID: account.ForeignID, GID: gid, Name: name, Local: true}, true
 }
 
 // boxIDUsed says whether a line of the box's etc/passwd (kind "uid") or

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
@@ -231,9 +234,23 @@ func TestPrivilegeMissingGroup(t *testing.T) {
 	mustCall(t, e, "group.create", `{"name":"gone","smb":false}`)
 	g := groupByName(t, e, "gone")
 	p := decode[account.PrivilegeEntry](t, mustCall(t, e, "privilege.create", `{"name":"P","local_groups":[`+itoa(g.GID)+`],"web_shell":false}`))
-	// The group is removed behind the engine's back (from the store; its
-	// line in etc/group stays, a foreign line, which is no TrueNAS group).
+	// The group is removed behind the engine's back, from the store and
+	// from the box's etc/group (as groupdel would).
 	if _, err := e.db.Exec(`DELETE FROM groups WHERE id = ?`, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	groupFile := filepath.Join(e.Root(), "etc", "group")
+	data, err := os.ReadFile(groupFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if !strings.HasPrefix(line, "gone:") {
+			kept = append(kept, line)
+		}
+	}
+	if err := os.WriteFile(groupFile, []byte(strings.Join(kept, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	q := privilegeByName(t, e, "P")
@@ -244,7 +261,7 @@ func TestPrivilegeMissingGroup(t *testing.T) {
 	if string(b) != `{"gid":`+itoa(g.GID)+`,"group":null,"sid":null}` {
 		t.Fatalf("unmapped entry %s", b)
 	}
-	_, err := call(t, e, "privilege.update", itoa(p.ID), `{"web_shell":true}`)
+	_, err = call(t, e, "privilege.update", itoa(p.ID), `{"web_shell":true}`)
 	wantErr(t, err, "[EINVAL] privilege_update.local_groups.0: "+itoa(g.GID)+": local group does not exist.")
 	// The gid stays taken while a privilege names it.
 	_, err = call(t, e, "group.create", `{"name":"again","gid":`+itoa(g.GID)+`,"smb":false}`)
@@ -253,6 +270,7 @@ func TestPrivilegeMissingGroup(t *testing.T) {
 		t.Fatalf("get_next_gid offers %d, which privilege P names", next)
 	}
 	mustCall(t, e, "privilege.update", itoa(p.ID), `{"local_groups":[]}`)
+	mustCall(t, e, "group.create", `{"name":"again","gid":`+itoa(g.GID)+`,"smb":false}`)
 }
 
 // The privilege methods through the engine command line, as midclt prints
