@@ -120,7 +120,9 @@ type APIKeyWithKey struct {
 	Key string `json:"key"`
 }
 
-// Privilege is a row of privilege.query, reduced to what accounts need.
+// Privilege is a stored privilege (the account.privilege datastore row):
+// local_groups as gids, ds_groups as gids (int64) or SIDs (string).
+// privilege.query shows it expanded (PrivilegeEntry, ExpandPrivilege).
 type Privilege struct {
 	ID          int64    `json:"id"`
 	BuiltinName *string  `json:"builtin_name"`
