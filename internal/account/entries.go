@@ -40,6 +40,16 @@ type UserGroupRef struct {
 	UsernsIdmap          any      `json:"bsdgrp_userns_idmap"`
 }
 
+// MarshalJSON writes a user's group, or {} for a user without one (the
+// synthetic container root user: plugins/idmap.py:443 'group': {}).
+func (g UserGroupRef) MarshalJSON() ([]byte, error) {
+	if g.ID == 0 && g.GID == 0 && g.Group == "" {
+		return []byte("{}"), nil
+	}
+	type plain UserGroupRef
+	return json.Marshal(plain(g))
+}
+
 // UserEntry is a user as user.query returns it (25.10 flavour).
 type UserEntry struct {
 	ID                      int64        `json:"id"`

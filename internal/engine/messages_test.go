@@ -180,3 +180,22 @@ func TestSIDs(t *testing.T) {
 		t.Fatalf("old store: %v", g.SID)
 	}
 }
+
+// TestSyntheticUser: the container root user that user.query appends is
+// TrueNAS's (plugins/idmap.py synthetic_user, plugins/account.py:448).
+func TestSyntheticUser(t *testing.T) {
+	e := openTest(t)
+	u := decode[map[string]any](t, mustCall(t, e, "user.query", `[["username","=","truenas_container_unpriv_root"]]`, `{"get":true}`))
+	for k, want := range map[string]any{
+		"id": float64(2247000001), "uid": float64(2147000001), "unixhash": nil, "smbhash": nil, "builtin": true,
+		"local": true, "locked": true, "smb": false, "sid": nil, "password_history": nil, "immutable": true,
+		"home": "/var/empty", "shell": "/usr/sbin/nologin", "email": nil,
+	} {
+		if u[k] != want {
+			t.Errorf("%s = %#v, want %#v", k, u[k], want)
+		}
+	}
+	if g, ok := u["group"].(map[string]any); !ok || len(g) != 0 {
+		t.Errorf("group = %#v, want {}", u["group"])
+	}
+}
