@@ -50,7 +50,7 @@ func (g UserGroupRef) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(g))
 }
 
-// UserEntry is a user as user.query returns it (25.10 flavour).
+// UserEntry is a user as user.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type UserEntry struct {
 	ID                      int64        `json:"id"`
 	UID                     int64        `json:"uid"`
@@ -91,7 +91,7 @@ type UserCreateResult struct {
 	Password *string `json:"password"`
 }
 
-// GroupEntry is a group as group.query returns it (25.10 flavour).
+// GroupEntry is a group as group.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type GroupEntry struct {
 	ID                   int64    `json:"id"`
 	GID                  int64    `json:"gid"`
@@ -109,7 +109,7 @@ type GroupEntry struct {
 	Immutable            bool     `json:"immutable"`
 }
 
-// APIKeyEntry is a key as api_key.query returns it (25.10 flavour).
+// APIKeyEntry is a key as api_key.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type APIKeyEntry struct {
 	ID             int64   `json:"id"`
 	Name           string  `json:"name"`
