@@ -3,6 +3,7 @@ module github.com/nasops/terraform-provider-truenas
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/go-crypt/crypt v0.14.15
 	github.com/hashicorp/terraform-plugin-framework v1.19.0
 	github.com/hashicorp/terraform-plugin-framework-validators v0.19.0

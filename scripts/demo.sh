@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The demo behind `make demo` (which builds bin/terraform-provider-truenas and
-# installs bin/terraform first): start a sandbox box, apply examples/demo to
-# it, show the outputs, check that a second plan is empty, destroy, stop the
-# sandbox. Everything lives in .demo/ and the Terraform CLI configuration is
-# its own (dev_overrides to bin/), so the user's ~/.terraformrc is never read
-# and no `terraform init` (and no registry) is needed.
+# installs the CLI first): start a sandbox box, apply examples/demo to it,
+# show the outputs, check that a second plan is empty, destroy, stop the
+# sandbox. The CLI is TF_CLI_PATH: bin/terraform (Terraform 1.8.5, the
+# default) or bin/tofu (OpenTofu 1.12.6, `make demo TF_CLI=tofu`).
+# Everything lives in .demo/ and the CLI configuration is its own
+# (dev_overrides to bin/ for both registry addresses), so the user's
+# ~/.terraformrc or ~/.tofurc is never read and no `init` (and no registry)
+# is needed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,13 +17,20 @@ SANDBOX_DIR="$DEMO/sandbox"
 WORK="$DEMO/work"
 SANDBOX_LOG="$DEMO/sandbox.log"
 PROVIDER="$BIN/terraform-provider-truenas"
-TERRAFORM="${TERRAFORM:-$BIN/terraform}"
+TERRAFORM="${TF_CLI_PATH:-${TERRAFORM:-$BIN/terraform}}"
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
 
 [ -x "$PROVIDER" ] || die "$PROVIDER is missing: run 'make build' (or 'make demo')"
-[ -x "$TERRAFORM" ] || die "$TERRAFORM is missing: run 'make terraform' (or 'make demo')"
+[ -x "$TERRAFORM" ] || die "$TERRAFORM is missing: run 'make terraform' or 'make tofu' (or 'make demo')"
+# "Terraform v1.8.5" or "OpenTofu v1.12.6": the name used in what the demo says.
+CLI_VERSION=$(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | head -n 1)
+case "$CLI_VERSION" in
+  OpenTofu*) CLI_NAME=tofu ;;
+  Terraform*) CLI_NAME=terraform ;;
+  *) die "$TERRAFORM is neither Terraform nor OpenTofu: '$CLI_VERSION'" ;;
+esac
 
 SANDBOX_PID=""
 cleanup() {
@@ -41,7 +51,7 @@ cleanup() {
     echo "demo: failed (exit $rc). Kept for a look:" >&2
     echo "  sandbox log:      $SANDBOX_LOG" >&2
     echo "  sandbox folder:   $SANDBOX_DIR" >&2
-    echo "  Terraform folder: $WORK (state, and terraform.log with TF_LOG=DEBUG)" >&2
+    echo "  $CLI_NAME folder: $WORK (state, and terraform.log with TF_LOG=DEBUG)" >&2
     if [ -s "$SANDBOX_LOG" ]; then
       echo "--- last lines of the sandbox log ---" >&2
       tail -n 20 "$SANDBOX_LOG" >&2
@@ -80,11 +90,13 @@ grep '^sandbox ready' "$SANDBOX_LOG" | head -n 1
 . "$SANDBOX_DIR/sandbox.env"
 echo "box: ${TRUENAS_USER:-?}@${TRUENAS_HOST:-?}:${TRUENAS_PORT:-?}"
 
-# Terraform CLI configuration of the demo only: the provider comes from bin/.
+# CLI configuration of the demo only: the provider comes from bin/, under
+# the address Terraform gives `nasops/truenas` and the one OpenTofu gives it.
 cat >"$DEMO/terraformrc" <<EOF
 provider_installation {
   dev_overrides {
     "registry.terraform.io/nasops/truenas" = "$BIN"
+    "registry.opentofu.org/nasops/truenas" = "$BIN"
   }
   direct {}
 }
@@ -102,11 +114,11 @@ mkdir -p "$WORK"
 cp "$ROOT"/examples/demo/*.tf "$WORK"/
 cd "$WORK"
 
-say "terraform apply"
-"$TERRAFORM" apply -auto-approve -no-color || die "terraform apply"
+say "$CLI_VERSION: $CLI_NAME apply"
+"$TERRAFORM" apply -auto-approve -no-color || die "$CLI_NAME apply"
 
 say "Outputs"
-"$TERRAFORM" output -no-color || die "terraform output"
+"$TERRAFORM" output -no-color || die "$CLI_NAME output"
 
 say "On the box (under .demo/sandbox/root)"
 BOXROOT="$SANDBOX_DIR/root"
@@ -124,11 +136,11 @@ set -e
 case "$plan_rc" in
   0) echo "demo: second plan is empty, as it should be." ;;
   2) die "the second plan has changes: the provider drifts (see the plan above)" ;;
-  *) die "terraform plan failed (exit $plan_rc)" ;;
+  *) die "$CLI_NAME plan failed (exit $plan_rc)" ;;
 esac
 
-say "terraform destroy"
-"$TERRAFORM" destroy -auto-approve -no-color || die "terraform destroy"
+say "$CLI_NAME destroy"
+"$TERRAFORM" destroy -auto-approve -no-color || die "$CLI_NAME destroy"
 
 say "Stopping the sandbox"
 kill -TERM "$SANDBOX_PID"
@@ -136,4 +148,4 @@ wait "$SANDBOX_PID" 2>/dev/null || true
 SANDBOX_PID=""
 
 echo
-echo "demo: OK (apply, empty second plan, destroy)"
+echo "demo: OK with $CLI_VERSION (apply, empty second plan, destroy)"

@@ -25,7 +25,7 @@ func CheckGroup(p *GroupPayload, old *GroupEntry, box Box) Errors {
 	c := &checker{prefix: p.Prefix()}
 	if old != nil && box != nil && p.UsernsIdmap.Set {
 		// "'userns_idmap' in data": null counts too (:2350).
-		if pr, ok := box.PrivilegeByGID(old.GID); ok && len(pr.Roles) > 0 {
+		if len(RolesForGIDs(box.Privileges(), []int64{old.GID})) > 0 {
 			c.add(RuleGroupIdmapPrivileged)
 		}
 		if old.Builtin {
@@ -115,7 +115,7 @@ func boxGroup(c *checker, p *GroupPayload, old *GroupEntry, box Box) {
 		if g, ok := box.GroupByGID(p.GID.V); ok {
 			c.add(RuleGroupGIDUsed, p.GID.V, g.Name)
 		}
-		if pr, ok := box.PrivilegeByGID(p.GID.V); ok {
+		if pr, ok := PrivilegeByGID(box, p.GID.V); ok {
 			c.add(RuleGroupGIDPrivilege, pr.Name)
 		}
 	}
@@ -175,7 +175,7 @@ func CheckGroupDelete(g *GroupEntry, box Box) *CallError {
 		return CallErrorFor(RuleGroupDeleteBuiltin)
 	}
 	if box != nil {
-		if pr, ok := box.PrivilegeByGID(g.GID); ok {
+		if pr, ok := PrivilegeByGID(box, g.GID); ok {
 			return CallErrorFor(RuleGroupDeletePrivilege, pr.Name)
 		}
 	}

@@ -1,5 +1,5 @@
 // Package engine is the box side of the provider: it implements the TrueNAS
-// account API (user.*, group.*, api_key.*, privilege.query, auth.login_ex,
+// account API (user.*, group.*, api_key.*, privilege.*, auth.login_ex,
 // system.version) over a SQLite store under a root folder, runs the
 // account rules before every write, and brings the box's account files in
 // line after every committed write.
@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 	"github.com/nasops/terraform-provider-truenas/internal/engine/filter"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
@@ -113,19 +115,24 @@ func init() {
 		"user.has_local_administrator_set_up": {0, (*Engine).userHasLocalAdministratorSetUp},
 		"user.setup_local_administrator":      {3, (*Engine).userSetupLocalAdministrator},
 
-		"group.query":          {2, (*Engine).groupQuery},
-		"group.get_instance":   {2, (*Engine).groupGetInstance},
-		"group.create":         {1, (*Engine).groupCreate},
-		"group.update":         {2, (*Engine).groupUpdate},
-		"group.delete":         {2, (*Engine).groupDelete},
-		"group.get_next_gid":   {0, (*Engine).groupNextGID},
-		"api_key.query":        {2, (*Engine).keyQuery},
-		"api_key.get_instance": {2, (*Engine).keyGetInstance},
-		"api_key.create":       {1, (*Engine).keyCreate},
-		"api_key.update":       {2, (*Engine).keyUpdate},
-		"api_key.delete":       {1, (*Engine).keyDelete},
-		"privilege.query":      {2, (*Engine).privilegeQuery},
-		"auth.login_ex":        {1, (*Engine).authLoginEx},
+		"group.query":            {2, (*Engine).groupQuery},
+		"group.get_instance":     {2, (*Engine).groupGetInstance},
+		"group.create":           {1, (*Engine).groupCreate},
+		"group.update":           {2, (*Engine).groupUpdate},
+		"group.delete":           {2, (*Engine).groupDelete},
+		"group.get_next_gid":     {0, (*Engine).groupNextGID},
+		"api_key.query":          {2, (*Engine).keyQuery},
+		"api_key.get_instance":   {2, (*Engine).keyGetInstance},
+		"api_key.create":         {1, (*Engine).keyCreate},
+		"api_key.update":         {2, (*Engine).keyUpdate},
+		"api_key.delete":         {1, (*Engine).keyDelete},
+		"privilege.query":        {2, (*Engine).privilegeQuery},
+		"privilege.get_instance": {2, (*Engine).privilegeGetInstance},
+		"privilege.create":       {1, (*Engine).privilegeCreate},
+		"privilege.update":       {2, (*Engine).privilegeUpdate},
+		"privilege.delete":       {1, (*Engine).privilegeDelete},
+		"privilege.roles":        {2, (*Engine).privilegeRoles},
+		"auth.login_ex":          {1, (*Engine).authLoginEx},
 		"system.version": {0, func(*Engine, context.Context, []json.RawMessage) (any, error) {
 			return SystemVersion(), nil
 		}},
@@ -162,11 +169,15 @@ func Open(root string) (*Engine, error) {
 	}
 	if e.boxOutOfLine(ctx) {
 		// Repair first, with the whole State: the box may hold a part of
-		// an apply that was cut short.
-		if err := e.syncBox(ctx, true); err != nil {
-			db.Close()
-			return nil, err
-		}
+		// an apply that was cut short. A box that cannot be repaired now
+		// is no reason to refuse every call, reads and system.version
+		// included: the next write tries again and reports what fails.
+		_ = e.syncBox(ctx, true)
+	} else if e.boxSync && !e.readRetry().empty() {
+		// Accounts a sync left out (an obstacle in a home, a foreign
+		// line): try them again, so that the next call after the
+		// obstacle is gone repairs them, whichever call it is.
+		_ = e.syncBox(ctx, false)
 	}
 	return e, nil
 }
@@ -429,7 +440,13 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	var touched []dirtyName
 	if boxRelevant {
+		// The accounts this call changes, to tell its own box problems
+		// from other accounts' (recorded by the box_dirty triggers).
+		if touched, err = touchedNames(ctx, t); err != nil {
+			return nil, storeErr(err)
+		}
 		if _, err := t.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('generation', '1')
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			return nil, storeErr(err)
@@ -451,9 +468,54 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 		return v, nil
 	}
 	if err := e.syncBox(ctx, false); err != nil {
-		return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
+		var acct *box.AccountErrors
+		if !errors.As(err, &acct) {
+			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
+		}
+		// Only the problems of the accounts this call changed are its
+		// own; the others' stay listed for a retry and fail only the
+		// calls that touch them.
+		var mine []error
+		for _, d := range touched {
+			if d.kind == "u" {
+				if err := acct.ForUser(d.name); err != nil {
+					mine = append(mine, err)
+				}
+			} else if err := acct.ForGroup(d.name); err != nil {
+				mine = append(mine, err)
+			}
+		}
+		if len(mine) > 0 {
+			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v "+
+				"(the engine tries again on every call until the obstacle is gone)", errors.Join(mine...))
+		}
 	}
 	return v, nil
+}
+
+// dirtyName is an account a write changes.
+type dirtyName struct{ kind, name string }
+
+// touchedNames lists the accounts the current write transaction changed
+// (box_dirty rows of the generation it is about to commit).
+func touchedNames(ctx context.Context, t *txn) ([]dirtyName, error) {
+	rows, err := t.QueryContext(ctx, `SELECT DISTINCT kind, name FROM box_dirty WHERE generation = `+dirtyGen)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dirtyName
+	for rows.Next() {
+		var d dirtyName
+		if err := rows.Scan(&d.kind, &d.name); err != nil {
+			return nil, err
+		}
+		if d.kind == "m" {
+			d.kind = "g"
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // read runs fn in one read transaction.

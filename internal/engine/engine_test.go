@@ -109,7 +109,7 @@ func TestInitEmptyRoot(t *testing.T) {
 	if len(root.Roles) != 1 || root.Roles[0] != "FULL_ADMIN" {
 		t.Fatalf("root roles %v", root.Roles)
 	}
-	privs := decode[[]account.Privilege](t, mustCall(t, e, "privilege.query"))
+	privs := decode[[]account.PrivilegeEntry](t, mustCall(t, e, "privilege.query"))
 	if len(privs) != 3 {
 		t.Fatalf("privileges: %v", privs)
 	}

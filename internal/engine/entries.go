@@ -260,52 +260,40 @@ func (l *loader) group(id int64) (*groupRow, error) {
 	return g, nil
 }
 
+// privileges returns the stored privileges in id order (read once per
+// loader).
 func (l *loader) privileges() ([]account.Privilege, error) {
 	if l.privsDone {
-		return l.privs, nil
+		return slices.Clone(l.privs), nil
 	}
-	rows, err := l.q.QueryContext(l.ctx, `SELECT id, builtin_name, name, local_groups, ds_groups, roles, web_shell FROM privileges ORDER BY id`)
+	rows, err := l.q.QueryContext(l.ctx, `SELECT `+privilegeCols+` FROM privileges ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p account.Privilege
-		var bn sql.NullString
-		var lg, dg, roles string
-		if err := rows.Scan(&p.ID, &bn, &p.Name, &lg, &dg, &roles, &p.WebShell); err != nil {
+		p, err := scanPrivilege(rows)
+		if err != nil {
 			return nil, err
 		}
-		if bn.Valid {
-			p.BuiltinName = ptr(bn.String)
-		}
-		p.LocalGroups = []int64{}
-		_ = json.Unmarshal([]byte(lg), &p.LocalGroups)
-		p.DSGroups = []any{}
-		_ = json.Unmarshal([]byte(dg), &p.DSGroups)
-		p.Roles = strList(roles)
-		l.privs = append(l.privs, p)
+		l.privs = append(l.privs, *p)
+	}
+	if err := rows.Err(); err != nil {
+		l.privs = nil
+		return nil, err
 	}
 	l.privsDone = true
-	return l.privs, rows.Err()
+	return slices.Clone(l.privs), nil
 }
 
+// rolesForGIDs is the union of the roles of the privileges naming any of
+// the gids (account.RolesForGIDs over the store).
 func (l *loader) rolesForGIDs(gids []int64) ([]string, error) {
 	privs, err := l.privileges()
 	if err != nil {
 		return nil, err
 	}
-	roles := []string{}
-	for _, p := range privs {
-		for _, g := range p.LocalGroups {
-			if slices.Contains(gids, g) {
-				roles = append(roles, p.Roles...)
-				break
-			}
-		}
-	}
-	slices.Sort(roles)
-	return slices.Compact(roles), nil
+	return account.RolesForGIDs(privs, gids), nil
 }
 
 func (l *loader) auxGroups(userID int64) ([]int64, error) {

@@ -304,21 +304,3 @@ func (e *Engine) groupDelete(ctx context.Context, args []json.RawMessage) (any, 
 		return id, nil
 	})
 }
-
-func (e *Engine) privilegeQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
-		privs, err := newLoader(ctx, t).privileges()
-		if err != nil {
-			return nil, err
-		}
-		return marshalAll(privs)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return runQuery(v.([]json.RawMessage), filters, options)
-}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -234,6 +235,18 @@ func openDB(root string) (*sql.DB, error) {
 	path := filepath.Join(root, DBPath)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("engine: create database folder: %w", err)
+	}
+	// The store holds password hashes and API key hashes: 0600 whatever
+	// the folder's mode or the umask. SQLite gives its -wal and -shm
+	// files the database file's mode, so the database is made (or
+	// tightened) first; files it already made are tightened too.
+	if err := secureFile(path); err != nil {
+		return nil, err
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("engine: database file: %w", err)
+		}
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout))

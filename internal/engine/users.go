@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
 // builtinUsersGroupID is the DB id of builtin_users (0 when absent).
@@ -144,11 +145,21 @@ func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist boo
 			return 0, err
 		}
 	}
+	// Ids a foreign line of the box's files has are not free either.
+	boxData := boxFile(e.root, box.PasswdFile)
+	if kind == "gid" {
+		boxData = boxFile(e.root, box.GroupFile)
+	}
 	for {
 		var taken int
-		if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1 AND CAST(value AS INTEGER) > ?2)`,
-			reservedKey(kind, cand), now.Unix()).Scan(&taken); err != nil {
-			return 0, err
+		if boxIDUsed(boxData, cand) {
+			taken = 1
+		}
+		if taken == 0 {
+			if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1 AND CAST(value AS INTEGER) > ?2)`,
+				reservedKey(kind, cand), now.Unix()).Scan(&taken); err != nil {
+				return 0, err
+			}
 		}
 		if taken == 0 && kind == "gid" {
 			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM privileges, json_each(privileges.local_groups) WHERE json_each.value = ?`, cand).Scan(&taken); err != nil {
@@ -429,7 +440,9 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 				groupID, _ = res.LastInsertId()
 			}
 		}
-		home := p.Home.V
+		// Stored normalised (no ".", "..", "//" or trailing "/"): the box
+		// and the "homedir already used" rule compare it as it is.
+		home := account.NormalizeHome(p.Home.V)
 		if home == "" {
 			home = account.DefaultHome
 		}
@@ -565,7 +578,7 @@ func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, e
 		}
 		home := row.Home
 		if p.Home.Set && !p.Home.Null {
-			home = p.Home.V
+			home = account.NormalizeHome(p.Home.V)
 		}
 		if p.HomeCreate.V && home != account.DefaultHome && path.Base(home) != username {
 			home = path.Join(home, username)

@@ -230,9 +230,11 @@ func (s *fastServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Plan
 //   - computed-null marking: the framework marks computed values unknown
 //     only when the plan differs from the prior state (it does not);
 //   - attribute plan modifiers: only UseStateForUnknown, which acts on
-//     unknown values, and RequiresReplace(If...), which acts on values
-//     that differ from the state (checked when the shortcut is built; any
-//     other modifier turns it off);
+//     unknown values, RequiresReplace(If...), which acts on values that
+//     differ from the state, and notReadBack, which acts on a null state
+//     value of an attribute with a default whose configuration is null,
+//     a plan the defaults check leaves to the framework (checked when the
+//     shortcut is built; any other modifier turns it off);
 //   - userResource.ModifyPlan returns at once when the plan equals the
 //     state.
 type userShortcuts struct {
@@ -284,7 +286,18 @@ func newUserShortcuts(ctx context.Context, r *userResource, s schema.Schema) (*u
 		for _, m := range parts.planModifiers {
 			// UseStateForUnknown and RequiresReplace(If...) change nothing
 			// in a plan whose values are known and equal to the state's.
+			// notReadBack acts only where the state's value and the
+			// configuration's are null; such an attribute has a default,
+			// so unchanged leaves that case to the framework (the prior
+			// value is not the default), and in every case unchanged
+			// answers, the modifier does nothing.
 			t := reflect.TypeOf(m)
+			if t == reflect.TypeOf(notReadBack{}) {
+				if parts.def == nil {
+					return nil, fmt.Errorf("attribute %q: notReadBack without a default is not handled", name)
+				}
+				continue
+			}
 			if !strings.HasPrefix(t.PkgPath(), "github.com/hashicorp/terraform-plugin-framework/resource/schema/") ||
 				(t.Name() != "useStateForUnknownModifier" && t.Name() != "requiresReplaceIfModifier") {
 				return nil, fmt.Errorf("attribute %q: plan modifier %s is not known to keep an unchanged plan", name, t)

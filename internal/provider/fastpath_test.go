@@ -125,8 +125,8 @@ func TestFastUpgradeMatchesFramework(t *testing.T) {
 			}
 		}
 	}
-	if len(fast.schemas) != 3 {
-		t.Errorf("%d resource schemas, want 3", len(fast.schemas))
+	if len(fast.schemas) != 4 {
+		t.Errorf("%d resource schemas, want 4", len(fast.schemas))
 	}
 }
 
@@ -605,6 +605,41 @@ func TestFastPathMatchesFramework(t *testing.T) {
 		})
 	}
 	f.t = t
+
+	// An imported user: what TrueNAS never returns is null. Left out of
+	// the configuration, it stays null and the plan is the prior state (the
+	// framework answers: the prior value is not the default); configured
+	// as it was used, it is planned in place, not as a replacement.
+	imp, err := f.fast.ImportResourceState(context.Background(), &tfprotov6.ImportResourceStateRequest{TypeName: userTypeName, ID: "fp1"})
+	if err != nil || hasError(imp.Diagnostics) || len(imp.ImportedResources) != 1 {
+		t.Fatalf("ImportResourceState: %v %s", err, diagText(imp.Diagnostics))
+	}
+	imported, _ := f.read("imported", imp.ImportedResources[0].State)
+	for _, name := range []string{"group_create", "home_create", "home_mode", "password"} {
+		if v := attrs(t, f.value(imported))[name]; !v.IsNull() {
+			t.Fatalf("%s is %v after an import, not null", name, v)
+		}
+	}
+	// (The loop above changed fp1's full_name on the box.)
+	asOnBox := with(t, configs["plain"], map[string]tftypes.Value{"full_name": attrs(t, f.value(imported))["full_name"]})
+	silent := with(t, asOnBox, map[string]tftypes.Value{"group_create": tftypes.NewValue(tftypes.Bool, nil),
+		"group": attrs(t, f.value(imported))["group"]})
+	planned, fast := f.plan("imported, configuration without them", imported, f.proposed(silent, imported), silent)
+	if fast || !f.value(planned).Equal(f.value(imported)) {
+		diff, _ := f.value(planned).Diff(f.value(imported))
+		t.Fatalf("an imported user whose configuration leaves group_create out: fast %v, plan differs: %v", fast, diff)
+	}
+	documented := with(t, asOnBox, map[string]tftypes.Value{"home_mode": str("750"),
+		"home_create": tftypes.NewValue(tftypes.Bool, false)})
+	resp, err := f.fw.PlanResourceChange(context.Background(), &tfprotov6.PlanResourceChangeRequest{TypeName: userTypeName,
+		PriorState: imported, ProposedNewState: f.proposed(documented, imported), Config: dynamic(t, f.userTyp, documented)})
+	if err != nil || hasError(resp.Diagnostics) || len(resp.RequiresReplace) != 0 {
+		t.Fatalf("an imported user with group_create = true as used: %v %s, replace %v", err, diagText(resp.Diagnostics), resp.RequiresReplace)
+	}
+	if got := attrs(t, f.value(resp.PlannedState)); !got["group_create"].Equal(tftypes.NewValue(tftypes.Bool, true)) ||
+		!got["home_mode"].Equal(str("750")) || !got["home_directory"].Equal(attrs(t, f.value(imported))["home_directory"]) {
+		t.Fatalf("planned after import: %v", got)
+	}
 
 	// A user deleted behind Terraform's back: the framework answers (no
 	// state), and the two agree.

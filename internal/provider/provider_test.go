@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -34,19 +32,12 @@ provider "truenas" {
 }
 `
 
-// needTerraform skips tests that drive the Terraform CLI when it is not
-// configured.
+// needTerraform skips tests that drive the CLI when there is none
+// (TF_ACC_TERRAFORM_PATH unset and no bin/terraform; see TestMain).
 func needTerraform(t *testing.T) {
 	t.Helper()
-	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		// The repository's bin/terraform, when there is one.
-		if p, err := filepath.Abs(filepath.Join("..", "..", "bin", "terraform")); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				t.Setenv("TF_ACC_TERRAFORM_PATH", p)
-				return
-			}
-		}
-		t.Skip("TF_ACC_TERRAFORM_PATH not set")
+	if cliUnderTest.path == "" {
+		t.Skip("no CLI: set TF_ACC_TERRAFORM_PATH to a Terraform or OpenTofu binary, or run make terraform")
 	}
 }
 
@@ -62,12 +53,13 @@ func TestProviderSchemaValid(t *testing.T) {
 	for _, d := range resp.Diagnostics {
 		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
 	}
-	for _, name := range []string{"truenas_user", "truenas_group", "truenas_api_key"} {
+	for _, name := range []string{"truenas_user", "truenas_group", "truenas_api_key", "truenas_privilege"} {
 		if _, ok := resp.ResourceSchemas[name]; !ok {
 			t.Errorf("missing resource %s", name)
 		}
 	}
-	for _, name := range []string{"truenas_user", "truenas_users", "truenas_group", "truenas_groups", "truenas_api_keys"} {
+	for _, name := range []string{"truenas_user", "truenas_users", "truenas_group", "truenas_groups", "truenas_api_keys",
+		"truenas_privilege", "truenas_privileges"} {
 		if _, ok := resp.DataSourceSchemas[name]; !ok {
 			t.Errorf("missing data source %s", name)
 		}
@@ -79,6 +71,13 @@ func TestProviderSchemaValid(t *testing.T) {
 		for _, a := range s.Block.Attributes {
 			if a.Description == "" {
 				t.Errorf("%s.%s has no description", name, a.Name)
+			}
+		}
+	}
+	for name, s := range resp.DataSourceSchemas {
+		for _, a := range s.Block.Attributes {
+			if a.Description == "" {
+				t.Errorf("data source %s.%s has no description", name, a.Name)
 			}
 		}
 	}

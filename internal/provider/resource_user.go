@@ -58,6 +58,7 @@ type userModel struct {
 	Home                 types.String `tfsdk:"home"`
 	HomeCreate           types.Bool   `tfsdk:"home_create"`
 	HomeMode             types.String `tfsdk:"home_mode"`
+	HomeDirectory        types.String `tfsdk:"home_directory"`
 	Shell                types.String `tfsdk:"shell"`
 	Password             types.String `tfsdk:"password"`
 	PasswordWO           types.String `tfsdk:"password_wo"`
@@ -89,7 +90,9 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"`users` when a group owns a closed list of members. Leave `groups` unset to not manage the user's " +
 			"auxiliary groups at all.\n\n" +
 			"Import with the username or the numeric id: `terraform import truenas_user.x alice`. " +
-			"Passwords are never read back: after an import `password` is null.",
+			"TrueNAS never returns `password`, `group_create`, `home_create` or `home_mode`: after an import they are " +
+			"null (not known), `home` is the home's full path, and setting them in the configuration as they were used " +
+			"plans an in-place update that only records them in the state (nothing is sent to the box, nothing is replaced).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "The user's TrueNAS database id (not the uid), as a string.",
@@ -107,17 +110,25 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"group_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Create a primary group named after the user (TrueNAS reuses an existing local group of that name). A group created this way is deleted with the user; a reused one is kept. Default: `false`. Changing it replaces the user.",
-				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()}},
+				MarkdownDescription: "Create a primary group named after the user (TrueNAS reuses an existing local group of that name). A group created this way is deleted with the user; a reused one is kept. Default: `false`. Changing it replaces the user, except after an import, where it is not known (null) and the configured value is only recorded.",
+				PlanModifiers: []planmodifier.Bool{notReadBack{},
+					boolplanmodifier.RequiresReplaceIf(replaceIfKnown, replaceIfKnownText, replaceIfKnownText)}},
 			"groups": schema.SetAttribute{ElementType: types.Int64Type, Optional: true, Computed: true,
 				MarkdownDescription: fmt.Sprintf("Database ids of the auxiliary groups (at most %d). Unset: memberships are not managed by this resource. TrueNAS adds `%s` to a new SMB user; unless you list it here it is left alone and not shown, so plans stay empty.", account.MaxAuxGroups, builtinUsersGroup),
 				PlanModifiers:       []planmodifier.Set{setplanmodifier.UseStateForUnknown()}},
 			"home": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultHome),
 				MarkdownDescription: fmt.Sprintf("Home directory: `%s` or an existing path below `/mnt/<pool>/...`. With `home_create = true` it is the parent and the home becomes `<home>/<username>`; the value you wrote is kept in state. Default: `%s`.", account.DefaultHome, account.DefaultHome)},
 			"home_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Create the home directory `<home>/<username>`. Default: `false`."},
+				MarkdownDescription: "Create the home directory `<home>/<username>`. Default: `false`. Not returned by TrueNAS: null after an import.",
+				PlanModifiers:       []planmodifier.Bool{notReadBack{}}},
 			"home_mode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultHomeMode),
-				MarkdownDescription: fmt.Sprintf("Octal mode of the home directory; must keep it readable and executable by the user. Not read back from the box. Default: `%s`.", defaultHomeMode)},
+				MarkdownDescription: fmt.Sprintf("Octal mode of the home directory; must keep it readable and executable by the user. Not read back from the box: null after an import, and the first value configured after an import is recorded, not sent. Default: `%s`.", defaultHomeMode),
+				PlanModifiers:       []planmodifier.String{notReadBack{}}},
+			"home_directory": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The user's home directory on the box, as TrueNAS reports it: `<home>/<username>` with `home_create = true` " +
+					"(where `home` keeps the parent you wrote), else `home`. Read-only; use it in outputs and other resources " +
+					"(for example `truenas_user.alice.home_directory` is `/mnt/tank/alice` for `home = \"/mnt/tank\"`). " +
+					"A rename keeps it, as TrueNAS does not move the home."},
 			"shell": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultShell),
 				MarkdownDescription: fmt.Sprintf("Login shell: a `/usr/bin/*` shell of the box's `/etc/shells` or `%s`. Default: `%s`.", account.NologinShell, account.DefaultShell)},
 			"password": schema.StringAttribute{Optional: true, Sensitive: true,
@@ -344,11 +355,15 @@ func buildUserUpdate(plan, state userModel, cfgWO types.String) *payload {
 	if !plan.Groups.IsNull() && !plan.Groups.Equal(state.Groups) {
 		p.ints("groups", plan.Groups)
 	}
-	if !plan.Home.Equal(state.Home) || !plan.HomeCreate.Equal(state.HomeCreate) {
+	homeSent := false
+	if (!plan.Home.Equal(state.Home) || !plan.HomeCreate.Equal(state.HomeCreate)) && !sameHomeAsImported(plan, state) {
 		p.str("home", plan.Home)
 		p.boolean("home_create", plan.HomeCreate)
+		homeSent = true
 	}
-	if !plan.HomeMode.Equal(state.HomeMode) {
+	// home_mode not known since an import is recorded, not sent, unless
+	// the home changes with it.
+	if !plan.HomeMode.Equal(state.HomeMode) && (!state.HomeMode.IsNull() || homeSent) {
 		p.str("home_mode", plan.HomeMode)
 	}
 	if !plan.Shell.Equal(state.Shell) {
@@ -390,6 +405,24 @@ func buildUserUpdate(plan, state userModel, cfgWO types.String) *payload {
 		p.boolean("ssh_password_enabled", plan.SSHPasswordEnabled)
 	}
 	return p
+}
+
+// sameHomeAsImported says whether plan describes the home the box has for a
+// user whose home_create is not known (null since an import, when home is
+// the full path TrueNAS reports): `home = "/mnt/tank"` with home_create
+// for the home /mnt/tank/alice of alice. Then nothing is sent: TrueNAS
+// would only be asked for the home the user has.
+func sameHomeAsImported(plan, state userModel) bool {
+	if !state.HomeCreate.IsNull() || !known(state.Home) || !known(plan.Home) || !known(plan.Username) {
+		return false
+	}
+	want := plan.Home.ValueString()
+	if known(plan.HomeCreate) && plan.HomeCreate.ValueBool() {
+		want = path.Join(want, plan.Username.ValueString())
+	} else if !plan.HomeCreate.IsNull() && !known(plan.HomeCreate) {
+		return false
+	}
+	return path.Clean(want) == path.Clean(state.Home.ValueString())
 }
 
 // userSecrets are the values of a payload that must not reach a diagnostic.
@@ -536,6 +569,11 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 					"in the same apply as `smb = true`.")
 		}
 	}
+	// The home stays where it is unless home or home_create is sent (a
+	// rename does not move it).
+	if _, sent := p.m["home"]; !sent && !p.unknown["home"] && known(state.HomeDirectory) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("home_directory"), state.HomeDirectory)...)
+	}
 	// Roles depend on the groups; keep them when nothing about groups changes.
 	if plan.Group.Equal(state.Group) && plan.Groups.Equal(state.Groups) {
 		plan.Roles = state.Roles
@@ -566,9 +604,11 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 		s.Email = types.StringValue(*e.Email)
 	}
 	s.Group = types.Int64Value(e.Group.ID)
-	if !known(prior.GroupCreate) {
-		s.GroupCreate = types.BoolValue(false)
-	}
+	// group_create, home_create and home_mode are never returned: they keep
+	// what the plan said, or stay null after an import (see notReadBack).
+	s.GroupCreate = nullIfUnknownBool(prior.GroupCreate)
+	s.HomeCreate = nullIfUnknownBool(prior.HomeCreate)
+	s.HomeMode = nullIfUnknownString(prior.HomeMode)
 	groups := slices.Clone(e.Groups)
 	if builtinUsersID != 0 {
 		priorIDs, _ := setInts(prior.Groups)
@@ -577,20 +617,18 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 		}
 	}
 	s.Groups = int64Set(groups)
-	if !known(prior.HomeCreate) {
-		s.HomeCreate = types.BoolValue(false)
-	}
 	switch {
 	case known(prior.Home) && prior.Home.ValueString() == e.Home:
+	case known(prior.Home) && account.NormalizeHome(prior.Home.ValueString()) == e.Home:
+		// The engine stores the home normalised ("/mnt/tank/x/" as
+		// "/mnt/tank/x"): the value written is kept.
 	case known(prior.Home) && s.HomeCreate.ValueBool() &&
 		path.Dir(path.Clean(e.Home)) == path.Clean(prior.Home.ValueString()):
 		// <home>/<username>; after a rename the home keeps the old name.
 	default:
 		s.Home = types.StringValue(e.Home)
 	}
-	if !known(prior.HomeMode) {
-		s.HomeMode = types.StringValue(defaultHomeMode)
-	}
+	s.HomeDirectory = types.StringValue(e.Home)
 	s.Shell = types.StringValue(e.Shell)
 	if prior.Password.IsUnknown() {
 		s.Password = types.StringNull()
@@ -622,6 +660,57 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 	s.Roles = stringList(e.Roles)
 	return s
 }
+
+func nullIfUnknownBool(v types.Bool) types.Bool {
+	if v.IsUnknown() {
+		return types.BoolNull()
+	}
+	return v
+}
+
+func nullIfUnknownString(v types.String) types.String {
+	if v.IsUnknown() {
+		return types.StringNull()
+	}
+	return v
+}
+
+// notReadBack is the plan modifier of the arguments TrueNAS never returns
+// (group_create, home_create, home_mode). After an import they are null in
+// the state: not known. Where the configuration leaves such an argument out
+// too, the plan keeps it null instead of planning the schema's default, so
+// an imported user whose configuration does not mention them plans no
+// change; a configured value is planned, and recorded without being sent
+// (buildUserUpdate). On create, and for a state that knows the value, it
+// does nothing.
+type notReadBack struct{}
+
+func (notReadBack) Description(context.Context) string {
+	return "After an import (null in the state), stays null while the configuration leaves it out."
+}
+
+func (m notReadBack) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (notReadBack) PlanModifyBool(_ context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
+	if !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() && req.StateValue.IsNull() && req.ConfigValue.IsNull() {
+		resp.PlanValue = types.BoolNull()
+	}
+}
+
+func (notReadBack) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() && req.StateValue.IsNull() && req.ConfigValue.IsNull() {
+		resp.PlanValue = types.StringNull()
+	}
+}
+
+// replaceIfKnown makes a change of group_create replace the user, unless
+// the state does not know the value (null since an import): then the
+// configured value is only recorded.
+func replaceIfKnown(_ context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull()
+}
+
+const replaceIfKnownText = "Changing it replaces the user, unless the state does not know it (null after an import)."
 
 // decodeUserResult reads a user.create / user.update result: the entry
 // (25.04+) or a bare id (24.x).

@@ -134,6 +134,47 @@ func TestBuildUserUpdateSendsOnlyChanges(t *testing.T) {
 	}
 }
 
+// After an import, group_create, home_create and home_mode are null (not
+// known) and home is the full path: configuring them as they were used
+// sends nothing; a real change of the home is still sent, with its mode.
+func TestBuildUserUpdateAfterImport(t *testing.T) {
+	state := stateUser()
+	state.Password = types.StringNull()
+	state.GroupCreate, state.HomeCreate, state.HomeMode = types.BoolNull(), types.BoolNull(), types.StringNull()
+	state.Home = types.StringValue("/mnt/tank/alice")
+	state.HomeDirectory = types.StringValue("/mnt/tank/alice")
+
+	documented := state
+	documented.GroupCreate = types.BoolValue(true)
+	documented.Home = types.StringValue("/mnt/tank")
+	documented.HomeCreate = types.BoolValue(true)
+	documented.HomeMode = types.StringValue("750")
+	if p := buildUserUpdate(documented, state, types.StringNull()); len(p.m) != 0 || len(p.unknown) != 0 {
+		t.Errorf("the documented configuration of an imported user sent %v (unknown %v)", p.m, p.unknown)
+	}
+	asRead := state
+	asRead.HomeCreate = types.BoolValue(false)
+	if p := buildUserUpdate(asRead, state, types.StringNull()); len(p.m) != 0 {
+		t.Errorf("home as read with home_create = false sent %v", p.m)
+	}
+
+	moved := documented
+	moved.Home = types.StringValue("/mnt/tank/homes")
+	want := `{"home":"/mnt/tank/homes","home_create":true,"home_mode":"750"}`
+	if s := jsonOf(t, buildUserUpdate(moved, state, types.StringNull()).m); s != want {
+		t.Errorf("a new home after an import\n got %s\nwant %s", s, want)
+	}
+
+	// Once recorded, a change of home_mode is sent, and group_create is
+	// not an update field at all.
+	recorded := documented
+	recorded.HomeMode = types.StringValue("700")
+	recorded.GroupCreate = types.BoolValue(false)
+	if s := jsonOf(t, buildUserUpdate(recorded, documented, types.StringNull()).m); s != `{"home_mode":"700"}` {
+		t.Errorf("home_mode change after it was recorded: %s", s)
+	}
+}
+
 func TestUserPathMapping(t *testing.T) {
 	cases := []struct {
 		attr  string
@@ -213,7 +254,11 @@ func TestUserStateNoDrift(t *testing.T) {
 	if s.ID.ValueString() != "12" || s.Group.ValueInt64() != 40 || !s.Password.Equal(prior.Password) {
 		t.Errorf("state = %+v", s)
 	}
-	// Listed builtin_users is kept; an import (null prior) gets defaults.
+	if s.HomeDirectory.ValueString() != "/mnt/tank/homes/alice" {
+		t.Errorf("home_directory = %v", s.HomeDirectory)
+	}
+	// Listed builtin_users is kept; after an import (null prior) what
+	// TrueNAS never returns stays null (not known), and home is the path.
 	prior.Groups = int64Set([]int64{7, 45})
 	if ids, _ := setInts(userState(prior, e, 45).Groups); len(ids) != 2 {
 		t.Errorf("listed builtin_users dropped: %v", ids)
@@ -223,7 +268,8 @@ func TestUserStateNoDrift(t *testing.T) {
 	imp.Groups = types.SetNull(types.Int64Type)
 	imp.SudoCommands, imp.SudoCommandsNopasswd = types.ListNull(types.StringType), types.ListNull(types.StringType)
 	s = userState(imp, e, 45)
-	if s.Home.ValueString() != "/mnt/tank/homes/alice" || s.HomeMode.ValueString() != "700" || s.GroupCreate.ValueBool() {
+	if s.Home.ValueString() != "/mnt/tank/homes/alice" || s.HomeDirectory.ValueString() != "/mnt/tank/homes/alice" ||
+		!s.HomeMode.IsNull() || !s.GroupCreate.IsNull() || !s.HomeCreate.IsNull() || !s.Password.IsNull() {
 		t.Errorf("import state = %+v", s)
 	}
 	// Changes on the box show.
@@ -302,6 +348,10 @@ output "name" { value = truenas_user.u.username }`,
 	})
 }
 
+// notReturned are the truenas_user arguments TrueNAS never returns: null
+// (not known) after an import, so an import cannot verify them.
+var notReturned = []string{"password", "group_create", "home_create", "home_mode"}
+
 func TestAccUser(t *testing.T) {
 	box := startAccBox(t)
 	cfg := func(fullName, shell string, uid int) string {
@@ -346,9 +396,9 @@ resource "truenas_user" "own" {
 				),
 			},
 			{ResourceName: "truenas_user.u", ImportState: true, ImportStateId: "alice", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"password", "email"}},
+				ImportStateVerifyIgnore: append(notReturned, "email")},
 			{ResourceName: "truenas_user.u", ImportState: true, ImportStateIdFunc: stateID("truenas_user.u"), ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"password", "email"}},
+				ImportStateVerifyIgnore: append(notReturned, "email")},
 			// An import block by name plans no change. TrueNAS never shows a
 			// password, so the configuration of an imported user leaves it
 			// out (removing it keeps the box's password); and it reads an

@@ -11,14 +11,14 @@ import (
 	"testing"
 )
 
-// TestAccTraceLogHoldsNoSecrets runs the real Terraform CLI with the built
-// provider binary and TF_LOG=trace through an apply, a plan and a destroy
+// TestAccTraceLogHoldsNoSecrets runs the real CLI (Terraform or OpenTofu)
+// with the built provider binary and TF_LOG=trace through an apply, a plan and a destroy
 // of a user with a password and an API key, then searches everything
 // Terraform and the provider logged, and every command line the box ran,
 // for the password and the key.
 func TestAccTraceLogHoldsNoSecrets(t *testing.T) {
 	box := startAccBox(t)
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	tf := cliUnderTest.path
 
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-truenas"), "github.com/nasops/terraform-provider-truenas")
@@ -27,13 +27,7 @@ func TestAccTraceLogHoldsNoSecrets(t *testing.T) {
 	}
 	work := t.TempDir()
 	cliConfig := filepath.Join(work, "terraformrc")
-	if err := os.WriteFile(cliConfig, []byte(fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/nasops/truenas" = %q
-  }
-  direct {}
-}
-`, bin)), 0o600); err != nil {
+	if err := os.WriteFile(cliConfig, []byte(devOverridesConfig(bin)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	const password = "Trace-Password-9f3k2"
@@ -87,7 +81,7 @@ output "key" {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
+			t.Fatalf("%s %s: %v\n%s", tf, strings.Join(args, " "), err, out.String())
 		}
 		return out.String()
 	}
@@ -122,6 +116,16 @@ output "key" {
 		}
 	}
 	if len(cmdlines) == 0 {
-		t.Fatal("no command line was recorded on the box")
+		t.Fatal("no call was recorded on the box")
+	}
+	// The debug log says how the box was reached: the sandbox takes the
+	// middleware socket channel, so JSON-RPC, and no process ran.
+	if !strings.Contains(log, "engine transport") || !strings.Contains(log, "transport=jsonrpc") {
+		t.Error("the debug log does not say which transport was used")
+	}
+	for _, c := range cmdlines {
+		if !strings.HasPrefix(c, "jsonrpc ") {
+			t.Errorf("a midclt process ran on the box: %q", c)
+		}
 	}
 }

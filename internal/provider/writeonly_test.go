@@ -3,20 +3,27 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/nasops/terraform-provider-truenas/internal/remote"
 	"github.com/nasops/terraform-provider-truenas/internal/sandbox"
 )
 
-// The Terraform CLI the acceptance tests run (1.8.5) predates write-only
-// attributes, so password_wo is tested here the way Terraform 1.11+ drives
-// it: over the plugin protocol, with the write-only capability announced,
-// against the sandbox box.
+// Terraform 1.8.5 predates write-only attributes, so password_wo is tested
+// here twice: the way Terraform 1.11+ drives it, over the plugin protocol
+// with the write-only capability announced (every CLI), and through the
+// real CLI when it sends write-only values (TestAccUserPasswordWO, with
+// OpenTofu 1.12.6), both against the sandbox box.
 
 // protoHarness drives one provider server over the plugin protocol.
 type protoHarness struct {
@@ -263,4 +270,116 @@ func TestProtocolWriteOnlyPassword(t *testing.T) {
 		t.Fatalf("a client without write-only support was not refused: %v %s", err, diagText(v.Diagnostics))
 	}
 	_ = state
+}
+
+// shadowHash is the crypt hash of user in the box's etc/shadow.
+func shadowHash(t *testing.T, box *accBox, user string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(box.sb.Root, "etc", "shadow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Split(line, ":"); len(f) > 1 && f[0] == user {
+			return f[1]
+		}
+	}
+	t.Fatalf("no %s in etc/shadow", user)
+	return ""
+}
+
+// loginResult asks the box whether password logs user in.
+func loginResult(t *testing.T, box *accBox, user, password string) string {
+	t.Helper()
+	var r struct {
+		ResponseType string `json:"response_type"`
+	}
+	raw := box.call(t, "auth.login_ex", map[string]any{"mechanism": "PASSWORD_PLAIN", "username": user, "password": password})
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.ResponseType
+}
+
+// TestAccUserPasswordWO drives password_wo through the real CLI, which must
+// send write-only values (OpenTofu 1.11+, Terraform 1.11+; it skips on
+// Terraform 1.8.5): create, a plan with no change, a new value without a
+// new version (not sent), rotation by password_wo_version (a new SHA-512
+// crypt hash on the box, the new password logs in and the old one not),
+// and an import; no password is ever in the state.
+func TestAccUserPasswordWO(t *testing.T) {
+	box := startAccBox(t)
+	needWriteOnlyCLI(t)
+	const first, second = "Wo-First-Secret-1", "Wo-Second-Secret-2"
+	cfg := func(password string, version int) string {
+		return box.config + fmt.Sprintf(`
+resource "truenas_user" "wo" {
+  username            = "wocli"
+  full_name           = "Write Only"
+  group_create        = true
+  password_wo         = %q
+  password_wo_version = %d
+}
+`, password, version)
+	}
+	noSecret := func(s *terraform.State) error {
+		for addr, rs := range s.RootModule().Resources {
+			for k, v := range rs.Primary.Attributes {
+				if strings.Contains(v, first) || strings.Contains(v, second) {
+					return fmt.Errorf("%s.%s holds a password", addr, k)
+				}
+			}
+		}
+		return nil
+	}
+	logsIn := func(password string, want string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			if got := loginResult(t, box, "wocli", password); got != want {
+				return fmt.Errorf("login with %q: %s, want %s", password[:6], got, want)
+			}
+			return nil
+		}
+	}
+	var hash string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories,
+		CheckDestroy:             box.checkGone(t, "user.query", "username", "wocli"),
+		Steps: []resource.TestStep{
+			{Config: cfg(first, 1), Check: resource.ComposeAggregateTestCheckFunc(noSecret,
+				resource.TestCheckNoResourceAttr("truenas_user.wo", "password_wo"),
+				resource.TestCheckNoResourceAttr("truenas_user.wo", "password"),
+				resource.TestCheckResourceAttr("truenas_user.wo", "password_wo_version", "1"),
+				logsIn(first, "SUCCESS"),
+				func(*terraform.State) error {
+					if hash = shadowHash(t, box, "wocli"); !strings.HasPrefix(hash, "$6$") {
+						return fmt.Errorf("the hash on the box is not SHA-512 crypt: %.3s...", hash)
+					}
+					return nil
+				})},
+			// The same configuration plans nothing.
+			{Config: cfg(first, 1), PlanOnly: true},
+			// A new value without a new version is not seen, and not sent.
+			{Config: cfg(second, 1), PlanOnly: true},
+			// A new version sends it.
+			{Config: cfg(second, 2), ConfigPlanChecks: inPlaceOf("truenas_user.wo"),
+				Check: resource.ComposeAggregateTestCheckFunc(noSecret,
+					resource.TestCheckNoResourceAttr("truenas_user.wo", "password_wo"),
+					resource.TestCheckResourceAttr("truenas_user.wo", "password_wo_version", "2"),
+					logsIn(second, "SUCCESS"), logsIn(first, "AUTH_ERR"),
+					func(*terraform.State) error {
+						if h := shadowHash(t, box, "wocli"); h == hash || !strings.HasPrefix(h, "$6$") {
+							return fmt.Errorf("rotation left the hash on the box as it was or not SHA-512 crypt")
+						}
+						return nil
+					})},
+			{ResourceName: "truenas_user.wo", ImportState: true, ImportStateId: "wocli", ImportStateVerify: true,
+				ImportStateVerifyIgnore: append(notReturned, "password_wo_version"),
+				ImportStateCheck: func(s []*terraform.InstanceState) error {
+					if v, ok := s[0].Attributes["password_wo"]; ok {
+						return fmt.Errorf("password_wo = %q after an import", v)
+					}
+					return nil
+				}},
+		},
+	})
 }

@@ -190,17 +190,11 @@ func (rb *realBox) createUser(t *testing.T, payload map[string]any) createdUser 
 	return u
 }
 
-// mustMidclt runs "midclt call METHOD - ..." from PATH, as a client on the box would.
+// mustMidclt runs "midclt call METHOD ... -" from PATH, as a client on the box would.
 func mustMidclt(t *testing.T, into any, method string, params ...any) {
 	t.Helper()
-	args := []string{"call", method}
-	var stdin []byte
-	for _, p := range params {
-		b, _ := json.Marshal(p)
-		stdin = append(append(stdin, b...), '\n')
-		args = append(args, "-")
-	}
-	r := run(t, "midclt", args, stdin)
+	args, stdin := callArgs(params)
+	r := run(t, "midclt", append([]string{"call", method}, args...), stdin)
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("midclt call %s: exit %d\n%s", method, r.code, r.stderr)
 	}

@@ -24,3 +24,8 @@ resource "truenas_user" "alice" {
   smb               = false
   sshpubkey         = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGySnW4iL7lM7maMJEDTYI0kpAoLggXI0h9BzwkXj+Zl alice@laptop"
 }
+
+# Where the home really is: /mnt/tank/home/alice (home keeps the parent).
+output "alice_home" {
+  value = truenas_user.alice.home_directory
+}
