@@ -109,6 +109,8 @@ func TestClientCacheOneQueryPerKind(t *testing.T) {
 		"user.query":  `[{"id":1,"username":"root","group":{"id":1}},{"id":2,"username":"bob","group":{"id":5}}]`,
 		"group.query": `[{"id":1,"name":"wheel"},{"id":5,"name":"bob"}]`,
 		"user.update": `{"id":2}`,
+		// the release, read once before the first call
+		"system.version": `"TrueNAS-25.10.6"`,
 	}}
 	c := &client{rc: f}
 	ctx := context.Background()
@@ -120,7 +122,7 @@ func TestClientCacheOneQueryPerKind(t *testing.T) {
 			t.Fatalf("groupByID: %v %v", g, err)
 		}
 	}
-	if len(f.calls) != 2 {
+	if len(f.calls) != 3 {
 		t.Fatalf("1000 reads made %d calls: %v", len(f.calls), f.calls)
 	}
 	if _, err := c.write(ctx, "user.update", 2, map[string]any{}); err != nil {
@@ -129,7 +131,7 @@ func TestClientCacheOneQueryPerKind(t *testing.T) {
 	if _, err := c.userByID(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(f.calls); got != "[user.query group.query user.update user.query]" {
+	if got := fmt.Sprint(f.calls); got != "[system.version user.query group.query user.update user.query]" {
 		t.Fatalf("calls after write: %s", got)
 	}
 	if u, _ := c.userByID(ctx, 99); u != nil {
