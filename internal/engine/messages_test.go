@@ -199,3 +199,26 @@ func TestSyntheticUser(t *testing.T) {
 		t.Errorf("group = %#v, want {}", u["group"])
 	}
 }
+
+// TestLoginExMechanisms: auth.login_ex knows TrueNAS's four mechanisms and
+// names them as pydantic does when the tag matches none.
+func TestLoginExMechanisms(t *testing.T) {
+	e := openTest(t)
+	_, err := call(t, e, "auth.login_ex", `{"mechanism":"NOPE"}`)
+	if got := errLines(err); got != "[EINVAL] login_data: Input tag 'NOPE' found using 'mechanism' does not match any of the expected tags: "+
+		"<AuthMech.API_KEY_PLAIN: 'API_KEY_PLAIN'>, <AuthMech.PASSWORD_PLAIN: 'PASSWORD_PLAIN'>, <AuthMech.TOKEN_PLAIN: 'TOKEN_PLAIN'>, <AuthMech.OTP_TOKEN: 'OTP_TOKEN'>" {
+		t.Fatal(got)
+	}
+	r := decode[map[string]any](t, mustCall(t, e, "auth.login_ex", `{"mechanism":"TOKEN_PLAIN","token":"abc"}`))
+	if r["response_type"] != "AUTH_ERR" {
+		t.Fatal(r)
+	}
+	_, err = call(t, e, "auth.login_ex", `{"mechanism":"TOKEN_PLAIN","token":"abc","username":"root"}`)
+	if got := errLines(err); got != "[EINVAL] login_data.TOKEN_PLAIN.username: Extra inputs are not permitted" {
+		t.Fatal(got)
+	}
+	_, err = call(t, e, "auth.login_ex", `{"mechanism":"OTP_TOKEN","otp_token":"123456"}`)
+	if got := errLines(err); got != "[EINVAL] OTP_TOKEN: no authentication in progress" {
+		t.Fatal(got)
+	}
+}
