@@ -105,7 +105,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"full_name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
 			"email": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "E-mail address, checked as TrueNAS checks it (at most 254 characters, at most 64 before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <ann@example.com>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too."},
+				MarkdownDescription: fmt.Sprintf("E-mail address, checked as TrueNAS checks it (at most %d characters, at most %d before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <Ann@Example.COM>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`Ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too.", account.EmailMaxLength, account.EmailLocalMaxLen)},
 			"group": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
