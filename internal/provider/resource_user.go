@@ -659,7 +659,8 @@ func nullIfUnknownString(v types.String) types.String {
 }
 
 // notReadBack is the plan modifier of the arguments TrueNAS never returns
-// (group_create, home_create, home_mode). After an import they are null in
+// (group_create, home_create, home_mode: fields of UserCreate only, not of
+// UserEntry, api/v25_10_5/user.py:37,147-186 at TS-25.10.6). After an import they are null in
 // the state: not known. Where the configuration leaves such an argument out
 // too, the plan keeps it null instead of planning the schema's default, so
 // an imported user whose configuration does not mention them plans no
