@@ -59,11 +59,58 @@ resource "truenas_user" "opsadmin" {
   groups       = [data.truenas_group.builtin_administrators.id]
   password     = var.admin_password
   smb          = false
+
+  # What the README recommends for the account Terraform connects as: the
+  # rule is checked against the box, and the sandbox has TrueNAS's paths.
+  sudo_commands_nopasswd = ["/usr/bin/midclt", "/usr/sbin/zfs list"]
 }
 
 resource "truenas_api_key" "opsadmin" {
   name     = "demo-automation"
   username = truenas_user.opsadmin.username
+}
+
+# --- Backup operators: a privilege with a read-only role -------------------
+
+# Members of the group get READONLY_ADMIN through the privilege: they can read
+# everything the web UI and the API show, change nothing, and own API keys.
+resource "truenas_group" "backup_operators" {
+  name = "backup_operators"
+  smb  = false
+}
+
+resource "truenas_privilege" "backup_operators" {
+  name         = "Backup Operators"
+  local_groups = [truenas_group.backup_operators.gid]
+  roles        = ["READONLY_ADMIN"]
+}
+
+resource "truenas_user" "backup" {
+  username          = "backup-bot"
+  full_name         = "Backup automation"
+  group_create      = true
+  groups            = [truenas_group.backup_operators.id]
+  password_disabled = true
+  smb               = false
+}
+
+resource "truenas_api_key" "backup" {
+  name     = "backup-automation"
+  username = truenas_user.backup.username
+  # The key needs the user to hold a role: create it once the privilege
+  # grants one.
+  depends_on = [truenas_privilege.backup_operators]
+}
+
+# The built-in privileges, read from the box.
+data "truenas_privilege" "local_administrator" {
+  builtin_name = "LOCAL_ADMINISTRATOR"
+}
+
+# The user's roles as the box reports them, read after the privilege.
+data "truenas_user" "backup" {
+  username   = truenas_user.backup.username
+  depends_on = [truenas_privilege.backup_operators]
 }
 
 # --- Lists --------------------------------------------------------------------
@@ -81,7 +128,11 @@ data "truenas_groups" "builtin" {
 # (depends_on), so the outputs built from them are stable on the next plan.
 data "truenas_users" "managed" {
   builtin    = false
-  depends_on = [truenas_user.grace, truenas_user.opsadmin]
+  depends_on = [truenas_user.grace, truenas_user.opsadmin, truenas_user.backup]
+}
+
+data "truenas_privileges" "all" {
+  depends_on = [truenas_privilege.backup_operators]
 }
 
 data "truenas_api_keys" "opsadmin" {
@@ -143,4 +194,21 @@ output "managed_users" {
 
 output "opsadmin_api_keys" {
   value = [for k in data.truenas_api_keys.opsadmin.api_keys : k.name]
+}
+
+output "backup_operators" {
+  value = {
+    privilege_id = truenas_privilege.backup_operators.id
+    group_gid    = truenas_group.backup_operators.gid
+    user_roles   = data.truenas_user.backup.roles
+    api_key_id   = truenas_api_key.backup.id
+  }
+}
+
+output "local_administrator_gids" {
+  value = data.truenas_privilege.local_administrator.local_groups
+}
+
+output "privileges" {
+  value = { for p in data.truenas_privileges.all.privileges : p.name => p.roles }
 }

@@ -1,7 +1,6 @@
 package account
 
 import (
-	"slices"
 	"time"
 )
 
@@ -57,24 +56,10 @@ func CheckAPIKey(p *APIKeyPayload, old *APIKeyEntry, box Box) Errors {
 	return c.result()
 }
 
-// UserRoles returns the roles a user holds through the privileges mapped
-// to its primary and auxiliary groups (u.Roles when the entry carries
-// them), sorted and de-duplicated.
+// UserRoles returns the roles a user holds: the union of the roles of the
+// privileges (box.Privileges, the store) that name its primary or an
+// auxiliary group, sorted and de-duplicated (account.py user_extend). It
+// reads the store, never u.Roles, so a stale entry cannot grant a role.
 func UserRoles(u *UserEntry, box Box) []string {
-	roles := append([]string(nil), u.Roles...)
-	if len(roles) == 0 {
-		gids := []int64{u.Group.GID}
-		for _, id := range u.Groups {
-			if g, ok := box.GroupByID(id); ok {
-				gids = append(gids, g.GID)
-			}
-		}
-		for _, gid := range gids {
-			if pr, ok := box.PrivilegeByGID(gid); ok {
-				roles = append(roles, pr.Roles...)
-			}
-		}
-	}
-	slices.Sort(roles)
-	return slices.Compact(roles)
+	return RolesForGIDs(box.Privileges(), entryGIDs(u, box))
 }

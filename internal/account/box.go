@@ -32,8 +32,11 @@ type Box interface {
 	// SMBUserByNameFold finds an smb=true user whose username equals name
 	// case-insensitively.
 	SMBUserByNameFold(name string) (*UserEntry, bool)
-	// HomeUsedBy returns the user whose home is exactly path.
-	HomeUsedBy(path string) (*UserEntry, bool)
+	// HomeUsedBy returns a user other than the one with DB id self whose
+	// home (normalised: NormalizeHome) is path (normalised), holds it
+	// or lies inside it: giving the one home to a second user, or a home
+	// in or around another's, would hand one user's files to the other.
+	HomeUsedBy(path string, self int64) (*UserEntry, bool)
 
 	// GroupByID looks a local group up by its DB id.
 	GroupByID(id int64) (*GroupEntry, bool)
@@ -48,11 +51,15 @@ type Box interface {
 	// DB id groupID.
 	PrimaryUsers(groupID int64) []UserEntry
 
-	// PrivilegeByGID returns the privilege whose local_groups contain gid.
-	PrivilegeByGID(gid int64) (*Privilege, bool)
+	// Privileges lists the stored privileges in id order, local_groups as
+	// gids (the account.privilege datastore rows).
+	Privileges() []Privilege
 
 	// Stat says what is at path.
 	Stat(path string) PathKind
+	// FirstSymlink returns the first of path's components (from "/",
+	// path normalised) that is a symbolic link on the box, or "".
+	FirstSymlink(path string) string
 	// GlobExecutables expands the glob pattern (Python glob.glob syntax:
 	// *, ?, [...]) and says how many paths match and how many of those are
 	// regular files with an execute bit (os.path.isfile and os.access X_OK).
@@ -67,4 +74,21 @@ type Box interface {
 
 	// Now is the box's clock.
 	Now() time.Time
+}
+
+// ForeignID is the id a Box gives an account that only a line of the box's
+// files has (added by useradd, a package, an administrator), not the store.
+// TrueNAS finds such accounts through NSS (getpwnam, getgrgid) but not
+// through user.query or group.query.
+const ForeignID = -2
+
+// storedGroupByGID is GroupByGID limited to the groups of the store: the
+// local groups TrueNAS's group.query returns (privilege.py looks local
+// groups up with group.query, lines 214-215, 414, 442).
+func storedGroupByGID(box Box, gid int64) (*GroupEntry, bool) {
+	g, ok := box.GroupByGID(gid)
+	if !ok || g.ID == ForeignID {
+		return nil, false
+	}
+	return g, true
 }

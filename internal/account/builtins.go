@@ -26,12 +26,17 @@ type BuiltinGroup struct {
 func (g BuiltinGroup) Immutable() bool { return !slices.Contains(AllowedBuiltinGIDs, g.GID) }
 
 // BuiltinPrivilege is one of the privileges TrueNAS creates: its
-// builtin_name, display name, the gid of its one local group and its roles.
+// builtin_name, display name, the gid of its one local group, its roles and
+// whether it grants the web shell (the alembic migrations
+// 22.12/2022-08-17_13-37_privilege.py, 24.04/2023-10-30_21-02_readonly_privilege.py,
+// 24.04/2023-11-03_11-35_sharing_manager_privilege.py and
+// 24.04/2024-01-15_20-10_builtin_roles_groups.py).
 type BuiltinPrivilege struct {
 	BuiltinName string
 	Name        string
 	GID         int64
 	Roles       []string
+	WebShell    bool
 }
 
 // Well-known gids and uids.
@@ -235,21 +240,8 @@ func BuiltinGroups() []BuiltinGroup {
 // one local group.
 func BuiltinPrivileges() []BuiltinPrivilege {
 	return []BuiltinPrivilege{
-		{BuiltinName: "LOCAL_ADMINISTRATOR", Name: "Local Administrator", GID: GIDBuiltinAdministrators, Roles: []string{"FULL_ADMIN"}},
+		{BuiltinName: "LOCAL_ADMINISTRATOR", Name: "Local Administrator", GID: GIDBuiltinAdministrators, Roles: []string{"FULL_ADMIN"}, WebShell: true},
 		{BuiltinName: "READONLY_ADMINISTRATOR", Name: "Read-Only Administrator", GID: GIDReadonlyAdministrators, Roles: []string{"READONLY_ADMIN"}},
 		{BuiltinName: "SHARING_ADMINISTRATOR", Name: "Sharing Administrator", GID: GIDSharingAdministrators, Roles: []string{"SHARING_ADMIN"}},
 	}
-}
-
-// RolesForGIDs returns the sorted, de-duplicated roles that the built-in
-// privileges grant to members of the groups with these gids.
-func RolesForGIDs(gids []int64) []string {
-	roles := []string{}
-	for _, p := range BuiltinPrivileges() {
-		if slices.Contains(gids, p.GID) {
-			roles = append(roles, p.Roles...)
-		}
-	}
-	slices.Sort(roles)
-	return slices.Compact(roles)
 }

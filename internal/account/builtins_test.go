@@ -95,15 +95,15 @@ func TestBuiltinGroups(t *testing.T) {
 func TestBuiltinPrivileges(t *testing.T) {
 	ps := BuiltinPrivileges()
 	want := []BuiltinPrivilege{
-		{"LOCAL_ADMINISTRATOR", "Local Administrator", 544, []string{"FULL_ADMIN"}},
-		{"READONLY_ADMINISTRATOR", "Read-Only Administrator", 951, []string{"READONLY_ADMIN"}},
-		{"SHARING_ADMINISTRATOR", "Sharing Administrator", 952, []string{"SHARING_ADMIN"}},
+		{"LOCAL_ADMINISTRATOR", "Local Administrator", 544, []string{"FULL_ADMIN"}, true},
+		{"READONLY_ADMINISTRATOR", "Read-Only Administrator", 951, []string{"READONLY_ADMIN"}, false},
+		{"SHARING_ADMINISTRATOR", "Sharing Administrator", 952, []string{"SHARING_ADMIN"}, false},
 	}
 	if len(ps) != len(want) {
 		t.Fatalf("%d privileges", len(ps))
 	}
 	for i := range want {
-		if ps[i].BuiltinName != want[i].BuiltinName || ps[i].Name != want[i].Name || ps[i].GID != want[i].GID || !slices.Equal(ps[i].Roles, want[i].Roles) {
+		if ps[i].BuiltinName != want[i].BuiltinName || ps[i].Name != want[i].Name || ps[i].GID != want[i].GID || !slices.Equal(ps[i].Roles, want[i].Roles) || ps[i].WebShell != want[i].WebShell {
 			t.Errorf("privilege %d: %+v", i, ps[i])
 		}
 	}
@@ -116,7 +116,11 @@ func TestBuiltinPrivileges(t *testing.T) {
 		{[]int64{544}, []string{"FULL_ADMIN"}},
 		{[]int64{952, 951, 952}, []string{"READONLY_ADMIN", "SHARING_ADMIN"}},
 	} {
-		if got := RolesForGIDs(tc.gids); !slices.Equal(got, tc.want) || got == nil {
+		var privs []Privilege
+		for _, p := range ps {
+			privs = append(privs, Privilege{Name: p.Name, LocalGroups: []int64{p.GID}, Roles: p.Roles})
+		}
+		if got := RolesForGIDs(privs, tc.gids); !slices.Equal(got, tc.want) || got == nil {
 			t.Errorf("RolesForGIDs(%v) = %v", tc.gids, got)
 		}
 	}

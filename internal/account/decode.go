@@ -22,6 +22,7 @@ const (
 	msgList         = "Input should be a valid list"
 	msgDatetime     = "Input should be a valid datetime"
 	msgDirect       = "Input should be 'DIRECT'"
+	msgDirectOrNone = "Input should be 'DIRECT' or None"
 	msgMinOneChar   = "String should have at least 1 character"
 	msgEmailInvalid = "value is not a valid email address: "
 )
@@ -126,6 +127,9 @@ type strOpts struct {
 	min      int // 0: none
 	max      int // 0: MaxStringLength
 	check    func(string) string
+	// normalize checks the value and returns the form pydantic keeps
+	// (EmailStr), or a message.
+	normalize func(string) (string, string)
 }
 
 func (o *obj) str(key string, opt strOpts, def Field[string]) Field[string] {
@@ -176,6 +180,9 @@ func strValue(raw json.RawMessage, opt strOpts) (string, string) {
 		if m := opt.check(s); m != "" {
 			return "", m
 		}
+	}
+	if opt.normalize != nil {
+		return opt.normalize(s)
 	}
 	return s, ""
 }
@@ -297,7 +304,11 @@ func (o *obj) strList(key string) Field[[]string] {
 }
 
 // idmap decodes userns_idmap: "DIRECT", an int in 1..2**32-2, or null.
-func (o *obj) idmap(key string) Field[any] {
+// The two models spell the union differently, and pydantic names the
+// failed members after it: a user's is Literal['DIRECT', None] |
+// ContainerXID (api/v25_10_5/user.py:73), a group's Literal['DIRECT'] |
+// ContainerXID | None (api/v25_10_5/group.py:43).
+func (o *obj) idmap(key string, user bool) Field[any] {
 	raw, ok := o.take(key)
 	if !ok {
 		return Field[any]{Null: o.create}
@@ -314,7 +325,11 @@ func (o *obj) idmap(key string) Field[any] {
 		return Some[any](n)
 	}
 	a := o.attr(key)
-	o.fail(a+".literal['DIRECT']", msgDirect)
+	if user {
+		o.fail(a+".literal['DIRECT',None]", msgDirectOrNone)
+	} else {
+		o.fail(a+".literal['DIRECT']", msgDirect)
+	}
 	o.fail(a+".constrained-int", msg)
 	return Field[any]{Null: o.create}
 }
@@ -404,34 +419,6 @@ func validateName(s, validStart string, maxLen int) string {
 func checkLocalUsername(s string) string { return validateName(s, nameValidStart, MaxUsernameLength) }
 func checkGroupName(s string) string     { return validateName(s, groupValidStart, 0) }
 
-// checkEmail approximates pydantic's EmailStr (email-validator) on the
-// shapes a user is likely to get wrong.
-func checkEmail(s string) string {
-	switch strings.Count(s, "@") {
-	case 0:
-		return msgEmailInvalid + "An email address must have an @-sign."
-	case 1:
-	default:
-		return msgEmailInvalid + "The email address is not valid. It must have exactly one @-sign."
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	switch {
-	case local == "":
-		return msgEmailInvalid + "There must be something before the @-sign."
-	case domain == "":
-		return msgEmailInvalid + "There must be something after the @-sign."
-	case strings.ContainsAny(local, " \t\r\n,:;<>()[]\\\""):
-		return msgEmailInvalid + "The email address contains invalid characters before the @-sign."
-	case strings.ContainsAny(domain, " \t\r\n,:;<>()[]\\\"_!#$%&'*+/=?^`{|}~"):
-		return msgEmailInvalid + "The part after the @-sign contains invalid characters."
-	case !strings.Contains(domain, "."):
-		return msgEmailInvalid + "The part after the @-sign is not valid. It should have a period."
-	case strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
-		return msgEmailInvalid + "An email address cannot have a period immediately after the @-sign."
-	}
-	return ""
-}
-
 func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	prefix := "user_update"
 	if create {
@@ -455,7 +442,7 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	}
 	p.Username = o.str("username", strOpts{required: create, check: checkLocalUsername}, Field[string]{})
 	p.FullName = o.str("full_name", strOpts{required: create, min: 1}, Field[string]{})
-	p.Email = o.str("email", strOpts{nullable: true, check: checkEmail}, nullStr)
+	p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
 	p.Password = o.str("password", strOpts{nullable: true, min: 1}, nullStr)
 	p.RandomPassword = o.bool("random_password", false)
 	p.PasswordDisabled = o.bool("password_disabled", false)
@@ -474,7 +461,7 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	p.SMB = o.bool("smb", create)
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
-	p.UsernsIdmap = o.idmap("userns_idmap")
+	p.UsernsIdmap = o.idmap("userns_idmap", true)
 	if errs := o.finish(); len(errs) > 0 {
 		return p, errs
 	}
@@ -511,7 +498,7 @@ func decodeGroup(raw []byte, create bool) (*GroupPayload, Errors) {
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
 	p.Users = o.intList("users")
-	p.UsernsIdmap = o.idmap("userns_idmap")
+	p.UsernsIdmap = o.idmap("userns_idmap", false)
 	if errs := o.finish(); len(errs) > 0 {
 		return p, errs
 	}

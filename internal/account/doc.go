@@ -30,6 +30,15 @@
 //	BuiltinUsers() []BuiltinUser
 //	BuiltinGroups() []BuiltinGroup
 //	BuiltinPrivileges() []BuiltinPrivilege
+//	DecodePrivilegeCreate(raw []byte) (*PrivilegePayload, Errors)
+//	DecodePrivilegeUpdate(raw []byte) (*PrivilegePayload, Errors)
+//	StaticPrivilegeChecks(p *PrivilegePayload) Errors
+//	CheckBuiltinPrivilege(p *PrivilegePayload, old *Privilege, box Box) Errors // box nil: plan time
+//	CheckPrivilege(p *PrivilegePayload, old *Privilege, box Box) Errors
+//	CheckPrivilegeDelete(p *Privilege) *CallError
+//	ExpandPrivilege(p Privilege, box Box) PrivilegeEntry   // privilege.query's entry
+//	Roles() []RoleInfo; RoleNames() []string; IsRole(name string) bool
+//	UserRoles(u *UserEntry, box Box) []string            // union of the roles of the stored privileges of u's groups
 //	SuggestUsername(fullName string) string
 //
 // Also provided (box.go, rules.go, user.go, group.go, apikey.go,
@@ -38,6 +47,7 @@
 // CallErrors (delete refusals, ...) come from the same catalogue;
 // CheckUserDelete and CheckGroupDelete; ShellChoices, ParseHomeMode,
 // CheckAuthorizedKeys, UserRoles, IsLocalAdministrator; RolesForGIDs,
+// PrivilegesForGIDs, ComposePrivilege, ExpandRole, PasswordEnabledUsers,
 // AllowedBuiltinGIDs and the well-known ids and defaults (DefaultHome,
 // DefaultShell, NologinShell, GIDBuiltinAdministrators, MinAutoID, ...).
 package account

@@ -16,6 +16,7 @@ type fakeBox struct {
 	groups []GroupEntry
 	privs  []Privilege
 	paths  map[string]PathKind
+	links  map[string]string // symlink path -> target (absolute)
 	globs  map[string][2]int
 	shells []string
 	keys   []APIKeyEntry
@@ -28,7 +29,7 @@ var testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newBox() *fakeBox {
 	hash := sp("$6$salt$hash")
-	return &fakeBox{
+	b := &fakeBox{
 		groups: []GroupEntry{
 			{ID: 1, GID: 0, Name: "root", Builtin: true},
 			{ID: 2, GID: 100, Name: "users", Builtin: true},
@@ -68,6 +69,10 @@ func newBox() *fakeBox {
 		},
 		now: testNow,
 	}
+	for i := range b.groups {
+		b.groups[i].Local = true
+	}
+	return b
 }
 
 func (b *fakeBox) UserByID(id int64) (*UserEntry, bool) {
@@ -106,13 +111,30 @@ func (b *fakeBox) SMBUserByNameFold(name string) (*UserEntry, bool) {
 	return nil, false
 }
 
-func (b *fakeBox) HomeUsedBy(p string) (*UserEntry, bool) {
+func (b *fakeBox) HomeUsedBy(p string, self int64) (*UserEntry, bool) {
+	p = NormalizeHome(p)
 	for i := range b.users {
-		if b.users[i].Home == p {
+		h := NormalizeHome(b.users[i].Home)
+		if b.users[i].ID == self || h == DefaultHome {
+			continue
+		}
+		if h == p || strings.HasPrefix(p, h+"/") || strings.HasPrefix(h, p+"/") {
 			return &b.users[i], true
 		}
 	}
 	return nil, false
+}
+
+// FirstSymlink looks path's components up in b.links.
+func (b *fakeBox) FirstSymlink(p string) string {
+	cur := ""
+	for _, part := range strings.Split(strings.Trim(path.Clean(p), "/"), "/") {
+		cur += "/" + part
+		if _, ok := b.links[cur]; ok {
+			return cur
+		}
+	}
+	return ""
 }
 
 func (b *fakeBox) GroupByID(id int64) (*GroupEntry, bool) {
@@ -161,14 +183,7 @@ func (b *fakeBox) PrimaryUsers(groupID int64) []UserEntry {
 	return out
 }
 
-func (b *fakeBox) PrivilegeByGID(gid int64) (*Privilege, bool) {
-	for i := range b.privs {
-		if slices.Contains(b.privs[i].LocalGroups, gid) {
-			return &b.privs[i], true
-		}
-	}
-	return nil, false
-}
+func (b *fakeBox) Privileges() []Privilege { return slices.Clone(b.privs) }
 
 func (b *fakeBox) Stat(p string) PathKind { return b.paths[path.Clean(p)] }
 

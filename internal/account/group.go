@@ -16,17 +16,51 @@ func StaticGroupChecks(p *GroupPayload) Errors {
 
 // CheckGroup runs every group rule, static and box-dependent, as the engine
 // does before group.create (old nil) or group.update (old the stored group).
+//
+// The order is TrueNAS's (plugins/account.py at TS-25.10.6): group.update
+// runs __common_validation first (:2109, userns_idmap at :2350 before the
+// name, gid and users checks), then refuses an immutable group (:2110) or,
+// for the other built-in groups, a change of their fixed fields (:2113).
 func CheckGroup(p *GroupPayload, old *GroupEntry, box Box) Errors {
 	c := &checker{prefix: p.Prefix()}
-	if old != nil && old.Builtin && !slices.Contains(AllowedBuiltinGIDs, old.GID) {
-		c.add(RuleGroupImmutable)
-		return c.result()
+	if old != nil && box != nil && p.UsernsIdmap.Set {
+		// "'userns_idmap' in data": null counts too (:2350).
+		if len(RolesForGIDs(box.Privileges(), []int64{old.GID})) > 0 {
+			c.add(RuleGroupIdmapPrivileged)
+		}
+		if old.Builtin {
+			c.add(RuleGroupIdmapBuiltin)
+		}
 	}
 	staticGroup(c, p, old)
 	if box != nil {
 		boxGroup(c, p, old, box)
 	}
+	if old != nil && old.Builtin {
+		if !slices.Contains(AllowedBuiltinGIDs, old.GID) {
+			c.add(RuleGroupImmutable)
+		} else if box != nil {
+			builtinGroupFields(c, p, old)
+		}
+	}
 	return c.result()
+}
+
+// builtinGroupFields refuses a change of the fields a mutable built-in
+// group keeps (plugins/account.py:2113-2119).
+func builtinGroupFields(c *checker, p *GroupPayload, old *GroupEntry) {
+	if p.SudoCommands.Set && !slices.Equal(p.SudoCommands.V, old.SudoCommands) {
+		c.field(RuleGroupBuiltinParameter, "sudo_commands")
+	}
+	if p.SudoCommandsNopasswd.Set && !slices.Equal(p.SudoCommandsNopasswd.V, old.SudoCommandsNopasswd) {
+		c.field(RuleGroupBuiltinParameter, "sudo_commands_nopasswd")
+	}
+	if p.SMB.Set && p.SMB.V != old.SMB {
+		c.field(RuleGroupBuiltinParameter, "smb")
+	}
+	if p.Name.Set && p.Name.V != old.Name {
+		c.field(RuleGroupBuiltinParameter, "name")
+	}
 }
 
 func staticGroup(c *checker, p *GroupPayload, old *GroupEntry) {
@@ -62,21 +96,6 @@ func boxGroup(c *checker, p *GroupPayload, old *GroupEntry, box Box) {
 		selfID, gid = old.ID, old.GID
 	}
 
-	if old != nil && old.Builtin {
-		if p.SudoCommands.Set && !slices.Equal(p.SudoCommands.V, old.SudoCommands) {
-			c.field(RuleGroupBuiltinParameter, "sudo_commands")
-		}
-		if p.SudoCommandsNopasswd.Set && !slices.Equal(p.SudoCommandsNopasswd.V, old.SudoCommandsNopasswd) {
-			c.field(RuleGroupBuiltinParameter, "sudo_commands_nopasswd")
-		}
-		if p.SMB.Set && p.SMB.V != old.SMB {
-			c.field(RuleGroupBuiltinParameter, "smb")
-		}
-		if p.Name.Set && p.Name.V != old.Name {
-			c.field(RuleGroupBuiltinParameter, "name")
-		}
-	}
-
 	if p.Name.Set {
 		if g, ok := box.GroupByName(p.Name.V); ok && g.ID != selfID {
 			c.add(RuleGroupNameExists, p.Name.V)
@@ -96,7 +115,7 @@ func boxGroup(c *checker, p *GroupPayload, old *GroupEntry, box Box) {
 		if g, ok := box.GroupByGID(p.GID.V); ok {
 			c.add(RuleGroupGIDUsed, p.GID.V, g.Name)
 		}
-		if pr, ok := box.PrivilegeByGID(p.GID.V); ok {
+		if pr, ok := PrivilegeByGID(box, p.GID.V); ok {
 			c.add(RuleGroupGIDPrivilege, pr.Name)
 		}
 	}
@@ -137,14 +156,6 @@ func boxGroup(c *checker, p *GroupPayload, old *GroupEntry, box Box) {
 		}
 	}
 
-	if old != nil && p.UsernsIdmap.Set && !p.UsernsIdmap.Null {
-		if old.Builtin {
-			c.add(RuleGroupIdmapBuiltin)
-		} else if pr, ok := box.PrivilegeByGID(old.GID); ok && len(pr.Roles) > 0 {
-			c.add(RuleGroupIdmapPrivileged)
-		}
-	}
-
 	if p.SudoCommands.Set {
 		boxSudo(c, "sudo_commands", p.SudoCommands.V, box)
 	}
@@ -164,7 +175,7 @@ func CheckGroupDelete(g *GroupEntry, box Box) *CallError {
 		return CallErrorFor(RuleGroupDeleteBuiltin)
 	}
 	if box != nil {
-		if pr, ok := box.PrivilegeByGID(g.GID); ok {
+		if pr, ok := PrivilegeByGID(box, g.GID); ok {
 			return CallErrorFor(RuleGroupDeletePrivilege, pr.Name)
 		}
 	}

@@ -102,6 +102,10 @@ const (
 	RuleUserHomeMissing          = "user.home.missing"
 	RuleUserHomeParentMissing    = "user.home.parent_missing"
 	RuleUserHomeUsed             = "user.home.used"
+	RuleUserHomeControl          = "user.home.control"
+	RuleUserHomePool             = "user.home.pool"
+	RuleUserHomeSymlink          = "user.home.symlink"
+	RuleUserHomeNotDir           = "user.home.not_dir"
 	RuleUserHomeModeInvalid      = "user.home_mode.invalid"
 	RuleUserHomeModeRead         = "user.home_mode.read"
 	RuleUserHomeModeExec         = "user.home_mode.exec"
@@ -116,6 +120,7 @@ const (
 	RuleUserGroupsRootOnly       = "user.groups.root_only"
 	RuleUserFullNameColon        = "user.full_name.colon"
 	RuleUserFullNameNewline      = "user.full_name.newline"
+	RuleUserFullNameControl      = "user.full_name.control"
 	RuleUserShellInvalid         = "user.shell.invalid"
 	RuleUserShellSSH             = "user.shell.ssh"
 	RuleUserSSHPasswordHomeShell = "user.ssh_password_enabled.home_shell"
@@ -138,6 +143,7 @@ const (
 	RuleSudoAbsolute   = "sudo.absolute"
 	RuleSudoNormalized = "sudo.normalized"
 	RuleSudoParse      = "sudo.parse"
+	RuleSudoControl    = "sudo.control"
 	RuleSudoNoMatch    = "sudo.no_match"
 	RuleSudoNotExec    = "sudo.not_executable"
 
@@ -173,6 +179,20 @@ const (
 	RuleAPIKeyNoRole     = "api_key.user.no_role"
 	RuleAPIKeyLimit      = "api_key.limit"
 	RuleAPIKeyOtherUser  = "api_key.other_user"
+
+	// privilege.create / privilege.update (plugins/account_/privilege.py)
+	RulePrivilegeNameUnique        = "privilege.name.unique"
+	RulePrivilegeLocalGroupMissing = "privilege.local_groups.missing"
+	RulePrivilegeLocalGroupIdmap   = "privilege.local_groups.userns_idmap"
+	RulePrivilegeDSGroupMissing    = "privilege.ds_groups.missing"
+	RulePrivilegeRoleInvalid       = "privilege.roles.invalid"
+	RulePrivilegeBuiltinReadOnly   = "privilege.builtin.read_only"
+	RulePrivilegeAdminGroup        = "privilege.local_administrator.group"
+	RulePrivilegeAdminPassword     = "privilege.local_administrator.password"
+	RulePrivilegeReadonlyWebShell  = "privilege.readonly_administrator.web_shell"
+
+	// privilege.delete (CallError)
+	RulePrivilegeDeleteBuiltin = "privilege.delete.builtin"
 )
 
 var catalogue = []Rule{
@@ -202,6 +222,17 @@ var catalogue = []Rule{
 	{RuleUserHomeMissing, "S.home", "%s: path specified to use as home directory does not exist.", EINVAL, BoxDependent},
 	{RuleUserHomeParentMissing, "S.home", "%s: parent path of specified home directory does not exist.", EINVAL, BoxDependent},
 	{RuleUserHomeUsed, "S.home", "%s: homedir already used by %s.", EEXIST, BoxDependent},
+	// Ours: the box files are lines of text.
+	{RuleUserHomeControl, "S.home", `"Home Directory" cannot contain control characters (line breaks, tabs, NUL).`, EINVAL, Static},
+	// validators.py:193 (check_path_resides_within_volume), on the
+	// normalised path; with no symlink on the way (user.home.symlink) it
+	// is the real path.
+	{RuleUserHomePool, "S.home", "The path must reside within a pool mount point", EINVAL, Static},
+	// Ours: the engine never follows a symlink in a home's path as root
+	// (TrueNAS follows it, then checks the real path is in a pool).
+	{RuleUserHomeSymlink, "S.home", "%s: is a symbolic link; give the path it points to.", EINVAL, BoxDependent},
+	// plugins/account.py:582 (setup_homedir), checked before the insert.
+	{RuleUserHomeNotDir, "S.home", "Path for home directory already exists and is not a directory", EEXIST, BoxDependent},
 	{RuleUserHomeModeInvalid, "S.home_mode", "Please provide a valid value for home_mode attribute", EINVAL, Static},
 	{RuleUserHomeModeRead, "S.home_mode", "Home directory must be readable by User.", EINVAL, Static},
 	{RuleUserHomeModeExec, "S.home_mode", "Home directory must be executable by User.", EINVAL, Static},
@@ -216,6 +247,8 @@ var catalogue = []Rule{
 	{RuleUserGroupsRootOnly, "user_update.groups", "The root user may only be a member of the builtin_administrators group.", EINVAL, BoxDependent},
 	{RuleUserFullNameColon, "S.full_name", "The ':' character is not allowed.", EINVAL, Static},
 	{RuleUserFullNameNewline, "S.full_name", `The '\n' character is not allowed.`, EINVAL, Static},
+	// Ours: the full name is a field of a line of etc/passwd.
+	{RuleUserFullNameControl, "S.full_name", "Control characters (carriage return, NUL, tab...) are not allowed.", EINVAL, Static},
 	{RuleUserShellInvalid, "S.shell", "Please select a valid shell.", EINVAL, BoxDependent},
 	{RuleUserShellSSH, "S.shell", "SSH password login requires a login shell.", EINVAL, Static},
 	{RuleUserSSHPasswordHomeShell, "S.ssh_password_enabled", "Cannot be enabled without a valid home path and login shell.", EINVAL, Static},
@@ -236,6 +269,8 @@ var catalogue = []Rule{
 	{RuleSudoAbsolute, "S.<field>.<idx>", "Executable must be an absolute path", EINVAL, Static},
 	{RuleSudoNormalized, "S.<field>.<idx>", "Executable path must be normalized", EINVAL, Static},
 	{RuleSudoParse, "S.<field>.<idx>", "%s", EINVAL, Static},
+	// Ours: a rule is one line of the sudoers drop-in.
+	{RuleSudoControl, "S.<field>.<idx>", "Control characters (line breaks, tabs, NUL...) are not allowed in a command.", EINVAL, Static},
 	{RuleSudoNoMatch, "S.<field>.<idx>", "No paths matching %s exist", EINVAL, BoxDependent},
 	{RuleSudoNotExec, "S.<field>.<idx>", "None of the paths matching %s is executable", EINVAL, BoxDependent},
 
@@ -268,6 +303,22 @@ var catalogue = []Rule{
 	{RuleAPIKeyNoRole, "S", "User lacks privilege role membership.", EINVAL, BoxDependent},
 	{RuleAPIKeyLimit, "S.username", "User already meets or exceeds maximum per-user API key limit of 10", EINVAL, BoxDependent},
 	{RuleAPIKeyOtherUser, "", "%s: authenticated user lacks privileges to create or modify API keys of other users.", EACCES, BoxDependent},
+
+	// privilege.py _validate (lines 164-205). The userns_idmap error is
+	// always reported under privilege_update, on create too, as
+	// privilege.py:185 does.
+	{RulePrivilegeNameUnique, "S.name", "Object with this name already exists", EINVAL, BoxDependent},
+	{RulePrivilegeLocalGroupMissing, "S.local_groups.<idx>", "%d: local group does not exist. This error may be addressed by either re-creating the missing group with the specified group id or removing this entry from the privilege.", EINVAL, BoxDependent},
+	{RulePrivilegeLocalGroupIdmap, "privilege_update.local_groups.<idx>", "Privileges may not be granted to groups that have a user namespace idmap configured.", EINVAL, BoxDependent},
+	{RulePrivilegeDSGroupMissing, "S.ds_groups.<idx>", "%s: directory service group does not exist. If the directory service state is healthy, then this error may be addressed by removing this entry from the privilege.", EINVAL, BoxDependent},
+	{RulePrivilegeRoleInvalid, "S.roles.<idx>", "Invalid role", EINVAL, Static},
+	// privilege.py do_update (lines 103-134): decided from the stored
+	// privilege, which the provider has in its state.
+	{RulePrivilegeBuiltinReadOnly, "privilege_update.<field>", "This field is read-only for built-in privileges", EINVAL, BoxDependent},
+	{RulePrivilegeAdminGroup, "privilege_update.local_groups", `The group builtin_administrators must be among grantees of the "Local Administrator" privilege.`, EINVAL, BoxDependent},
+	{RulePrivilegeAdminPassword, "privilege_update.local_groups", `None of the members of these groups has password login enabled. At least one grantee of the "Local Administrator" privilege must have password login enabled.`, EINVAL, BoxDependent},
+	{RulePrivilegeReadonlyWebShell, "privilege_update.web_shell", "Web shell access may not be enabled for the built-in group for read-only administrators.", EINVAL, BoxDependent},
+	{RulePrivilegeDeleteBuiltin, "", "Unable to delete built-in privilege", EPERM, BoxDependent},
 }
 
 var ruleByID = func() map[string]Rule {

@@ -71,7 +71,8 @@ func userCases(t testing.TB) []userCase {
 		{name: "update disable last admin", update: "truenas_admin", raw: `{"password_disabled":true}`, tweak: noRootPassword,
 			want: []string{"[EINVAL] user_update.password_disabled: After disabling password for this user no password-enabled local user will have built-in privilege 'Local Administrator'."}},
 		{name: "update disable not last admin", update: "truenas_admin", raw: `{"password_disabled":true}`},
-		{name: "update lock last admin", update: "truenas_admin", raw: `{"locked":true}`, tweak: noRootPassword,
+		{name: "update lock not last admin", update: "truenas_admin", raw: `{"locked":true}`, tweak: noRootPassword},
+		{name: "update lock last admin", update: "truenas_admin", raw: `{"locked":true}`, tweak: func(b *fakeBox) { b.users[0].Locked = true },
 			want: []string{"[EINVAL] user_update.locked: After locking this user no local users will have FULL_ADMIN role"}},
 		{name: "home relative", raw: `{"home":"home/bob"}`, want: []string{`[EINVAL] user_create.home: "Home Directory" must be an absolute path.`}},
 		{name: "home colon", raw: `{"home":"/mnt/tank/a:b"}`, want: []string{`[EINVAL] user_create.home: "Home Directory" cannot contain colons (:).`}},
@@ -98,6 +99,37 @@ func userCases(t testing.TB) []userCase {
 			"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice.",
 		}},
 		{name: "home own ok", update: "alice", raw: `{"home":"/mnt/tank/alice"}`},
+		{name: "home dotdot out of the pool", raw: `{"home":"/mnt/tank/../../usr/local/bin"}`, want: []string{"[EINVAL] user_create.home: The path must reside within a pool mount point"}},
+		{name: "home dotdot out of the pool create", raw: `{"home":"/mnt/tank/../x/../../root","home_create":true}`, want: []string{"[EINVAL] user_create.home: The path for the home directory \"(/mnt/tank/../x/../../root)\" must include a volume or dataset."}},
+		{name: "home control", raw: `{"home":"/mnt/tank/a\nb"}`, want: []string{`[EINVAL] user_create.home: "Home Directory" cannot contain control characters (line breaks, tabs, NUL).`}},
+		{name: "home nul", raw: `{"home":"/mnt/tank/a\u0000"}`, want: []string{`[EINVAL] user_create.home: "Home Directory" cannot contain control characters (line breaks, tabs, NUL).`}},
+		{name: "home symlink out of the pool", raw: `{"home":"/mnt/tank/share/x"}`,
+			tweak: func(b *fakeBox) {
+				b.links = map[string]string{"/mnt/tank/share": "/root"}
+				b.paths["/mnt/tank/share/x"] = PathDir
+			},
+			want: []string{"[EINVAL] user_create.home: /mnt/tank/share: is a symbolic link; give the path it points to."}},
+		{name: "home symlink in the pool", raw: `{"home":"/mnt/tank/share","home_create":true}`,
+			tweak: func(b *fakeBox) {
+				b.links = map[string]string{"/mnt/tank/share": "/mnt/tank/homes"}
+				b.paths["/mnt/tank/share"] = PathDir
+			},
+			want: []string{"[EINVAL] user_create.home: /mnt/tank/share: is a symbolic link; give the path it points to."}},
+		{name: "home create target is a symlink", raw: `{"home":"/mnt/tank/homes","home_create":true}`,
+			tweak: func(b *fakeBox) { b.links = map[string]string{"/mnt/tank/homes/bob": "/etc"} },
+			want:  []string{"[EINVAL] user_create.home: /mnt/tank/homes/bob: is a symbolic link; give the path it points to."}},
+		{name: "home create target is a file", raw: `{"home":"/mnt/tank/homes","home_create":true}`,
+			tweak: func(b *fakeBox) { b.paths["/mnt/tank/homes/bob"] = PathFile },
+			want:  []string{"[EEXIST] user_create.home: Path for home directory already exists and is not a directory"}},
+		{name: "home create target is a fifo", raw: `{"home":"/mnt/tank/homes","home_create":true}`,
+			tweak: func(b *fakeBox) { b.paths["/mnt/tank/homes/bob"] = PathOther },
+			want:  []string{"[EEXIST] user_create.home: Path for home directory already exists and is not a directory"}},
+		{name: "home used trailing slash", raw: `{"home":"/mnt/tank/alice/"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice/: homedir already used by alice."}},
+		{name: "home used double slash dot", raw: `{"home":"/mnt/tank//./alice"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank//./alice: homedir already used by alice."}},
+		{name: "home create inside another home", raw: `{"home":"/mnt/tank/alice","home_create":true}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice/bob: homedir already used by alice."}},
+		{name: "home around another home", raw: `{"home":"/mnt/tank/homes"}`,
+			tweak: func(b *fakeBox) { b.users[3].Home = "/mnt/tank/homes/carol" },
+			want:  []string{"[EEXIST] user_create.home: /mnt/tank/homes: homedir already used by carol."}},
 		{name: "home existing dir", raw: `{"home":"/mnt/tank/homes"}`},
 		{name: "home_mode invalid", raw: `{"home_mode":"abc"}`, want: []string{"[EINVAL] user_create.home_mode: Please provide a valid value for home_mode attribute"}},
 		{name: "home_mode too big", raw: `{"home_mode":"1000"}`, want: []string{"[EINVAL] user_create.home_mode: Please provide a valid value for home_mode attribute"}},
@@ -136,6 +168,8 @@ func userCases(t testing.TB) []userCase {
 		{name: "root only admins", update: "root", raw: `{"groups":[40,50]}`, want: []string{"[EINVAL] user_update.groups: The root user may only be a member of the builtin_administrators group."}},
 		{name: "full_name colon", raw: `{"full_name":"A:B"}`, want: []string{"[EINVAL] user_create.full_name: The ':' character is not allowed."}},
 		{name: "full_name newline", raw: `{"full_name":"A\nB"}`, want: []string{`[EINVAL] user_create.full_name: The '\n' character is not allowed.`}},
+		{name: "full_name carriage return", raw: `{"full_name":"A\rB"}`, want: []string{"[EINVAL] user_create.full_name: Control characters (carriage return, NUL, tab...) are not allowed."}},
+		{name: "full_name nul", raw: `{"full_name":"A\u0000B"}`, want: []string{"[EINVAL] user_create.full_name: Control characters (carriage return, NUL, tab...) are not allowed."}},
 		{name: "shell not listed", raw: `{"shell":"/bin/sh"}`, want: []string{"[EINVAL] user_create.shell: Please select a valid shell."}},
 		{name: "shell cli unprivileged", raw: `{"shell":"/usr/bin/cli"}`, want: []string{"[EINVAL] user_create.shell: Please select a valid shell."}},
 		{name: "shell cli privileged", raw: `{"shell":"/usr/bin/cli","groups":[40]}`},
@@ -172,6 +206,8 @@ func userCases(t testing.TB) []userCase {
 		{name: "immutable full_name ok", update: "truenas_admin", raw: `{"full_name":"Admin"}`},
 		{name: "sudo ALL with others", raw: `{"sudo_commands":["/usr/bin/ls","ALL"]}`, want: []string{"[EINVAL] user_create.sudo_commands.1: ALL cannot be used with other commands"}},
 		{name: "sudo ALL alone", raw: `{"sudo_commands":["ALL"],"sudo_commands_nopasswd":["ALL"]}`},
+		{name: "sudo line break", raw: `{"sudo_commands_nopasswd":["/usr/bin/ls\nALL ALL=(ALL) NOPASSWD: ALL"]}`, want: []string{"[EINVAL] user_create.sudo_commands_nopasswd.0: Control characters (line breaks, tabs, NUL...) are not allowed in a command."}},
+		{name: "sudo nul", raw: `{"sudo_commands":["/usr/bin/ls\u0000"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: Control characters (line breaks, tabs, NUL...) are not allowed in a command."}},
 		{name: "sudo relative", raw: `{"sudo_commands_nopasswd":["ls -la"]}`, want: []string{"[EINVAL] user_create.sudo_commands_nopasswd.0: Executable must be an absolute path"}},
 		{name: "sudo not normalized", raw: `{"sudo_commands":["/usr/bin/../bin/ls"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: Executable path must be normalized"}},
 		{name: "sudo no match", raw: `{"sudo_commands":["/usr/bin/ls","/usr/bin/nothere"]}`, want: []string{"[EINVAL] user_create.sudo_commands.1: No paths matching '/usr/bin/nothere' exist"}},
@@ -423,7 +459,11 @@ func apiKeyCases() []apiKeyCase {
 		{name: "expired", raw: `{"name":"new","username":"root","expires_at":` + ms(testNow.Add(-time.Second)) + `}`, want: []string{"[EINVAL] api_key_create: Expiration date is in the past"}},
 		{name: "no user", raw: `{"name":"new","username":"nobody"}`, want: []string{"[EINVAL] api_key_create: User does not exist."}},
 		{name: "no role", raw: `{"name":"new","username":"carol"}`, want: []string{"[EINVAL] api_key_create: User lacks privilege role membership."}},
-		{name: "roles from entry", raw: `{"name":"new","username":"carol"}`, tweak: func(b *fakeBox) { b.users[3].Roles = []string{"READONLY_ADMIN"} }},
+		{name: "roles from entry ignored", raw: `{"name":"new","username":"carol"}`, tweak: func(b *fakeBox) { b.users[3].Roles = []string{"READONLY_ADMIN"} },
+			want: []string{"[EINVAL] api_key_create: User lacks privilege role membership."}},
+		{name: "roles from a custom privilege", raw: `{"name":"new","username":"carol"}`, tweak: func(b *fakeBox) {
+			b.privs = append(b.privs, Privilege{ID: 7, Name: "Ops", LocalGroups: []int64{3001}, Roles: []string{"READONLY_ADMIN"}})
+		}},
 		{name: "limit", raw: `{"name":"new","username":"root"}`, tweak: func(b *fakeBox) {
 			for i := range 8 {
 				b.keys = append(b.keys, APIKeyEntry{ID: int64(10 + i), Name: fmt.Sprint("k", i), Username: sp("root")})
@@ -561,6 +601,7 @@ func TestCatalogue(t *testing.T) {
 			produced = append(produced, parseLine(t, w))
 		}
 	}
+	produced = append(produced, privilegeCatalogueErrors(t)...)
 	for _, tc := range deleteCases() {
 		if tc.err != nil {
 			produced = append(produced, Error{Message: tc.err.Message, Errno: tc.err.Errno})

@@ -88,6 +88,10 @@ func checkSudo(c *checker, field string, cmds []string, box Box) {
 		return
 	}
 	for i, cmd := range cmds {
+		if strings.ContainsFunc(cmd, IsControl) {
+			c.at(RuleSudoControl, field, i)
+			continue
+		}
 		words, err := shlexSplit(cmd)
 		if err != nil {
 			c.at(RuleSudoParse, field, i, err.Error())

@@ -191,6 +191,9 @@ func staticUser(c *checker, p *UserPayload, old *UserEntry) {
 		if strings.Contains(p.FullName.V, "\n") {
 			c.add(RuleUserFullNameNewline)
 		}
+		if strings.ContainsFunc(p.FullName.V, func(r rune) bool { return r != '\n' && IsControl(r) }) {
+			c.add(RuleUserFullNameControl)
+		}
 	}
 
 	// Password.
@@ -284,6 +287,8 @@ func staticHome(c *checker, p *UserPayload) bool {
 		c.add(RuleUserHomeAbsolute)
 	case strings.Contains(h, ":"):
 		c.add(RuleUserHomeColon)
+	case strings.ContainsFunc(h, IsControl):
+		c.add(RuleUserHomeControl)
 	case h == DefaultHome:
 		return true
 	case !strings.HasPrefix(h, "/mnt"):
@@ -294,10 +299,38 @@ func staticHome(c *checker, p *UserPayload) bool {
 		c.add(RuleUserHomeVolume, h)
 	case len(strings.Split(strings.Trim(path.Clean(h), "/"), "/")) == 2 && !p.HomeCreate.V:
 		c.add(RuleUserHomePoolRoot, path.Clean(h))
+	case !InPool(h):
+		// "/mnt/tank/../../usr/local/bin" passes the checks above, which
+		// TrueNAS makes on the text; its check_path_resides_within_volume
+		// (validators.py:190) then looks at the real path.
+		c.add(RuleUserHomePool)
 	default:
 		return true
 	}
 	return false
+}
+
+// IsControl says whether r is a control character (C0, DEL or C1): none
+// may be in a field the box files hold as text.
+func IsControl(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }
+
+// NormalizeHome is the home path as the engine stores and compares it:
+// "." and ".." resolved, "//" and a trailing "/" dropped (path.Clean).
+// Non-absolute values are returned as they are.
+func NormalizeHome(h string) string {
+	if !strings.HasPrefix(h, "/") {
+		return h
+	}
+	return path.Clean(h)
+}
+
+// InPool says whether the normalised path h lies strictly inside a pool
+// mount point, /mnt/<pool>/..., or is one (TrueNAS's "resides within a
+// pool mount point", validators.py:190: commonpath with /mnt/<pool>).
+func InPool(h string) bool {
+	c := NormalizeHome(h)
+	parts := strings.Split(strings.TrimPrefix(c, "/"), "/")
+	return strings.HasPrefix(c, "/mnt/") && len(parts) >= 2 && parts[1] != ""
 }
 
 // immutableUser says whether TrueNAS refuses changes to the user's
@@ -346,7 +379,7 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 		if p.PasswordDisabled.Set && p.PasswordDisabled.V && !old.PasswordDisabled && lastLocalAdmin(old, box) {
 			c.add(RuleUserPasswordDisabledLast)
 		}
-		if p.Locked.Set && p.Locked.V && !old.Locked && lastLocalAdmin(old, box) {
+		if p.Locked.Set && p.Locked.V && !old.Locked && lastFullAdmin(old, box) {
 			c.add(RuleUserLockedLastAdmin)
 		}
 		if immutableUser(old) {
@@ -424,13 +457,7 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 
 	// Shell choices depend on the groups.
 	gids := userGIDs(p, old, box)
-	privileged := false
-	for _, gid := range gids {
-		if _, ok := box.PrivilegeByGID(gid); ok {
-			privileged = true
-			break
-		}
-	}
+	privileged := len(PrivilegesForGIDs(box.Privileges(), gids)) > 0
 	if p.Create || p.Shell.Set {
 		if _, ok := ShellChoices(box.Shells(), privileged)[p.Shell.V]; !ok {
 			c.add(RuleUserShellInvalid)
@@ -476,6 +503,12 @@ func staticHomeOK(p *UserPayload) bool {
 
 func boxHome(c *checker, p *UserPayload, old *UserEntry, box Box) {
 	h := p.Home.V
+	// No symlink on the way, which the engine will not follow as root:
+	// the real path is then the normalised one, checked in the pool.
+	if link := box.FirstSymlink(h); link != "" {
+		c.add(RuleUserHomeSymlink, link)
+		return
+	}
 	switch box.Stat(h) {
 	case PathFile, PathOther:
 		c.add(RuleUserHomeFile)
@@ -498,8 +531,23 @@ func boxHome(c *checker, p *UserPayload, old *UserEntry, box Box) {
 			name = old.Username
 		}
 		target = path.Join(h, name)
+		// Checked here, before anything is saved (TrueNAS finds it in
+		// setup_homedir, after its own checks but before the insert).
+		switch box.Stat(target) {
+		case PathFile, PathOther:
+			c.add(RuleUserHomeNotDir)
+			return
+		}
+		if link := box.FirstSymlink(target); link != "" {
+			c.add(RuleUserHomeSymlink, link)
+			return
+		}
 	}
-	if u, ok := box.HomeUsedBy(target); ok && (old == nil || u.ID != old.ID) {
+	self := int64(-1)
+	if old != nil {
+		self = old.ID
+	}
+	if u, ok := box.HomeUsedBy(NormalizeHome(target), self); ok {
 		c.add(RuleUserHomeUsed, target, u.Username)
 	}
 }
@@ -528,12 +576,7 @@ func userGIDs(p *UserPayload, old *UserEntry, box Box) []int64 {
 }
 
 func privilegedRoles(gids []int64, box Box) bool {
-	for _, gid := range gids {
-		if pr, ok := box.PrivilegeByGID(gid); ok && len(pr.Roles) > 0 {
-			return true
-		}
-	}
-	return false
+	return len(RolesForGIDs(box.Privileges(), gids)) > 0
 }
 
 func sameIdmap(f Field[any], old any) bool {
@@ -543,43 +586,65 @@ func sameIdmap(f Field[any], old any) bool {
 	return fmt.Sprint(f.V) == fmt.Sprint(old)
 }
 
-// IsLocalAdministrator says whether u counts as a local administrator: a
-// user with a usable password (not disabled, not "*"), not locked, in a
-// group that a privilege with FULL_ADMIN maps.
+// IsLocalAdministrator says whether u counts as a local administrator
+// (privilege.py: local_administrators): a password-enabled user (not
+// locked, password login not disabled, a usable password hash) in one of
+// the groups of the built-in "Local Administrator" privilege.
 func IsLocalAdministrator(u *UserEntry, box Box) bool {
-	if u.PasswordDisabled || u.Locked || u.Unixhash != nil && (*u.Unixhash == "*" || *u.Unixhash == "") {
+	if !passwordEnabled(u) {
 		return false
 	}
-	gids := []int64{u.Group.GID}
-	for _, id := range u.Groups {
-		if g, ok := box.GroupByID(id); ok {
-			gids = append(gids, g.GID)
-		}
-	}
-	for _, gid := range gids {
-		if pr, ok := box.PrivilegeByGID(gid); ok && slices.Contains(pr.Roles, "FULL_ADMIN") {
+	admin := localAdministratorGIDs(box)
+	for _, gid := range entryGIDs(u, box) {
+		if slices.Contains(admin, gid) {
 			return true
 		}
 	}
 	return false
 }
 
-// lastLocalAdmin says whether u is a local administrator and no other local
-// user is one (members of builtin_administrators are considered).
+// lastLocalAdmin says whether u is a local administrator and no other
+// password-enabled user is a grantee of the Local Administrator privilege
+// (privilege.py: before_user_deactivation, which asks
+// group.has_password_enabled_user of that privilege's local groups without
+// u). A user who is no administrator is never refused.
 func lastLocalAdmin(u *UserEntry, box Box) bool {
 	if !IsLocalAdministrator(u, box) {
 		return false
 	}
-	g, ok := box.GroupByGID(GIDBuiltinAdministrators)
-	if !ok {
+	return len(PasswordEnabledUsers(localAdministratorGIDs(box), []int64{u.ID}, box)) == 0
+}
+
+// lastFullAdmin says whether locking u leaves no unlocked local user with
+// the FULL_ADMIN role (account.py do_update, NAS-136301: user.query
+// [roles rin FULL_ADMIN, local, not locked, id != u]). Only a user who holds
+// FULL_ADMIN is refused.
+func lastFullAdmin(u *UserEntry, box Box) bool {
+	privs := box.Privileges()
+	if !slices.Contains(RolesForGIDs(privs, entryGIDs(u, box)), "FULL_ADMIN") {
 		return false
 	}
-	for _, id := range g.Users {
-		if id == u.ID {
+	for _, p := range privs {
+		if !slices.Contains(p.Roles, "FULL_ADMIN") {
 			continue
 		}
-		if o, ok := box.UserByID(id); ok && IsLocalAdministrator(o, box) {
-			return false
+		for _, gid := range p.LocalGroups {
+			g, ok := box.GroupByGID(gid)
+			if !ok {
+				continue
+			}
+			members := slices.Clone(g.Users)
+			for _, pu := range box.PrimaryUsers(g.ID) {
+				members = append(members, pu.ID)
+			}
+			for _, id := range members {
+				if id == u.ID {
+					continue
+				}
+				if o, ok := box.UserByID(id); ok && !o.Locked {
+					return false
+				}
+			}
 		}
 	}
 	return true

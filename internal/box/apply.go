@@ -20,7 +20,7 @@ import (
 // fixed temporary names and reads then rewrites the manifest.
 //
 // Order, chosen so that a crash at any point is repaired by the next Apply:
-// validate and read everything; refuse conflicts before writing anything;
+// validate and read everything; leave out the accounts that conflict;
 // write an intent manifest (every name owned before or after); write
 // etc/group, etc/gshadow, etc/passwd, etc/shadow (each atomically, previous
 // version kept as "<name>-"); homes and authorized_keys; remove .ssh of
@@ -29,16 +29,21 @@ import (
 //
 // Ownership is decided by the manifest, never guessed from UIDs: lines of
 // names the engine did not write are kept byte for byte, in place; new
-// owned lines are appended in State order. A State user whose name has a
-// foreign line is a *ConflictError (nothing written). A State group whose
-// name has a foreign line with the same GID becomes "members managed": only
-// the member field (4th; also gshadow's 4th) of that line is set, to exactly
-// Group.Members (nil empties it), and when the group leaves the State the
-// line is left as it is.
+// owned lines are appended in State order. A State user or group whose
+// name has a foreign line (for a group: with another GID) is left out,
+// with its sudo rules and its name in member lists, and reported in an
+// *AccountErrors. A State group whose name has a foreign line with the
+// same GID becomes "members managed": only the member field (4th; also
+// gshadow's 4th) of that line is set, to exactly Group.Members (nil
+// empties it), and when the group leaves the State the line is left as
+// it is.
 //
-// Errors about one home (say, its path is a file) do not stop the others;
-// they are joined and returned after the account files were written, and
-// the final manifest is not written, so the next Apply retries.
+// Errors about one home (its path is a file, a symlink, .ssh is a file)
+// do not stop the others: that user's record keeps the homes and
+// permissions it had, so that applying it again redoes the work, and the
+// errors come back in an *AccountErrors after everything else, the final
+// manifest included, was written. An error about the box itself (the
+// account files, the drop-ins, the manifest) is returned as it is.
 //
 // Chowns that fail with EPERM are ignored: when not running as root (tests,
 // a sandbox run by a normal user) files stay owned by the caller.
@@ -184,9 +189,21 @@ func apply(root string, p *plan) (*Result, error) {
 		g.Members, g.MembersAdded = append(members, g.Members...), false
 	}
 
+	// Accounts whose name has a foreign line are left out of this apply
+	// (their lines stay byte for byte), and so are their memberships; the
+	// others are applied. The caller learns of them from AccountErrors.
+	acct := &AccountErrors{}
+	if c, err := findConflicts(p, old, passwd, shadow, group, gshadow); err != nil {
+		return nil, err
+	} else if c != nil {
+		acct.Conflict = c
+		p.drop(c)
+	}
+
 	// Ownership and conflicts.
 	conflict := &ConflictError{}
 	nextUsers := make([]userRec, len(p.users))
+	failUsers := make([]userRec, len(p.users)) // a user's record when its home fails
 	intentUsers, nextUserEdit := edit{}, edit{}
 	for i := range p.users {
 		u := &p.users[i]
@@ -203,13 +220,16 @@ func apply(root string, p *plan) (*Result, error) {
 		}
 		nextUsers[i] = r
 		// The intent keeps every home where .ssh may be written.
+		failUsers[i] = o
 		switch {
 		case !owned:
-			if err := intentUsers.set(u.Name, userRec{Homes: r.Homes}); err != nil {
+			failUsers[i] = userRec{Homes: r.Homes}
+			if err := intentUsers.set(u.Name, failUsers[i]); err != nil {
 				return nil, err
 			}
 		case len(r.Homes) == 1 && !slices.Contains(o.Homes, r.Homes[0]):
-			o.Homes = append(o.Homes, r.Homes[0])
+			o.Homes = append(slices.Clone(o.Homes), r.Homes[0])
+			failUsers[i] = o
 			if err := intentUsers.set(u.Name, o); err != nil {
 				return nil, err
 			}
@@ -402,11 +422,11 @@ func apply(root string, p *plan) (*Result, error) {
 	writes := []fileWrite{{GroupFile, newGroup, fileSpec{mode: 0o644, backup: true}}}
 	if exists[GShadowFile] {
 		newGShadow := keepEOL(files[GShadowFile], gshadow.merge(gsLines, grOrder, removeGroups, grMembers))
-		writes = append(writes, fileWrite{GShadowFile, newGShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true}})
+		writes = append(writes, fileWrite{GShadowFile, newGShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true, secret: true}})
 	}
 	writes = append(writes,
 		fileWrite{PasswdFile, newPasswd, fileSpec{mode: 0o644, backup: true}},
-		fileWrite{ShadowFile, newShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true}})
+		fileWrite{ShadowFile, newShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true, secret: true}})
 	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
 		return nil, err
 	}
@@ -430,6 +450,8 @@ func apply(root string, p *plan) (*Result, error) {
 	}
 	var errs []error
 	b := &batch{}
+	defer b.Close()
+	homeOf := map[string]string{} // host path of a home -> its user
 	for _, n := range removeUsers {
 		for _, h := range removed[n].Homes {
 			if inUse[h] {
@@ -448,7 +470,7 @@ func apply(root string, p *plan) (*Result, error) {
 				}
 			}
 			if err := removeSSHDir(root, h, b); err != nil {
-				errs = append(errs, fmt.Errorf("box: user %q: %w", n, err))
+				acct.addUser(n, fmt.Errorf("box: user %q: %w", n, err))
 			}
 		}
 	}
@@ -456,8 +478,17 @@ func apply(root string, p *plan) (*Result, error) {
 		u := &p.users[i]
 		perm, err := applyHome(root, u, nextUsers[i].Perm, b)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("box: user %q: %w", u.Name, err))
+			// Only this user: its record keeps every home it may have
+			// written to and the old permissions, so that the next apply
+			// of it does it all again.
+			acct.addUser(u.Name, fmt.Errorf("box: user %q: %w", u.Name, err))
+			if err := nextUserEdit.set(u.Name, failUsers[i]); err != nil {
+				return res, err
+			}
 			continue
+		}
+		if h, ok := homePath(u.Home); ok {
+			homeOf[filepath.Join(root, h)] = u.Name
 		}
 		nextUsers[i].Perm = perm
 		if err := nextUserEdit.set(u.Name, nextUsers[i]); err != nil {
@@ -465,8 +496,12 @@ func apply(root string, p *plan) (*Result, error) {
 		}
 	}
 
-	if err := b.commit(); err != nil {
+	homeErrs, err := b.commit()
+	if err != nil {
 		errs = append(errs, err)
+	}
+	for hp, herr := range homeErrs {
+		acct.addUser(homeOf[hp], herr)
 	}
 
 	// Drop-ins.
@@ -491,7 +526,69 @@ func apply(root string, p *plan) (*Result, error) {
 	if err := old.store(root, nextUserEdit, nextGroupEdit, p.all, disk); err != nil {
 		return res, err
 	}
+	if acct.any() {
+		return res, acct
+	}
 	return res, nil
+}
+
+// findConflicts lists the users and groups of p whose names have lines on
+// the box that the engine did not write (and, for a group, a different
+// GID: a foreign group with the same GID has its members managed).
+func findConflicts(p *plan, old *rawManifest, passwd, shadow, group, gshadow *lineFile) (*ConflictError, error) {
+	c := &ConflictError{}
+	for i := range p.users {
+		n := p.users[i].Name
+		_, owned, err := old.user(n)
+		if err != nil {
+			return nil, err
+		}
+		if !owned && (passwd.has(n) || shadow.has(n)) {
+			c.Users = append(c.Users, n)
+		}
+	}
+	for i := range p.groups {
+		g := &p.groups[i]
+		o, owned, err := old.group(g.Name)
+		if err != nil {
+			return nil, err
+		}
+		if owned && !o.MembersOnly {
+			continue
+		}
+		if line, ok := group.line(g.Name); ok {
+			if field(line, 2) != strconv.FormatInt(g.GID, 10) {
+				c.Groups = append(c.Groups, g.Name)
+			}
+		} else if !owned && gshadow.has(g.Name) {
+			c.Groups = append(c.Groups, g.Name)
+		}
+	}
+	if len(c.Users)+len(c.Groups) == 0 {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// drop leaves the accounts of c out of the plan: their entries, their
+// sudo rules, and the conflicting users' names from every member list
+// (on the box that name is the foreign account).
+func (p *plan) drop(c *ConflictError) {
+	users := map[string]bool{}
+	for _, n := range c.Users {
+		users[n] = true
+	}
+	groups := map[string]bool{}
+	for _, n := range c.Groups {
+		groups[n] = true
+	}
+	p.users = slices.DeleteFunc(slices.Clone(p.users), func(u User) bool { return users[u.Name] })
+	p.groups = slices.DeleteFunc(p.groups, func(g Group) bool { return groups[g.Name] })
+	for i := range p.groups {
+		p.groups[i].Members = slices.DeleteFunc(slices.Clone(p.groups[i].Members), func(n string) bool { return users[n] })
+	}
+	p.sudo.Users = slices.DeleteFunc(slices.Clone(p.sudo.Users), func(u User) bool { return users[u.Name] })
+	p.sudo.Groups = slices.DeleteFunc(slices.Clone(p.sudo.Groups), func(g Group) bool { return groups[g.Name] })
 }
 
 func (p *plan) goneGroupsAdd(n string) {

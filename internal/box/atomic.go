@@ -22,6 +22,9 @@ type fileSpec struct {
 	backup bool
 	// force applies mode, uid and gid even to an existing file.
 	force bool
+	// secret files (shadow, gshadow) hold hashes: their mode is kept
+	// within spec.mode, plus owner read-write, whatever the old file had.
+	secret bool
 }
 
 // tmpName is the fixed temporary name used beside path. It starts with a dot
@@ -55,19 +58,27 @@ func writeFileKnown(path string, content, old []byte, exists bool, spec fileSpec
 	}
 	mode, uid, gid := spec.mode, spec.uid, spec.gid
 	if exists && !spec.force {
-		if st, err := os.Lstat(path); err == nil {
+		// Only a regular file lends its mode and owner: a symlink's mode
+		// is always 0777, and whatever it points to is not ours to copy.
+		// The new file replaces the link itself (rename does not follow).
+		if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() {
 			mode = st.Mode().Perm() | (st.Mode() & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky))
 			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 				uid, gid = int(sys.Uid), int(sys.Gid)
 			}
 		}
 	}
+	if spec.secret {
+		// Never more open than spec.mode (owner read-write at most), and
+		// no special bits, whatever the file had.
+		mode &= spec.mode | 0o600
+	}
 	tmp := tmpName(path)
 	if err := writeTemp(tmp, content, mode, uid, gid); err != nil {
 		return false, err
 	}
 	if exists && spec.backup {
-		if err := backupFile(path); err != nil {
+		if err := backupFile(path, spec); err != nil {
 			_ = os.Remove(tmp)
 			return false, err
 		}
@@ -115,27 +126,36 @@ func writeTemp(tmp string, content []byte, mode fs.FileMode, uid, gid int) error
 
 // backupFile makes "<path>-" the current version of path: a hard link to the
 // same inode (so mode and owner are the same), put in place by rename.
-// Where hard links are not possible it falls back to a copy.
-func backupFile(path string) error {
+// Where hard links are not possible, or path is not a regular file (a
+// symlink: linking it would keep the link), it falls back to a copy, with
+// spec's mode and owner unless path is a regular file (secret files
+// clamped as in writeFileKnown).
+func backupFile(path string, spec fileSpec) error {
 	bak := path + "-"
 	tmp := tmpName(bak)
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := os.Link(path, tmp); err != nil {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() || os.Link(path, tmp) != nil {
 		data, rerr := os.ReadFile(path)
 		if rerr != nil {
 			return rerr
 		}
-		st, serr := os.Lstat(path)
-		if serr != nil {
-			return serr
+		mode, uid, gid := spec.mode, spec.uid, spec.gid
+		if st.Mode().IsRegular() {
+			mode = st.Mode().Perm()
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				uid, gid = int(sys.Uid), int(sys.Gid)
+			}
 		}
-		uid, gid := 0, 0
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-			uid, gid = int(sys.Uid), int(sys.Gid)
+		if spec.secret {
+			mode &= spec.mode | 0o600
 		}
-		if err := writeTemp(tmp, data, st.Mode().Perm(), uid, gid); err != nil {
+		if err := writeTemp(tmp, data, mode, uid, gid); err != nil {
 			return err
 		}
 	}

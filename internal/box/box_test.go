@@ -261,11 +261,29 @@ func TestConflict(t *testing.T) {
 	if !strings.Contains(err.Error(), `user "www-data"`) {
 		t.Fatalf("message: %v", err)
 	}
-	if read(t, root, PasswdFile) != debPasswd || read(t, root, GroupFile) != debGroup {
-		t.Fatal("files changed on conflict")
+	// Only those two are left out: the foreign lines stay byte for byte,
+	// the other accounts are written, and nobody gets the foreign
+	// account's name in a member list.
+	var ae *AccountErrors
+	if !errors.As(err, &ae) || ae.ForUser("www-data") == nil || ae.ForGroup("sudo") == nil || ae.ForUser("alice") != nil {
+		t.Fatalf("want AccountErrors for www-data and sudo only, got %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(root, ManifestFile)); err == nil {
-		t.Fatal("manifest written on conflict")
+	passwd, group := read(t, root, PasswdFile), read(t, root, GroupFile)
+	checkForeign(t, debPasswd, passwd, "alice", "bob")
+	checkForeign(t, debGroup, group, "alice", "bob", "staff2")
+	if strings.Count(passwd, "\nwww-data:") != 1 || strings.Count(group, "\nsudo:") != 1 {
+		t.Fatal("a conflicting name was written")
+	}
+	if !strings.Contains(passwd, "\nalice:x:3000:") {
+		t.Fatal("the other accounts were not written")
+	}
+	m, err := readManifest(root)
+	must(t, err)
+	if _, ok := m.Users["www-data"]; ok {
+		t.Fatal("the foreign user is owned")
+	}
+	if _, ok := m.Groups["sudo"]; ok {
+		t.Fatal("the foreign group is owned")
 	}
 }
 
@@ -465,11 +483,11 @@ func TestSudoers(t *testing.T) {
 	st.Groups[2].SudoCommandsNopasswd = []string{"ALL"}
 	must(t, Apply(root, st))
 	want := "# Written by the truenas engine; do not edit.\n" +
-		"alice ALL=(ALL) ALL\n" +
-		"bob ALL=(ALL) NOPASSWD: ALL\n" +
-		"carol ALL=(ALL) ALL, NOPASSWD: ALL\n" +
-		"dave ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=d\\\\e \\#x, NOPASSWD: /usr/bin/id\n" +
-		"%staff2 ALL=(ALL) NOPASSWD: ALL\n"
+		"# alice\n#3000 ALL=(ALL) ALL\n" +
+		"# bob\n#3001 ALL=(ALL) NOPASSWD: ALL\n" +
+		"# carol\n#3003 ALL=(ALL) ALL, NOPASSWD: ALL\n" +
+		"# dave\n#3004 ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=d\\\\e \\#x, NOPASSWD: /usr/bin/id\n" +
+		"# group staff2\n%#3002 ALL=(ALL) NOPASSWD: ALL\n"
 	path := filepath.Join(root, SudoersFile)
 	if got := read(t, root, SudoersFile); got != want {
 		t.Fatalf("sudoers:\n%s\nwant:\n%s", got, want)
@@ -700,7 +718,7 @@ func TestCrashRepair(t *testing.T) {
 	must(t, os.MkdirAll(filepath.Join(root, "mnt/tank/carol/.ssh"), 0o700))
 	// And alice's new key was written to its temporary name only (crash
 	// before the rename): the old key is in place.
-	must(t, os.WriteFile(filepath.Join(root, "mnt/tank/alice", keysTmp), []byte("half"), 0o600))
+	must(t, os.WriteFile(filepath.Join(root, "mnt/tank/alice/.ssh", keysTmpName), []byte("half"), 0o600))
 	st.Users[0].SSHPubKey = strp("ssh-ed25519 NEWKEY alice")
 
 	must(t, Apply(root, st))
@@ -714,7 +732,7 @@ func TestCrashRepair(t *testing.T) {
 	if read(t, root, "mnt/tank/alice/.ssh/authorized_keys") != "ssh-ed25519 NEWKEY alice\n" {
 		t.Fatal("alice's key not repaired")
 	}
-	if _, err := os.Lstat(filepath.Join(root, "mnt/tank/alice", keysTmp)); err == nil {
+	if _, err := os.Lstat(filepath.Join(root, "mnt/tank/alice/.ssh", keysTmpName)); err == nil {
 		t.Fatal("stale key temp file left")
 	}
 	if !strings.HasSuffix(read(t, root, ShadowFile), "bob:*:20000:0:99999:7:::\n") {
@@ -824,7 +842,7 @@ func TestBackupTwiceLeavesNoTemp(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if err := backupFile(p); err != nil {
+		if err := backupFile(p, fileSpec{mode: 0o644}); err != nil {
 			t.Fatal(err)
 		}
 	}

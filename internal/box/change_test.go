@@ -325,8 +325,8 @@ func TestApplyChangeRefusesOutOfLineDropIn(t *testing.T) {
 	}
 }
 
-// TestApplyChangeConflict: a new name with a foreign line is refused before
-// anything is written, as by ApplyResult.
+// TestApplyChangeConflict: a new name with a foreign line is left out, as
+// by ApplyResult; a Change of only such names changes nothing.
 func TestApplyChangeConflict(t *testing.T) {
 	root := seed(t)
 	st := baseState()
@@ -339,8 +339,12 @@ func TestApplyChangeConflict(t *testing.T) {
 	if !errors.As(err, &ce) || !slices.Equal(ce.Users, []string{"www-data"}) || !slices.Equal(ce.Groups, []string{"sudo"}) {
 		t.Fatalf("want a conflict on www-data and sudo, got %v", err)
 	}
+	var ae *AccountErrors
+	if !errors.As(err, &ae) || ae.ForUser("www-data") == nil || ae.ForGroup("sudo") == nil {
+		t.Fatalf("want AccountErrors for www-data and sudo, got %v", err)
+	}
 	if after := snapshot(t, root); after != snap {
-		t.Fatal("written on conflict")
+		t.Fatal("the box changed although every account of the change conflicts")
 	}
 	if _, err := ApplyChange(root, Change{Users: []User{alice()}, RemovedUsers: []string{"alice"}}); err == nil {
 		t.Fatal("a user both changed and removed was taken")

@@ -5,16 +5,26 @@ package box
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
-// sudoersContent renders the rules as TrueNAS's sudoers.mako does:
+// sudoersContent renders the rules of TrueNAS's sudoers.mako, with one
+// difference: the account is named by its id, never by its name:
 //
-//	alice ALL=(ALL) ALL
-//	bob ALL=(ALL) NOPASSWD: ALL
-//	carol ALL=(ALL) ALL, NOPASSWD: ALL
-//	dave ALL=(ALL) /usr/bin/ls, NOPASSWD: /usr/bin/id -u
-//	%admins ALL=(ALL) NOPASSWD: ALL
+//	# alice
+//	#3001 ALL=(ALL) ALL
+//	# bob
+//	#3002 ALL=(ALL) /usr/bin/ls, NOPASSWD: /usr/bin/id -u
+//	# group admins
+//	%#3000 ALL=(ALL) NOPASSWD: ALL
+//
+// A name in that place is read by sudo as a word of its grammar when it is
+// one: a user named ALL would give its rule to every account, Defaults or
+// User_Alias would change what the line is. "#uid" and "%#gid" can only
+// mean that one account (sudoers(5), "User_List"), whatever the name. The
+// name is kept in the comment line above (names hold no line break:
+// validate).
 //
 // Commands are trimmed, empty ones dropped, joined with ", ", and the
 // characters \ , : = # escaped with a backslash. Users come first, then
@@ -24,13 +34,13 @@ func sudoersContent(st State) []byte {
 	for i := range st.Users {
 		u := &st.Users[i]
 		if e := sudoEntry(u.SudoCommands, u.SudoCommandsNopasswd); e != "" {
-			b.WriteString(u.Name + " ALL=(ALL) " + e + "\n")
+			b.WriteString("# " + u.Name + "\n#" + strconv.FormatInt(u.UID, 10) + " ALL=(ALL) " + e + "\n")
 		}
 	}
 	for i := range st.Groups {
 		g := &st.Groups[i]
 		if e := sudoEntry(g.SudoCommands, g.SudoCommandsNopasswd); e != "" {
-			b.WriteString("%" + g.Name + " ALL=(ALL) " + e + "\n")
+			b.WriteString("# group " + g.Name + "\n%#" + strconv.FormatInt(g.GID, 10) + " ALL=(ALL) " + e + "\n")
 		}
 	}
 	if b.Len() == 0 {

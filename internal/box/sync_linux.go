@@ -2,23 +2,15 @@
 
 package box
 
-import (
-	"os"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// syncFilesystems makes everything written on the filesystems holding the
-// given paths durable: one syncfs(2) each.
-func syncFilesystems(paths map[uint64]string) error {
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		err = unix.Syncfs(int(f.Fd()))
-		f.Close()
-		if err != nil {
+// syncFilesystems makes everything written on the filesystems of the
+// given open descriptors durable: one syncfs(2) each. (Descriptors, not
+// paths: a path in a home may have become a fifo, which open would wait
+// on.)
+func syncFilesystems(fds map[uint64]int) error {
+	for _, fd := range fds {
+		if err := unix.Syncfs(fd); err != nil {
 			return err
 		}
 	}

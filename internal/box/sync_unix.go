@@ -6,8 +6,8 @@ import "syscall"
 
 // syncFilesystems makes everything written durable. Without syncfs(2) this
 // is one sync(2).
-func syncFilesystems(paths map[uint64]string) error {
-	if len(paths) > 0 {
+func syncFilesystems(fds map[uint64]int) error {
+	if len(fds) > 0 {
 		syscall.Sync()
 	}
 	return nil

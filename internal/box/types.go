@@ -2,6 +2,8 @@ package box
 
 import (
 	"errors"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -32,6 +34,98 @@ func (e *ConflictError) Error() string {
 		parts = append(parts, "group "+strconv.Quote(g))
 	}
 	return "box: accounts already exist on the box and were not written by the engine: " + strings.Join(parts, ", ")
+}
+
+// AccountErrors is returned by Apply when some accounts could not be
+// brought in line and everything else was: the other accounts' lines,
+// homes and keys, the drop-ins and the manifest are written. Conflict
+// lists the accounts left out because their names have foreign lines;
+// Users holds, by user name, what went wrong in a user's home (a folder
+// in the way, a symlink, a file where .ssh should be), naming the path.
+// Applying those accounts again after the obstacle is gone repairs them.
+type AccountErrors struct {
+	Conflict *ConflictError
+	Users    map[string]error
+}
+
+func (e *AccountErrors) addUser(name string, err error) {
+	if e.Users == nil {
+		e.Users = map[string]error{}
+	}
+	if old, ok := e.Users[name]; ok {
+		err = errors.Join(old, err)
+	}
+	e.Users[name] = err
+}
+
+func (e *AccountErrors) any() bool { return e.Conflict != nil || len(e.Users) > 0 }
+
+// Names lists the users and groups concerned, users first, each sorted.
+func (e *AccountErrors) Names() (users, groups []string) {
+	seen := map[string]bool{}
+	if e.Conflict != nil {
+		for _, n := range e.Conflict.Users {
+			seen[n] = true
+			users = append(users, n)
+		}
+		groups = append(groups, e.Conflict.Groups...)
+	}
+	for n := range e.Users {
+		if !seen[n] {
+			users = append(users, n)
+		}
+	}
+	sort.Strings(users)
+	sort.Strings(groups)
+	return users, groups
+}
+
+// ForUser is the error about user name, or nil.
+func (e *AccountErrors) ForUser(name string) error {
+	var errs []error
+	if e.Conflict != nil && slices.Contains(e.Conflict.Users, name) {
+		errs = append(errs, &ConflictError{Users: []string{name}})
+	}
+	if err := e.Users[name]; err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ForGroup is the error about group name, or nil.
+func (e *AccountErrors) ForGroup(name string) error {
+	if e.Conflict != nil && slices.Contains(e.Conflict.Groups, name) {
+		return &ConflictError{Groups: []string{name}}
+	}
+	return nil
+}
+
+func (e *AccountErrors) Error() string {
+	var parts []string
+	if e.Conflict != nil {
+		parts = append(parts, e.Conflict.Error())
+	}
+	names := make([]string, 0, len(e.Users))
+	for n := range e.Users {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		parts = append(parts, e.Users[n].Error())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap lets errors.As find the ConflictError.
+func (e *AccountErrors) Unwrap() []error {
+	var out []error
+	if e.Conflict != nil {
+		out = append(out, e.Conflict)
+	}
+	for _, err := range e.Users {
+		out = append(out, err)
+	}
+	return out
 }
 
 // Result says what an Apply changed.
@@ -67,7 +161,7 @@ type Change struct {
 	RemovedGroups []string
 	// SudoUsers and SudoGroups are every user and group of the State that
 	// has sudo rules, changed or not, in State order: the sudoers drop-in
-	// is written from them. Only their names and sudo rules are read, and
+	// is written from them. Only their names, ids (UID, GID) and sudo rules are read, and
 	// entries without rules are skipped.
 	SudoUsers  []User
 	SudoGroups []Group

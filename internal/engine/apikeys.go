@@ -102,7 +102,7 @@ func keyWithKey(ke *account.APIKeyEntry, id int64, secret string, stringIdentifi
 
 func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "api_key_create"); err != nil {
+	if err := objectArg(raw, "api_key_create", "ApiKeyCreate"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeAPIKeyCreate(raw)
@@ -148,15 +148,8 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 }
 
 func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
+	id, raw, err := updateArgs(args, "api_key_update", "ApiKeyUpdate")
 	if err != nil {
-		return nil, err
-	}
-	raw := arg(args, 1)
-	if raw == nil {
-		raw = json.RawMessage("{}")
-	}
-	if err := objectArg(raw, "api_key_update"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeAPIKeyUpdate(raw)
@@ -243,7 +236,7 @@ func (e *Engine) keyDelete(ctx context.Context, args []json.RawMessage) (any, er
 // authLoginEx checks a password or an API key. It never changes the store.
 func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "login_data"); err != nil {
+	if err := objectArg(raw, "login_data", ""); err != nil {
 		return nil, err
 	}
 	var m map[string]json.RawMessage
@@ -348,14 +341,18 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 			if err != nil {
 				return nil, err
 			}
-			resp["user_info"] = e.userInfo(ctx, t, ue, apiKey)
+			info, err := e.userInfo(ctx, t, ue, apiKey)
+			if err != nil {
+				return nil, err
+			}
+			resp["user_info"] = info
 		}
 		return resp, nil
 	})
 }
 
 // userInfo is the auth.me-style description of a logged-in user.
-func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry, apiKey bool) map[string]any {
+func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry, apiKey bool) (map[string]any, error) {
 	gids := []int64{ue.Group.GID}
 	l := newLoader(ctx, q)
 	for _, id := range ue.Groups {
@@ -363,6 +360,13 @@ func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry,
 			gids = append(gids, g.GID)
 		}
 	}
+	privs, err := l.privileges()
+	if err != nil {
+		return nil, err
+	}
+	// privilege.py compose_privilege over the stored privileges: roles
+	// expanded with what they include, web_shell if any privilege grants it.
+	cp := account.ComposePrivilege(privs, gids)
 	attrs := []string{"LOCAL"}
 	if apiKey {
 		attrs = append(attrs, "API_KEY")
@@ -371,7 +375,7 @@ func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry,
 		"pw_name": ue.Username, "pw_gecos": ue.FullName, "pw_dir": ue.Home, "pw_shell": ue.Shell,
 		"pw_uid": ue.UID, "pw_gid": ue.Group.GID, "grouplist": gids, "sid": nil, "source": "LOCAL", "local": true,
 		"attributes": map[string]any{}, "two_factor_config": nil,
-		"privilege":          map[string]any{"roles": map[string]any{"$set": ue.Roles}, "web_shell": len(ue.Roles) > 0},
+		"privilege":          map[string]any{"roles": map[string]any{"$set": cp.Roles}, "web_shell": cp.WebShell, "webui_access": cp.WebUIAccess},
 		"account_attributes": attrs,
-	}
+	}, nil
 }

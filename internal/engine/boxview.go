@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,8 @@ type boxView struct {
 	l    *loader
 	now  time.Time
 	err  error
+	// files caches the box's account files for foreign-line lookups.
+	files map[string][]byte
 }
 
 var _ account.Box = (*boxView)(nil)
@@ -68,28 +72,76 @@ func (b *boxView) group(where string, args ...any) (*account.GroupEntry, bool) {
 }
 
 func (b *boxView) UserByID(id int64) (*account.UserEntry, bool) { return b.user("id = ?", id) }
+
+// UserByName, UserByUID, GroupByName and GroupByGID also find the
+// foreign lines of the box's files (foreign.go).
 func (b *boxView) UserByName(name string) (*account.UserEntry, bool) {
-	return b.user("username = ?", name)
+	if u, ok := b.user("username = ?", name); ok {
+		return u, true
+	}
+	return b.foreignUser(0, name)
 }
 func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
 	if uid == 2147000001 {
 		s := syntheticUser()
 		return &s, true
 	}
-	return b.user("uid = ? ORDER BY id", uid)
+	if u, ok := b.user("uid = ? ORDER BY id", uid); ok {
+		return u, true
+	}
+	return b.foreignUser(2, strconv.FormatInt(uid, 10))
 }
 func (b *boxView) SMBUserByNameFold(name string) (*account.UserEntry, bool) {
 	return b.user("lower(username) = lower(?) AND smb = 1", name)
 }
-func (b *boxView) HomeUsedBy(path string) (*account.UserEntry, bool) {
-	return b.user("home = ? ORDER BY id", path)
+
+// HomeUsedBy looks, through the users_home index, for a home equal to
+// p (stored normalised, or with a trailing "/" by an older engine), one
+// of p's parents, or one below p.
+func (b *boxView) HomeUsedBy(p string, self int64) (*account.UserEntry, bool) {
+	p = account.NormalizeHome(p)
+	if !strings.HasPrefix(p, "/") || p == account.DefaultHome {
+		return nil, false
+	}
+	for a := p; a != "/"; a = path.Dir(a) {
+		if u, ok := b.user("home IN (?, ?) AND id != ? ORDER BY id", a, a+"/", self); ok {
+			return u, true
+		}
+	}
+	// '0' is the byte after '/': the range is every path below p.
+	return b.user("home > ? AND home < ? AND id != ? ORDER BY home", p+"/", p+"0", self)
+}
+
+// FirstSymlink walks p's components under the root with Lstat.
+func (b *boxView) FirstSymlink(p string) string {
+	cur := ""
+	for _, part := range strings.Split(strings.Trim(path.Clean("/"+p), "/"), "/") {
+		if part == "" {
+			break
+		}
+		cur += "/" + part
+		fi, err := os.Lstat(b.hostPath(cur))
+		if err != nil {
+			return ""
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return cur
+		}
+	}
+	return ""
 }
 func (b *boxView) GroupByID(id int64) (*account.GroupEntry, bool) { return b.group("id = ?", id) }
 func (b *boxView) GroupByName(name string) (*account.GroupEntry, bool) {
-	return b.group("name = ?", name)
+	if g, ok := b.group("name = ?", name); ok {
+		return g, true
+	}
+	return b.foreignGroup(0, name)
 }
 func (b *boxView) GroupByGID(gid int64) (*account.GroupEntry, bool) {
-	return b.group("gid = ? ORDER BY id", gid)
+	if g, ok := b.group("gid = ? ORDER BY id", gid); ok {
+		return g, true
+	}
+	return b.foreignGroup(2, strconv.FormatInt(gid, 10))
 }
 func (b *boxView) SMBGroupByNameFold(name string) (*account.GroupEntry, bool) {
 	return b.group("lower(name) = lower(?) AND smb = 1", name)
@@ -123,23 +175,21 @@ func (b *boxView) PrimaryUsers(groupID int64) []account.UserEntry {
 	return out
 }
 
-func (b *boxView) PrivilegeByGID(gid int64) (*account.Privilege, bool) {
+// Privileges lists the stored privileges (account.Box).
+func (b *boxView) Privileges() []account.Privilege {
 	privs, err := b.l.privileges()
 	if err != nil {
 		b.fail(err)
-		return nil, false
+		return nil
 	}
-	for _, p := range privs {
-		for _, g := range p.LocalGroups {
-			if g == gid {
-				return &p, true
-			}
-		}
-	}
-	return nil, false
+	return privs
 }
 
-// hostPath maps an absolute box path under the root.
+// PrivilegeByGID returns the first privilege, in id order, that names gid.
+func (b *boxView) PrivilegeByGID(gid int64) (*account.Privilege, bool) {
+	return account.PrivilegeByGID(b, gid)
+}
+
 func (b *boxView) hostPath(p string) string {
 	return filepath.Join(b.root, filepath.FromSlash(filepath.Clean("/"+p)))
 }

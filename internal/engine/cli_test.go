@@ -89,6 +89,15 @@ func TestCLI(t *testing.T) {
 	}
 	r := eng("", "system.version")
 	r.want(t, SystemVersion()+"\n", "", 0)
+	if !strings.HasPrefix(r.stdout, "TrueNAS-25.10.6+engine.") {
+		t.Fatalf("system.version %q", r.stdout)
+	}
+	// the engine's own version, without a root
+	r = runCLI(t, "", "terraform-provider-truenas", "engine", "version")
+	if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "terraform-provider-truenas engine ") ||
+		!strings.Contains(r.stdout, "TrueNAS-25.10.6, API v25_10_5") {
+		t.Fatalf("engine version: %+v", r)
+	}
 
 	// stdin argument, int result printed raw
 	r = eng(`{"name":"staff2","smb":false}`, "group.create", "-")
@@ -102,9 +111,17 @@ func TestCLI(t *testing.T) {
 	// booleans as True/False
 	r = eng("", "group.query", `[["name","=","nope"]]`, `{"count":true}`)
 	r.want(t, "0\n", "", 0)
-	// two "-" arguments read successive values
-	r = eng(`[["name","=","staff2"]] {"count": true}`, "group.query", "-", "-")
+	// every "-" gets the one payload, as TrueNAS 26.0's midclt gives it
+	r = eng(`{"name":"staff3","smb":false}`, "group.create", "-")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	r = eng(`[["name","=","staff3"]]`, "group.query", "-", `{"count": true}`)
 	r.want(t, "1\n", "", 0)
+	r = eng(`[["name","=","staff3"]] {"count": true}`, "group.query", "-")
+	if r.code != 1 || !strings.Contains(r.stderr, "filters") {
+		t.Fatalf("two values on stdin are one payload that is not JSON, so a string: %+v", r)
+	}
 	// validation errors
 	r = eng("", "user.get_instance", "99")
 	r.want(t, "", "[ENOENT] ALL: User 99 does not exist\n", 1)
@@ -118,15 +135,18 @@ func TestCLI(t *testing.T) {
 	r = eng("", "group.delete", id)
 	r.want(t, "", "[EACCES] A built-in group cannot be deleted.\n", 1)
 	// unknown method, too many arguments
-	eng("", "nope.nope").want(t, "", "[EINVAL] Method does not exist\n", 1)
+	eng("", "nope.nope").want(t, "", "Method does not exist\n", 1)
 	eng("", "system.version", "1").want(t, "", "[EINVAL] ALL: Too many arguments (expected 0, found 1)\n", 1)
-	// malformed stdin, missing stdin value, 64 KiB limit
+	// a payload that is not JSON is the text itself, as 26.0's midclt
+	// passes it; an empty stdin is the empty string
 	r = eng(`{"name":`, "group.create", "-")
-	if r.code != 1 || !strings.HasPrefix(r.stderr, "[EINVAL] stdin argument 1 is not valid JSON") || r.stdout != "" {
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "[EINVAL] group_create: Input should be a valid dictionary") || r.stdout != "" {
 		t.Fatalf("%+v", r)
 	}
 	r = eng(``, "group.create", "-")
-	r.want(t, "", "[EINVAL] stdin has no JSON value for argument 1\n", 1)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "[EINVAL] group_create: Input should be a valid dictionary") {
+		t.Fatalf("%+v", r)
+	}
 	big := `{"name":"x","sudo_commands":["` + strings.Repeat("a", 70000) + `"]}`
 	eng(big, "group.create", "-").want(t, "", "[EINVAL] Max message length is 64 kB\n", 1)
 	// bare string argument
@@ -158,7 +178,7 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	passwd, _ := os.ReadFile(filepath.Join(root, "etc/passwd"))
-	if !strings.Contains(string(passwd), "zed:x:3000:3001:Zed:/var/empty:/usr/bin/zsh") {
+	if !strings.Contains(string(passwd), "zed:x:3000:3002:Zed:/var/empty:/usr/bin/zsh") {
 		t.Fatalf("passwd %s", passwd)
 	}
 	eng("", "api_key.delete", "5").want(t, "", "[ENOENT] ALL: ApiKey 5 does not exist\n", 1)
@@ -179,4 +199,46 @@ func TestCLIBoolOutput(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	eng("", "api_key.delete", "1").want(t, "True\n", "", 0)
+}
+
+// TestCLIMidcltOptions: what TrueNAS's midclt accepts (truenas/api_client
+// get_parser): global options before call, call options anywhere.
+func TestCLIMidcltOptions(t *testing.T) {
+	root := t.TempDir()
+	run := func(stdin string, args ...string) cliResult {
+		return runCLI(t, stdin, "terraform-provider-truenas", append([]string{"engine", "--root", root}, args...)...)
+	}
+	run("", "-t", "30", "-u", "ws://localhost/api/current", "-U", "someone", "-P", "s3cret-pw", "-K", "1-key", "call", "system.version").
+		want(t, SystemVersion()+"\n", "", 0)
+	run("", "--timeout=30", "--insecure", "call", "-j", "-jp", "description", "system.version").want(t, SystemVersion()+"\n", "", 0)
+	run("", "call", "--job", "--job-print=progressbar", "system.version").want(t, SystemVersion()+"\n", "", 0)
+	// -q: no error text, the failure status stays
+	run("", "call", "-q", "nope.nope").want(t, "", "", 1)
+	run("", "call", "user.get_instance", "99", "-q").want(t, "", "", 1)
+	if r := run("", "call", "-jp", "fancy", "system.version"); r.code != 2 || !strings.Contains(r.stderr, "invalid choice") {
+		t.Fatalf("%+v", r)
+	}
+	if r := run("", "-P"); r.code != 2 || strings.Contains(r.stderr, "s3cret") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// TestCLIMidclt2510 stands for the midclt of TrueNAS 25.04/25.10: no stdin,
+// "-" is the string "-".
+func TestCLIMidclt2510(t *testing.T) {
+	root := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "midclt"), "call", "user.query", "-")
+	cmd.Env = append(os.Environ(), "TRUENAS_ENGINE_ROOT="+root, MidcltFlavourEnv+"=25.10")
+	cmd.Stdin = strings.NewReader(`[["id","=",-1]]`)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err == nil || out.String() != "" || errb.String() != "[EINVAL] filters: Input should be a valid list\n" {
+		t.Fatalf("got %v %q %q", err, out.String(), errb.String())
+	}
+	cmd = exec.Command(filepath.Join(binDir, "midclt"), "call", "user.query", `[["id","=",-1]]`)
+	cmd.Env = append(os.Environ(), "TRUENAS_ENGINE_ROOT="+root, MidcltFlavourEnv+"=25.10")
+	if out, err := cmd.Output(); err != nil || string(out) != "[]\n" {
+		t.Fatalf("got %v %q", err, out)
+	}
 }

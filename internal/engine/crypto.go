@@ -2,7 +2,9 @@ package engine
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math/big"
 	"strings"
 	"unicode/utf16"
@@ -11,6 +13,8 @@ import (
 	"github.com/go-crypt/crypt/algorithm/shacrypt"
 	//lint:ignore SA1019 the NT hash of SMB users is MD4 by definition
 	"golang.org/x/crypto/md4"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // APIKeyIterations is the PBKDF2-SHA512 iteration count for API key
@@ -97,4 +101,20 @@ func checkKeyHash(hash, secret string) bool {
 	}
 	ok, err := d.MatchAdvanced(secret)
 	return err == nil && ok
+}
+
+// randomDomainSID makes a box's local domain SID, three random
+// sub-authorities of 1 to 2**32-1 (utils/sid.py:137 random_sid).
+func randomDomainSID() (string, error) {
+	var sub [3]uint32
+	for i := range sub {
+		for sub[i] == 0 {
+			var b [4]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return "", fmt.Errorf("engine: domain SID: %w", err)
+			}
+			sub[i] = binary.BigEndian.Uint32(b[:])
+		}
+	}
+	return account.DomainSID(sub[0], sub[1], sub[2]), nil
 }

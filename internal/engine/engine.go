@@ -1,5 +1,5 @@
 // Package engine is the box side of the provider: it implements the TrueNAS
-// account API (user.*, group.*, api_key.*, privilege.query, auth.login_ex,
+// account API (user.*, group.*, api_key.*, privilege.*, auth.login_ex,
 // system.version) over a SQLite store under a root folder, runs the
 // account rules before every write, and brings the box's account files in
 // line after every committed write.
@@ -10,15 +10,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 	"github.com/nasops/terraform-provider-truenas/internal/engine/filter"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
@@ -26,11 +28,50 @@ import (
 // Version is the engine's own version, part of system.version.
 var Version = "dev"
 
-// APIFlavour is the TrueNAS release whose API the engine implements.
-const APIFlavour = "TrueNAS-SCALE-25.10.0"
+// The TrueNAS release whose account API the engine implements, and the
+// API version of that release's midclt (api/v25_10_5 at tag TS-25.10.6).
+const (
+	Release    = "25.10.6"
+	APIVersion = "v25_10_5"
+	// APIFlavour is system.version's form of Release: "TrueNAS-" followed
+	// by the manifest version (utils/__init__.py:113 sw_info "fullname").
+	APIFlavour = "TrueNAS-" + Release
+)
 
-// SystemVersion is what system.version answers.
-func SystemVersion() string { return APIFlavour + "+engine." + Version }
+// SystemVersion is what system.version answers: TrueNAS's form of the
+// release, with the engine's own version as build metadata
+// ("TrueNAS-25.10.6+engine.1.2.3"). A "+" suffix is ignored by semver and
+// is a PEP 440 local version, so clients that parse the release (with a
+// regexp, semver or Python's packaging) read 25.10.6; a "-" suffix would
+// read as a pre-release and "MASTER" as a nightly.
+func SystemVersion() string { return APIFlavour + "+engine." + versionLabel(Version) }
+
+// versionLabel keeps what a PEP 440 local version label and semver build
+// metadata both allow: ASCII letters and digits, separated by dots.
+func versionLabel(v string) string {
+	var b strings.Builder
+	dot := true // no leading dot, no two in a row
+	for _, r := range strings.TrimPrefix(v, "v") {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dot = false
+		case !dot:
+			b.WriteByte('.')
+			dot = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), ".")
+	if out == "" {
+		return "dev"
+	}
+	return out
+}
+
+// VersionLine is what "engine version" prints.
+func VersionLine() string {
+	return fmt.Sprintf("terraform-provider-truenas engine %s (speaks %s, API %s)", Version, APIFlavour, APIVersion)
+}
 
 // MethodNotFoundError is returned for a method the engine does not
 // implement (JSON-RPC -32601 "Method does not exist").
@@ -48,8 +89,6 @@ type Engine struct {
 	db   *sql.DB
 	now  func() time.Time
 
-	mu       sync.Mutex
-	reserved map[string]map[int64]time.Time // "uid"/"gid" -> id -> expiry
 	// boxSync can be turned off (tests, benchmarks of the store alone).
 	boxSync bool
 	// The box syncs this engine ran, by kind.
@@ -76,19 +115,24 @@ func init() {
 		"user.has_local_administrator_set_up": {0, (*Engine).userHasLocalAdministratorSetUp},
 		"user.setup_local_administrator":      {3, (*Engine).userSetupLocalAdministrator},
 
-		"group.query":          {2, (*Engine).groupQuery},
-		"group.get_instance":   {2, (*Engine).groupGetInstance},
-		"group.create":         {1, (*Engine).groupCreate},
-		"group.update":         {2, (*Engine).groupUpdate},
-		"group.delete":         {2, (*Engine).groupDelete},
-		"group.get_next_gid":   {0, (*Engine).groupNextGID},
-		"api_key.query":        {2, (*Engine).keyQuery},
-		"api_key.get_instance": {2, (*Engine).keyGetInstance},
-		"api_key.create":       {1, (*Engine).keyCreate},
-		"api_key.update":       {2, (*Engine).keyUpdate},
-		"api_key.delete":       {1, (*Engine).keyDelete},
-		"privilege.query":      {2, (*Engine).privilegeQuery},
-		"auth.login_ex":        {1, (*Engine).authLoginEx},
+		"group.query":            {2, (*Engine).groupQuery},
+		"group.get_instance":     {2, (*Engine).groupGetInstance},
+		"group.create":           {1, (*Engine).groupCreate},
+		"group.update":           {2, (*Engine).groupUpdate},
+		"group.delete":           {2, (*Engine).groupDelete},
+		"group.get_next_gid":     {0, (*Engine).groupNextGID},
+		"api_key.query":          {2, (*Engine).keyQuery},
+		"api_key.get_instance":   {2, (*Engine).keyGetInstance},
+		"api_key.create":         {1, (*Engine).keyCreate},
+		"api_key.update":         {2, (*Engine).keyUpdate},
+		"api_key.delete":         {1, (*Engine).keyDelete},
+		"privilege.query":        {2, (*Engine).privilegeQuery},
+		"privilege.get_instance": {2, (*Engine).privilegeGetInstance},
+		"privilege.create":       {1, (*Engine).privilegeCreate},
+		"privilege.update":       {2, (*Engine).privilegeUpdate},
+		"privilege.delete":       {1, (*Engine).privilegeDelete},
+		"privilege.roles":        {2, (*Engine).privilegeRoles},
+		"auth.login_ex":          {1, (*Engine).authLoginEx},
 		"system.version": {0, func(*Engine, context.Context, []json.RawMessage) (any, error) {
 			return SystemVersion(), nil
 		}},
@@ -117,7 +161,7 @@ func Open(root string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{root: abs, db: db, now: time.Now, reserved: map[string]map[int64]time.Time{}, boxSync: true}
+	e := &Engine{root: abs, db: db, now: time.Now, boxSync: true}
 	ctx := context.Background()
 	if _, err := e.migrate(ctx); err != nil {
 		db.Close()
@@ -125,11 +169,15 @@ func Open(root string) (*Engine, error) {
 	}
 	if e.boxOutOfLine(ctx) {
 		// Repair first, with the whole State: the box may hold a part of
-		// an apply that was cut short.
-		if err := e.syncBox(ctx, true); err != nil {
-			db.Close()
-			return nil, err
-		}
+		// an apply that was cut short. A box that cannot be repaired now
+		// is no reason to refuse every call, reads and system.version
+		// included: the next write tries again and reports what fails.
+		_ = e.syncBox(ctx, true)
+	} else if e.boxSync && !e.readRetry().empty() {
+		// Accounts a sync left out (an obstacle in a home, a foreign
+		// line): try them again, so that the next call after the
+		// obstacle is gone repairs them, whichever call it is.
+		_ = e.syncBox(ctx, false)
 	}
 	return e, nil
 }
@@ -221,8 +269,9 @@ func intArg(raw json.RawMessage, attr string) (int64, error) {
 	return i, nil
 }
 
-// optionsArg decodes an options object with only boolean keys.
-func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[string]bool, error) {
+// optionsArg decodes an options object with only boolean keys; model is
+// the pydantic model's name, which its type error names.
+func optionsArg(raw json.RawMessage, attr, model string, keys map[string]bool) (map[string]bool, error) {
 	out := map[string]bool{}
 	for k, v := range keys {
 		out[k] = v
@@ -231,11 +280,11 @@ func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[str
 		if raw == nil {
 			return out, nil
 		}
-		return nil, invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+		return nil, invalid(attr, modelTypeMsg(model))
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+		return nil, invalid(attr, modelTypeMsg(model))
 	}
 	var errs account.Errors
 	for k, v := range m {
@@ -258,15 +307,48 @@ func optionsArg(raw json.RawMessage, attr string, keys map[string]bool) (map[str
 	return out, nil
 }
 
-// objectArg requires a JSON object argument.
-func objectArg(raw json.RawMessage, attr string) error {
+// modelTypeMsg is pydantic's model_type error for a model argument that is
+// not an object (strict mode: "instance of" the model class).
+func modelTypeMsg(model string) string {
+	if model == "" {
+		// a discriminated union of models (auth.login_ex's login_data)
+		return "Input should be a valid dictionary or object to extract fields from"
+	}
+	return "Input should be a valid dictionary or instance of " + model
+}
+
+// objectArg requires a JSON object argument: attr is the argument's name
+// in the method's Args model, model the class name of its type
+// (api/v25_10_5/user.py:226 "user_create: UserCreate").
+func objectArg(raw json.RawMessage, attr, model string) error {
 	if raw == nil {
 		return invalid(attr, "Field required")
 	}
 	if len(raw) == 0 || raw[0] != '{' {
-		return invalid(attr, "Input should be a valid dictionary or instance of "+attr)
+		return invalid(attr, modelTypeMsg(model))
 	}
 	return nil
+}
+
+// updateArgs checks the (id, payload) arguments of an update method as
+// pydantic validates the Args model (api/base/handler/accept.py
+// validate_model): every field is checked and every error reported, in
+// field order, so "user.update 5" gives "user_update: Field required"
+// (api/v25_10_5/user.py:235 UserUpdateArgs has no default for it).
+func updateArgs(args []json.RawMessage, attr, model string) (int64, json.RawMessage, error) {
+	var errs account.Errors
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		errs = append(errs, err.(account.Errors)...)
+	}
+	raw := arg(args, 1)
+	if err := objectArg(raw, attr, model); err != nil {
+		errs = append(errs, err.(account.Errors)...)
+	}
+	if len(errs) > 0 {
+		return 0, nil, errs
+	}
+	return id, raw, nil
 }
 
 // queryArgs checks the [filters, options] shapes.
@@ -358,7 +440,13 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	var touched []dirtyName
 	if boxRelevant {
+		// The accounts this call changes, to tell its own box problems
+		// from other accounts' (recorded by the box_dirty triggers).
+		if touched, err = touchedNames(ctx, t); err != nil {
+			return nil, storeErr(err)
+		}
 		if _, err := t.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('generation', '1')
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			return nil, storeErr(err)
@@ -380,9 +468,54 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 		return v, nil
 	}
 	if err := e.syncBox(ctx, false); err != nil {
-		return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
+		var acct *box.AccountErrors
+		if !errors.As(err, &acct) {
+			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
+		}
+		// Only the problems of the accounts this call changed are its
+		// own; the others' stay listed for a retry and fail only the
+		// calls that touch them.
+		var mine []error
+		for _, d := range touched {
+			if d.kind == "u" {
+				if err := acct.ForUser(d.name); err != nil {
+					mine = append(mine, err)
+				}
+			} else if err := acct.ForGroup(d.name); err != nil {
+				mine = append(mine, err)
+			}
+		}
+		if len(mine) > 0 {
+			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v "+
+				"(the engine tries again on every call until the obstacle is gone)", errors.Join(mine...))
+		}
 	}
 	return v, nil
+}
+
+// dirtyName is an account a write changes.
+type dirtyName struct{ kind, name string }
+
+// touchedNames lists the accounts the current write transaction changed
+// (box_dirty rows of the generation it is about to commit).
+func touchedNames(ctx context.Context, t *txn) ([]dirtyName, error) {
+	rows, err := t.QueryContext(ctx, `SELECT DISTINCT kind, name FROM box_dirty WHERE generation = `+dirtyGen)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dirtyName
+	for rows.Next() {
+		var d dirtyName
+		if err := rows.Scan(&d.kind, &d.name); err != nil {
+			return nil, err
+		}
+		if d.kind == "m" {
+			d.kind = "g"
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // read runs fn in one read transaction.

@@ -109,7 +109,7 @@ func TestInitEmptyRoot(t *testing.T) {
 	if len(root.Roles) != 1 || root.Roles[0] != "FULL_ADMIN" {
 		t.Fatalf("root roles %v", root.Roles)
 	}
-	privs := decode[[]account.Privilege](t, mustCall(t, e, "privilege.query"))
+	privs := decode[[]account.PrivilegeEntry](t, mustCall(t, e, "privilege.query"))
 	if len(privs) != 3 {
 		t.Fatalf("privileges: %v", privs)
 	}
@@ -406,7 +406,7 @@ func TestAPIKeyLimitAndExpiry(t *testing.T) {
 
 func TestMiscMethods(t *testing.T) {
 	e := openTest(t)
-	if v := decode[string](t, mustCall(t, e, "system.version")); !strings.HasPrefix(v, "TrueNAS-SCALE-25.10.0+engine.") {
+	if v := decode[string](t, mustCall(t, e, "system.version")); v != "TrueNAS-25.10.6+engine."+versionLabel(Version) {
 		t.Fatal(v)
 	}
 	a := decode[int64](t, mustCall(t, e, "user.get_next_uid"))
@@ -505,23 +505,44 @@ func TestNextIDGapsAndReservation(t *testing.T) {
 	if n := decode[int64](t, mustCall(t, e, "user.get_next_uid")); n != 3001 {
 		t.Fatalf("next uid after delete %d", n)
 	}
-	// reserved in this process: the next call skips it
+	// reserved: the next call skips it (TrueNAS's test_get_next_uid_is_unique)
 	if n := decode[int64](t, mustCall(t, e, "user.get_next_uid")); n != 3003 {
 		t.Fatalf("second next uid %d", n)
 	}
-	// another engine (process) does not share the reservation
+	// another engine (process) on the same store sees the reservations
 	e2, err := Open(e.Root())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e2.Close()
-	u := createUser(t, e2, `{"username":"h","full_name":"H","group_create":true,"password_disabled":true,"smb":false}`)
-	if u.UID != 3001 || u.Group.GID != 3001 {
-		t.Fatalf("gap not reused: uid %d gid %d", u.UID, u.Group.GID)
+	if n := decode[int64](t, mustCall(t, e2, "user.get_next_uid")); n != 3004 {
+		t.Fatalf("next uid in another process %d", n)
 	}
-	mustCall(t, e, "user.create", `{"username":"x","full_name":"X","uid":3004,"group_create":true,"password_disabled":true,"smb":false}`)
-	if n := decode[int64](t, mustCall(t, e2, "user.get_next_uid")); n != 3003 {
+	// a create without a uid skips the reserved ones; gids are reserved apart
+	u := createUser(t, e2, `{"username":"h","full_name":"H","group_create":true,"password_disabled":true,"smb":false}`)
+	if u.UID != 3005 || u.Group.GID != 3001 {
+		t.Fatalf("uid %d gid %d", u.UID, u.Group.GID)
+	}
+	if n := decode[int64](t, mustCall(t, e, "group.get_next_gid")); n != 3003 {
+		t.Fatalf("next gid %d", n)
+	}
+	if n := decode[int64](t, mustCall(t, e2, "group.get_next_gid")); n != 3004 {
+		t.Fatalf("second next gid %d", n)
+	}
+	// using a reserved uid ends its reservation
+	mustCall(t, e, "user.create", `{"username":"x","full_name":"X","uid":3001,"group_create":true,"password_disabled":true,"smb":false}`)
+	if n := decode[int64](t, mustCall(t, e2, "user.get_next_uid")); n != 3006 {
 		t.Fatalf("next uid %d", n)
+	}
+	// reservations end after an hour (LOCKED_XID_TTL)
+	real := e.now
+	e.now = func() time.Time { return real().Add(ReservedIDTTL + time.Minute) }
+	if n := decode[int64](t, mustCall(t, e, "user.get_next_uid")); n != 3003 {
+		t.Fatalf("next uid after the reservations expired %d", n)
+	}
+	var left int
+	if err := e.db.QueryRow(`SELECT COUNT(*) FROM meta WHERE key LIKE 'reserved_%'`).Scan(&left); err != nil || left != 1 {
+		t.Fatalf("reservations kept: %d %v", left, err)
 	}
 }
 
@@ -569,5 +590,15 @@ func TestQueryShapes(t *testing.T) {
 	_, err = call(t, e, "user.get_instance", "1", `{"select":["username"]}`)
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestVersionLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"dev": "dev", "v1.2.3": "1.2.3", "1.2.3-rc.1+dirty": "1.2.3.rc.1.dirty", "": "dev", "--": "dev", "1..2_": "1.2",
+	} {
+		if got := versionLabel(in); got != want {
+			t.Errorf("versionLabel(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -142,6 +142,22 @@ type loader struct {
 	keysOf    map[int64][]int64 // user id -> key ids
 	privs     []account.Privilege
 	privsDone bool
+	serverSID *string // the box's domain SID, read once
+}
+
+// domainSID is the box's local domain SID (the meta row "server_sid";
+// TrueNAS keeps it in services.cifs, plugins/smb_/sid.py:18), or "" when
+// the store has none yet.
+func (l *loader) domainSID() (string, error) {
+	if l.serverSID == nil {
+		var v string
+		err := l.q.QueryRowContext(l.ctx, `SELECT value FROM meta WHERE key = 'server_sid'`).Scan(&v)
+		if err != nil && err != sql.ErrNoRows {
+			return "", err
+		}
+		l.serverSID = &v
+	}
+	return *l.serverSID, nil
 }
 
 func newLoader(ctx context.Context, q querier) *loader {
@@ -244,52 +260,40 @@ func (l *loader) group(id int64) (*groupRow, error) {
 	return g, nil
 }
 
+// privileges returns the stored privileges in id order (read once per
+// loader).
 func (l *loader) privileges() ([]account.Privilege, error) {
 	if l.privsDone {
-		return l.privs, nil
+		return slices.Clone(l.privs), nil
 	}
-	rows, err := l.q.QueryContext(l.ctx, `SELECT id, builtin_name, name, local_groups, ds_groups, roles, web_shell FROM privileges ORDER BY id`)
+	rows, err := l.q.QueryContext(l.ctx, `SELECT `+privilegeCols+` FROM privileges ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p account.Privilege
-		var bn sql.NullString
-		var lg, dg, roles string
-		if err := rows.Scan(&p.ID, &bn, &p.Name, &lg, &dg, &roles, &p.WebShell); err != nil {
+		p, err := scanPrivilege(rows)
+		if err != nil {
 			return nil, err
 		}
-		if bn.Valid {
-			p.BuiltinName = ptr(bn.String)
-		}
-		p.LocalGroups = []int64{}
-		_ = json.Unmarshal([]byte(lg), &p.LocalGroups)
-		p.DSGroups = []any{}
-		_ = json.Unmarshal([]byte(dg), &p.DSGroups)
-		p.Roles = strList(roles)
-		l.privs = append(l.privs, p)
+		l.privs = append(l.privs, *p)
+	}
+	if err := rows.Err(); err != nil {
+		l.privs = nil
+		return nil, err
 	}
 	l.privsDone = true
-	return l.privs, rows.Err()
+	return slices.Clone(l.privs), nil
 }
 
+// rolesForGIDs is the union of the roles of the privileges naming any of
+// the gids (account.RolesForGIDs over the store).
 func (l *loader) rolesForGIDs(gids []int64) ([]string, error) {
 	privs, err := l.privileges()
 	if err != nil {
 		return nil, err
 	}
-	roles := []string{}
-	for _, p := range privs {
-		for _, g := range p.LocalGroups {
-			if slices.Contains(gids, g) {
-				roles = append(roles, p.Roles...)
-				break
-			}
-		}
-	}
-	slices.Sort(roles)
-	return slices.Compact(roles), nil
+	return account.RolesForGIDs(privs, gids), nil
 }
 
 func (l *loader) auxGroups(userID int64) ([]int64, error) {
@@ -385,9 +389,15 @@ func (l *loader) userEntry(u *userRow, now time.Time) (*account.UserEntry, error
 		Locked:       u.Locked,
 		SudoCommands: strList(u.Sudo), SudoCommandsNopasswd: strList(u.SudoNopasswd),
 		Local: true, Immutable: u.Builtin || u.UID == account.UIDTruenasAdmin,
-		PasswordHistory: nil,
+		// [] for a local user (plugins/account.py:309-312)
+		PasswordHistory: []string{},
 		Roles:           roles, APIKeys: keys,
 	}
+	dom, err := l.domainSID()
+	if err != nil {
+		return nil, err
+	}
+	e.SID = account.UserSID(dom, u.ID, u.SMB)
 	if u.SSHPubKey.Valid {
 		e.SSHPubKey = ptr(strings.TrimSpace(u.SSHPubKey.String))
 	}
@@ -425,10 +435,15 @@ func (l *loader) groupEntry(g *groupRow) (*account.GroupEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	dom, err := l.domainSID()
+	if err != nil {
+		return nil, err
+	}
+	sid := account.GroupSID(dom, g.Name, g.ID, g.SMB)
 	return &account.GroupEntry{
 		ID: g.ID, GID: g.GID, Name: g.Name, Group: g.Name, Builtin: g.Builtin,
 		SudoCommands: strList(g.Sudo), SudoCommandsNopasswd: strList(g.SudoNopasswd), SMB: g.SMB,
-		UsernsIdmap: anyJSON(g.Idmap), Local: true, Roles: roles, Users: users,
+		UsernsIdmap: anyJSON(g.Idmap), Local: true, Roles: roles, Users: users, SID: sid,
 		Immutable: g.Builtin && !slices.Contains(account.AllowedBuiltinGIDs, g.GID),
 	}, nil
 }

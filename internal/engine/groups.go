@@ -115,7 +115,7 @@ func setGroupMembers(ctx context.Context, q querier, groupID int64, users []int6
 
 func (e *Engine) groupCreate(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "group_create"); err != nil {
+	if err := objectArg(raw, "group_create", "GroupCreate"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeGroupCreate(raw)
@@ -134,7 +134,7 @@ func (e *Engine) groupCreate(ctx context.Context, args []json.RawMessage) (any, 
 		gid := p.GID.V
 		if !p.GID.Set || p.GID.Null {
 			var err error
-			if gid, err = e.nextID(ctx, t, "gid", true); err != nil {
+			if gid, err = e.nextID(ctx, t, "gid", true, now); err != nil {
 				return nil, err
 			}
 		}
@@ -150,21 +150,16 @@ func (e *Engine) groupCreate(ctx context.Context, args []json.RawMessage) (any, 
 				return nil, err
 			}
 		}
-		e.release("gid", gid)
+		if err := releaseID(ctx, t, "gid", gid); err != nil {
+			return nil, err
+		}
 		return id, nil
 	})
 }
 
 func (e *Engine) groupUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
+	id, raw, err := updateArgs(args, "group_update", "GroupUpdate")
 	if err != nil {
-		return nil, err
-	}
-	raw := arg(args, 1)
-	if raw == nil {
-		raw = json.RawMessage("{}")
-	}
-	if err := objectArg(raw, "group_update"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeGroupUpdate(raw)
@@ -225,7 +220,7 @@ func (e *Engine) groupDelete(ctx context.Context, args []json.RawMessage) (any, 
 	if err != nil {
 		return nil, err
 	}
-	opts, err := optionsArg(arg(args, 1), "options", map[string]bool{"delete_users": false})
+	opts, err := optionsArg(arg(args, 1), "options", "GroupDeleteOptions", map[string]bool{"delete_users": false})
 	if err != nil {
 		return nil, err
 	}
@@ -308,22 +303,4 @@ func (e *Engine) groupDelete(ctx context.Context, args []json.RawMessage) (any, 
 		}
 		return id, nil
 	})
-}
-
-func (e *Engine) privilegeQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
-		privs, err := newLoader(ctx, t).privileges()
-		if err != nil {
-			return nil, err
-		}
-		return marshalAll(privs)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return runQuery(v.([]json.RawMessage), filters, options)
 }

@@ -2,29 +2,54 @@ package engine
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
-const usage = `usage: engine [--root DIR] call METHOD [ARG ...]
+const usage = `usage: engine [--root DIR] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
+       engine [--root DIR] serve [--socket PATH]
+       engine version
 
-Runs one TrueNAS account API method, as midclt call does. Each ARG is JSON
-(a bare string when it is not JSON); an ARG of "-" is replaced by the next
-JSON value read from stdin. --root defaults to $TRUENAS_ENGINE_ROOT, else /.
+call runs one TrueNAS account API method, as TrueNAS's midclt call does.
+Each ARG is JSON (a bare string when it is not JSON); an ARG of "-" is
+replaced by the one JSON payload read from stdin, as TrueNAS 26.0's midclt
+does (several "-" all get that payload). -q prints no error text; -j, -jp
+are accepted (the account methods are not jobs); -t bounds the call in
+seconds; -u, -U, -P and -K are accepted and ignored: the engine runs the
+call itself, with the rights of the user running it.
+
+serve answers the middleware's JSON-RPC 2.0 websocket (ws://localhost/api/current)
+on a unix socket, mode 0666, default /var/run/middleware/middlewared.sock
+(or the socket systemd passes). Each connection acts as its peer: root may
+call everything, another local user what its TrueNAS roles allow.
+
+version prints the TrueNAS release the engine answers as and the engine's
+own version.
+
+--root defaults to $TRUENAS_ENGINE_ROOT, else /.
 `
 
-// Main runs the engine command line: "engine [--root DIR] call METHOD [ARG ...]".
-// It returns the process exit code: 0 on success, 1 on a failed call, 2 on
-// a usage error.
+// MidcltFlavourEnv, when set to "25.10", makes the engine's midclt read no
+// stdin, as the midclt of TrueNAS 25.04 and 25.10 does (every argument from
+// the command line; a "-" is the string "-"). Tests use it to stand for such
+// a box.
+const MidcltFlavourEnv = "TRUENAS_ENGINE_MIDCLT_FLAVOUR"
+
+// Main runs the engine command line. It returns the process exit code: 0
+// on success, 1 on a failed call, 2 on a usage error.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -40,105 +65,246 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if len(rest) > 0 {
 		rest = rest[1:] // program name ("engine" or "midclt")
 	}
+	var timeout time.Duration
+	flavour := os.Getenv(MidcltFlavourEnv)
+	// The global options, before the subcommand (midclt's get_parser).
 	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
-		a := rest[0]
-		switch {
-		case a == "--root" || a == "-root":
-			if len(rest) < 2 || rest[1] == "" {
+		name, value, inline := strings.Cut(rest[0], "=")
+		takes := func() (string, bool) {
+			if inline {
+				rest = rest[1:]
+				return value, true
+			}
+			if len(rest) < 2 {
+				return "", false
+			}
+			v := rest[1]
+			rest = rest[2:]
+			return v, true
+		}
+		switch name {
+		case "--root", "-root":
+			v, ok := takes()
+			if !ok || v == "" {
 				fmt.Fprint(stderr, "engine: --root needs a folder\n"+usage)
 				return 2
 			}
-			root, rest = rest[1], rest[2:]
-		case strings.HasPrefix(a, "--root="):
-			root, rest = strings.TrimPrefix(a, "--root="), rest[1:]
-		case a == "-h" || a == "--help":
+			root = v
+		case "-t", "--timeout":
+			v, ok := takes()
+			n, err := strconv.Atoi(v)
+			if !ok || err != nil {
+				fmt.Fprintf(stderr, "engine: %s needs a number of seconds\n%s", name, usage)
+				return 2
+			}
+			if n > 0 {
+				timeout = time.Duration(n) * time.Second
+			}
+		case "-u", "--uri", "-U", "--username", "-P", "--password", "-K", "--api-key":
+			// The engine runs the call itself: there is no server to reach
+			// and no login to make. Never echo the value.
+			if _, ok := takes(); !ok {
+				fmt.Fprintf(stderr, "engine: %s needs a value\n%s", name, usage)
+				return 2
+			}
+		case "--insecure":
+			rest = rest[1:]
+		case "--midclt-flavour":
+			// For tests: "25.10" reads no stdin (see MidcltFlavourEnv).
+			v, ok := takes()
+			if !ok || (v != "25.10" && v != "26.0") {
+				fmt.Fprintf(stderr, "engine: --midclt-flavour is 25.10 or 26.0\n%s", usage)
+				return 2
+			}
+			flavour = v
+		case "-h", "--help":
 			fmt.Fprint(stdout, usage)
 			return 0
 		default:
-			fmt.Fprintf(stderr, "engine: unknown option %s\n%s", a, usage)
+			fmt.Fprintf(stderr, "engine: unknown option %s\n%s", name, usage)
 			return 2
 		}
 	}
-	if len(rest) < 2 || rest[0] != "call" {
+	if len(rest) == 1 && rest[0] == "version" {
+		fmt.Fprintln(stdout, VersionLine())
+		return 0
+	}
+	if len(rest) > 0 && rest[0] == "serve" {
+		return serveMain(root, rest[1:], stderr)
+	}
+	if len(rest) < 1 || rest[0] != "call" {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	if rest[1] == "-j" { // midclt's "wait for job" flag: our methods are not jobs
-		rest = append(rest[:1:1], rest[2:]...)
-		if len(rest) < 2 {
-			fmt.Fprint(stderr, usage)
-			return 2
+	// The call options, which argparse takes anywhere among the arguments.
+	quiet := false
+	var positional []string
+	for i := 1; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "-q" || a == "--quiet":
+			quiet = true
+		case a == "-j" || a == "--job":
+		case a == "-jp" || a == "--job-print" || strings.HasPrefix(a, "--job-print="):
+			v, inline := strings.CutPrefix(a, "--job-print=")
+			if !inline {
+				if i+1 >= len(rest) {
+					fmt.Fprintf(stderr, "engine: %s needs progressbar or description\n%s", a, usage)
+					return 2
+				}
+				i++
+				v = rest[i]
+			}
+			if v != "progressbar" && v != "description" {
+				fmt.Fprintf(stderr, "engine: %s: invalid choice: %q (choose from 'progressbar', 'description')\n", a, v)
+				return 2
+			}
+		default:
+			positional = append(positional, a)
 		}
 	}
-	method := rest[1]
-	callArgs, err := readArgs(rest[2:], stdin)
+	if len(positional) < 1 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	errw := stderr
+	if quiet {
+		errw = io.Discard
+	}
+	method := positional[0]
+	var callArgs []json.RawMessage
+	var err error
+	if flavour == "25.10" {
+		callArgs = commandLineArgs(positional[1:])
+	} else {
+		callArgs, err = readArgs(positional[1:], stdin)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "[EINVAL] %v\n", err)
+		fmt.Fprintf(errw, "[EINVAL] %v\n", err)
 		return 1
 	}
 	e, err := Open(root)
 	if err != nil {
-		fmt.Fprintf(stderr, "[EFAULT] %v\n", oneLine(err.Error()))
+		fmt.Fprintf(errw, "[EFAULT] %v\n", oneLine(err.Error()))
 		return 1
 	}
 	defer e.Close()
-	res, err := e.Call(context.Background(), method, callArgs)
+	ctx := context.Background()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	res, err := e.Call(ctx, method, callArgs)
 	if err != nil {
-		writeError(stderr, err)
+		if ctx.Err() != nil {
+			fmt.Fprintln(errw, "Call timeout")
+			return 1
+		}
+		writeError(errw, err)
 		return 1
 	}
 	out, err := wire.FormatResult(res)
 	if err != nil {
-		fmt.Fprintf(stderr, "[EFAULT] cannot format the result: %v\n", err)
+		fmt.Fprintf(errw, "[EFAULT] cannot format the result: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, out)
 	return 0
 }
 
-// readArgs parses the command-line arguments; each "-" takes the next JSON
-// value from stdin, which may hold at most wire.MaxMessage bytes.
+// commandLineArgs is what the midclt of TrueNAS 25.04 and 25.10 does with
+// the arguments: each is JSON or a string; "-" is the string "-".
+func commandLineArgs(raw []string) []json.RawMessage {
+	out := make([]json.RawMessage, len(raw))
+	for i, a := range raw {
+		out[i] = wire.ParseArg(a)
+	}
+	return out
+}
+
+// readArgs parses the command-line arguments as TrueNAS 26.0's midclt does
+// (truenas/api_client, release/26.0.0-BETA.2, main() from_json): every "-"
+// is replaced by the one payload read from stdin (read once, at most
+// wire.MaxMessage bytes): its JSON value, or the text itself when it is not
+// JSON.
 func readArgs(raw []string, stdin io.Reader) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, 0, len(raw))
-	var dec *json.Decoder
+	var payload json.RawMessage
 	for _, a := range raw {
 		if a != "-" {
 			out = append(out, wire.ParseArg(a))
 			continue
 		}
-		if dec == nil {
-			if stdin == nil {
-				stdin = bytes.NewReader(nil)
-			}
-			data, err := io.ReadAll(io.LimitReader(bufio.NewReader(stdin), wire.MaxMessage+1))
-			if err != nil {
-				return nil, fmt.Errorf("cannot read arguments from stdin: %v", err)
+		if payload == nil {
+			var data []byte
+			if stdin != nil {
+				var err error
+				data, err = io.ReadAll(io.LimitReader(bufio.NewReader(stdin), wire.MaxMessage+1))
+				if err != nil {
+					return nil, fmt.Errorf("cannot read the payload from stdin: %v", err)
+				}
 			}
 			if len(data) > wire.MaxMessage {
 				//lint:ignore ST1005 the middleware's message
 				return nil, errors.New("Max message length is 64 kB")
 			}
-			dec = json.NewDecoder(bytes.NewReader(data))
+			payload = wire.ParseArg(string(data))
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("stdin has no JSON value for argument %d", len(out)+1)
-			}
-			return nil, fmt.Errorf("stdin argument %d is not valid JSON: %v", len(out)+1, err)
-		}
-		out = append(out, v)
-	}
-	if dec != nil {
-		var extra json.RawMessage
-		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-			if err != nil {
-				return nil, fmt.Errorf("stdin holds malformed JSON after the arguments: %v", err)
-			}
-			return nil, fmt.Errorf("stdin holds more JSON values than there are \"-\" arguments")
-		}
+		out = append(out, payload)
 	}
 	return out, nil
+}
+
+// serveMain is "engine serve [--socket PATH]".
+func serveMain(root string, args []string, stderr io.Writer) int {
+	socket := ""
+	for len(args) > 0 {
+		name, value, inline := strings.Cut(args[0], "=")
+		switch name {
+		case "--socket", "-socket":
+			if !inline {
+				if len(args) < 2 {
+					fmt.Fprint(stderr, "engine serve: --socket needs a path\n"+usage)
+					return 2
+				}
+				value, args = args[1], args[1:]
+			}
+			socket, args = value, args[1:]
+		default:
+			fmt.Fprintf(stderr, "engine serve: unknown argument %s\n%s", args[0], usage)
+			return 2
+		}
+	}
+	e, err := Open(root)
+	if err != nil {
+		fmt.Fprintf(stderr, "engine serve: %v\n", err)
+		return 1
+	}
+	defer e.Close()
+	var ln net.Listener
+	if socket == "" {
+		ln, err = systemdListener()
+		if err != nil {
+			fmt.Fprintf(stderr, "engine serve: %v\n", err)
+			return 1
+		}
+		socket = DefaultSocket
+	}
+	if ln == nil {
+		if ln, err = ListenSocket(socket); err != nil {
+			fmt.Fprintf(stderr, "engine serve: %v\n", err)
+			return 1
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stderr, "engine serve: listening on %s (root %s)\n", ln.Addr(), e.Root())
+	if err := e.Serve(ctx, ln, stderr); err != nil {
+		fmt.Fprintf(stderr, "engine serve: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
@@ -156,7 +322,9 @@ func writeError(w io.Writer, err error) {
 	case errors.As(err, &ce):
 		fmt.Fprintf(w, "[%s] %s\n", ce.Errno.Name(), oneLine(ce.Message))
 	case errors.As(err, &mnf):
-		fmt.Fprintln(w, mnf.Error())
+		// midclt prints the ClientException's error, the JSON-RPC message
+		// (truenas_api_client _parse_error_and_unpickle_exception).
+		fmt.Fprintln(w, "Method does not exist")
 	default:
 		fmt.Fprintf(w, "[EFAULT] %s\n", oneLine(err.Error()))
 	}

@@ -77,7 +77,7 @@ func (e *Engine) userSetupLocalAdministrator(ctx context.Context, args []json.Ra
 		return nil, invalid("password", "String should have at least 1 character")
 	}
 	if raw := arg(args, 2); !isNull(raw) {
-		if err := objectArg(raw, "options"); err != nil {
+		if err := objectArg(raw, "options", "UserSetupLocalAdministratorOptions"); err != nil {
 			return nil, err
 		}
 	}

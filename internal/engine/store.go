@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -235,6 +236,18 @@ func openDB(root string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("engine: create database folder: %w", err)
 	}
+	// The store holds password hashes and API key hashes: 0600 whatever
+	// the folder's mode or the umask. SQLite gives its -wal and -shm
+	// files the database file's mode, so the database is made (or
+	// tightened) first; files it already made are tightened too.
+	if err := secureFile(path); err != nil {
+		return nil, err
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("engine: database file: %w", err)
+		}
+	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout))
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -317,7 +330,10 @@ func (t *txn) rollback() {
 func (e *Engine) migrate(ctx context.Context) (initialised bool, err error) {
 	var current int
 	if err := e.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err == nil && current == len(migrations) {
-		return false, nil // up to date: no write lock needed
+		var sid string
+		if e.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'server_sid'`).Scan(&sid) == nil {
+			return false, nil // up to date: no write lock needed
+		}
 	}
 	t, err := e.begin(ctx, true)
 	if err != nil {
@@ -341,6 +357,15 @@ func (e *Engine) migrate(ctx context.Context) (initialised bool, err error) {
 		if _, err := t.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
 			return false, fmt.Errorf("engine: set schema version: %w", err)
 		}
+	}
+	// The box's domain SID, made once and kept (TrueNAS keeps its own in
+	// services.cifs: plugins/smb_/sid.py:18 local_server_sid).
+	sid, err := randomDomainSID()
+	if err != nil {
+		return false, err
+	}
+	if _, err := t.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('server_sid', ?)`, sid); err != nil {
+		return false, fmt.Errorf("engine: keep the domain SID: %w", err)
 	}
 	if fresh {
 		if err := e.initialise(ctx, t); err != nil {

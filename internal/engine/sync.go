@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
@@ -65,6 +68,13 @@ const incrementalLimit = 1000
 // a call then hardly grows with the number of accounts. Otherwise, and
 // always when full is set (a box found out of line at start: repair after
 // a crash, the first run), the whole State is read and applied.
+//
+// Problems in single accounts (box.AccountErrors: a foreign line with the
+// name, an obstacle in a home) do not hold the box back: the generation is
+// recorded as applied, the accounts concerned are listed in boxRetryFile
+// and applied again by every later sync until they succeed, and the
+// *box.AccountErrors is returned for the caller to tell whether it
+// concerns its own change.
 func (e *Engine) syncBox(ctx context.Context, full bool) error {
 	if !e.boxSync {
 		return nil
@@ -74,22 +84,27 @@ func (e *Engine) syncBox(ctx context.Context, full bool) error {
 		return err
 	}
 	defer unlock()
+	retry := e.readRetry()
 	applied, known := e.boxGeneration()
 	var res *box.Result
 	var gen string
+	var acct *box.AccountErrors
 	if known && !full {
 		var change *box.Change
-		change, gen, err = e.readChange(ctx, applied)
+		change, gen, err = e.readChange(ctx, applied, retry)
 		if err != nil {
 			return err
 		}
-		if gen == strconv.FormatInt(applied, 10) {
+		if change == nil && gen == strconv.FormatInt(applied, 10) {
 			return nil // another engine brought the box to this generation
 		}
 		if change != nil {
 			res, err = box.ApplyChange(e.root, *change)
 			if errors.Is(err, box.ErrFullApply) {
 				res, err = nil, nil
+			}
+			if errors.As(err, &acct) {
+				err = nil
 			}
 			if err != nil {
 				return err
@@ -110,7 +125,11 @@ func (e *Engine) syncBox(ctx context.Context, full bool) error {
 		if err != nil {
 			return err
 		}
-		if res, err = box.ApplyResult(e.root, st); err != nil {
+		res, err = box.ApplyResult(e.root, st)
+		if errors.As(err, &acct) {
+			err = nil
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -121,6 +140,11 @@ func (e *Engine) syncBox(ctx context.Context, full bool) error {
 	}
 	if res.SSHDChanged {
 		e.reloadSSHD(ctx)
+	}
+	// The retry list first: a crash before the generation is recorded
+	// repeats this sync, which lists them again.
+	if err := e.writeRetry(acct); err != nil {
+		return err
 	}
 	p := filepath.Join(e.root, boxGenFile)
 	tmp := p + ".tmp"
@@ -137,7 +161,60 @@ func (e *Engine) syncBox(ctx context.Context, full bool) error {
 		unlock()
 		_ = e.forgetApplied(ctx, gen)
 	}
+	if acct != nil {
+		return acct
+	}
 	return nil
+}
+
+// boxRetryFile lists the accounts the last sync could not bring in line
+// (relative to root): one line each, "u NAME" or "g NAME".
+const boxRetryFile = "var/db/truenas-engine/box.retry"
+
+// boxRetry names the accounts to apply again.
+type boxRetry struct{ users, groups []string }
+
+func (r boxRetry) empty() bool { return len(r.users)+len(r.groups) == 0 }
+
+func (e *Engine) readRetry() boxRetry {
+	var r boxRetry
+	data, err := os.ReadFile(filepath.Join(e.root, boxRetryFile))
+	if err != nil {
+		return r
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(l, "u "):
+			r.users = append(r.users, l[2:])
+		case strings.HasPrefix(l, "g "):
+			r.groups = append(r.groups, l[2:])
+		}
+	}
+	return r
+}
+
+// writeRetry records the accounts of acct (none: the file is removed).
+func (e *Engine) writeRetry(acct *box.AccountErrors) error {
+	p := filepath.Join(e.root, boxRetryFile)
+	if acct == nil {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	var b strings.Builder
+	users, groups := acct.Names()
+	for _, n := range users {
+		b.WriteString("u " + n + "\n")
+	}
+	for _, n := range groups {
+		b.WriteString("g " + n + "\n")
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
 }
 
 // forgetApplied drops the box_dirty rows of generations up to gen.
@@ -157,7 +234,7 @@ func (e *Engine) forgetApplied(ctx context.Context, gen string) error {
 // accounts touched since generation applied, as a box.Change; nil when
 // the change cannot be told (the store generation is behind applied, the
 // touched accounts were not all recorded, or there are too many of them).
-func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, string, error) {
+func (e *Engine) readChange(ctx context.Context, applied int64, retry boxRetry) (*box.Change, string, error) {
 	t, err := e.begin(ctx, false)
 	if err != nil {
 		return nil, "", err
@@ -168,7 +245,7 @@ func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, st
 		return nil, "", err
 	}
 	current, err := strconv.ParseInt(gen, 10, 64)
-	if err != nil || current <= applied {
+	if err != nil || current < applied || current == applied && retry.empty() {
 		return nil, gen, nil
 	}
 	var since int64
@@ -188,6 +265,17 @@ func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, st
 	var userNames []any
 	groups := map[string]bool{} // touched groups, read whole
 	added := map[string][]any{} // groups whose only change is members added: their user ids
+	// The accounts the last sync could not bring in line, again.
+	seenUsers := map[string]bool{}
+	for _, n := range retry.users {
+		if !seenUsers[n] {
+			seenUsers[n] = true
+			userNames = append(userNames, n)
+		}
+	}
+	for _, n := range retry.groups {
+		groups[n] = true
+	}
 	for rows.Next() {
 		var kind, name string
 		var member sql.NullInt64
@@ -197,7 +285,10 @@ func (e *Engine) readChange(ctx context.Context, applied int64) (*box.Change, st
 		}
 		switch {
 		case kind == "u":
-			userNames = append(userNames, name)
+			if !seenUsers[name] {
+				seenUsers[name] = true
+				userNames = append(userNames, name)
+			}
 		case kind == "m" && member.Valid:
 			added[name] = append(added[name], member.Int64)
 		default:
@@ -390,10 +481,12 @@ func (e *Engine) boxUsers(ctx context.Context, q querier, where string, args ...
 		if u.LastPasswordChange.Valid {
 			bu.LastChange = u.LastPasswordChange.Int64 / 86400000
 		}
-		if m, err := strconv.ParseUint(u.HomeMode, 8, 32); err == nil {
-			bu.HomeMode = uint32(m)
+		// The store holds home_mode as it was sent ("755", "0o755",
+		// "7_55"...), checked by account.ParseHomeMode before it was saved.
+		if m, ok := account.ParseHomeMode(u.HomeMode); ok {
+			bu.HomeMode = m
 		} else {
-			bu.HomeMode = 0o700
+			return nil, fmt.Errorf("user %q: stored home_mode %q is not a mode", u.Username, u.HomeMode)
 		}
 		if u.SSHPubKey.Valid {
 			bu.SSHPubKey = ptr(u.SSHPubKey.String)
@@ -449,31 +542,32 @@ func (e *Engine) boxGroups(ctx context.Context, q querier, where string, args ..
 }
 
 // sudoAccounts reads every user and group the sudoers drop-in is made
-// from (names and rules only), in State order, through the partial
+// from (names, ids and rules only), in State order, through the partial
 // indexes users_sudo and groups_sudo.
 func sudoAccounts(ctx context.Context, q querier) ([]box.User, []box.Group, error) {
 	var users []box.User
 	var groups []box.Group
 	for _, table := range []string{"users", "groups"} {
-		name := "username"
+		name, id := "username", "uid"
 		if table == "groups" {
-			name = "name"
+			name, id = "name", "gid"
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+name+`, sudo_commands, sudo_commands_nopasswd FROM `+table+
+		rows, err := q.QueryContext(ctx, `SELECT `+name+`, `+id+`, sudo_commands, sudo_commands_nopasswd FROM `+table+
 			` INDEXED BY `+table+`_sudo WHERE `+sudoWhere+` ORDER BY id`)
 		if err != nil {
 			return nil, nil, err
 		}
 		for rows.Next() {
 			var n, sudo, nopasswd string
-			if err := rows.Scan(&n, &sudo, &nopasswd); err != nil {
+			var xid int64
+			if err := rows.Scan(&n, &xid, &sudo, &nopasswd); err != nil {
 				rows.Close()
 				return nil, nil, err
 			}
 			if table == "users" {
-				users = append(users, box.User{Name: n, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
+				users = append(users, box.User{Name: n, UID: xid, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
 			} else {
-				groups = append(groups, box.Group{Name: n, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
+				groups = append(groups, box.Group{Name: n, GID: xid, SudoCommands: strList(sudo), SudoCommandsNopasswd: strList(nopasswd)})
 			}
 		}
 		rows.Close()

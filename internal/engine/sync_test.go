@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -256,7 +257,7 @@ func TestMembersAppended(t *testing.T) {
 		e.boxSync = false
 		mustCall(t, e, payload[0], payload[1:]...)
 		e.boxSync = true
-		c, _, err := e.readChange(ctx, applied)
+		c, _, err := e.readChange(ctx, applied, boxRetry{})
 		if err != nil || c == nil {
 			t.Fatalf("readChange: %v %v", c, err)
 		}
@@ -294,5 +295,37 @@ func TestMembersAppended(t *testing.T) {
 	group, _ := os.ReadFile(filepath.Join(e.Root(), "etc/group"))
 	if !strings.Contains(string(group), "builtin_users:x:545:alice,bob,carol\n") {
 		t.Fatalf("group: %s", group)
+	}
+}
+
+// The store and its WAL are 0600 whatever the folder's mode and the
+// umask: they hold password hashes.
+func TestStoreFilesArePrivate(t *testing.T) {
+	root := t.TempDir()
+	dbDir := filepath.Join(root, filepath.Dir(DBPath))
+	if err := os.MkdirAll(dbDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dbDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	e, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.Call(context.Background(), "group.create", []json.RawMessage{json.RawMessage(`{"name":"g1"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		fi, err := os.Stat(filepath.Join(root, DBPath+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s%s has mode %v, want 0600", DBPath, suffix, fi.Mode().Perm())
+		}
 	}
 }

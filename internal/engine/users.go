@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
 // builtinUsersGroupID is the DB id of builtin_users (0 when absent).
@@ -108,23 +109,15 @@ func (e *Engine) userGetInstance(ctx context.Context, args []json.RawMessage) (a
 }
 
 // nextID returns the smallest free uid (table users) or gid (groups) >=
-// MinAutoID that is not reserved by this process (nor, for gids, used by a
-// privilege). A per-kind floor kept in meta ("all ids from MinAutoID up to
+// MinAutoID that is not reserved (see reserveID) nor, for gids, used by a
+// privilege. A per-kind floor kept in meta ("all ids from MinAutoID up to
 // floor are taken") keeps this independent of the number of accounts; it
 // is advanced by writes (persist) and lowered by deletes.
-func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist bool) (int64, error) {
+func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist bool, now time.Time) (int64, error) {
 	table, col := "users", "uid"
 	if kind == "gid" {
 		table, col = "groups", "gid"
 	}
-	e.mu.Lock()
-	now := e.now()
-	for id, exp := range e.reserved[kind] {
-		if now.After(exp) {
-			delete(e.reserved[kind], id)
-		}
-	}
-	e.mu.Unlock()
 	floor := account.MinAutoID
 	var v string
 	if err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, kind+"_floor").Scan(&v); err == nil {
@@ -152,19 +145,28 @@ func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist boo
 			return 0, err
 		}
 	}
+	// Ids a foreign line of the box's files has are not free either.
+	boxData := boxFile(e.root, box.PasswdFile)
+	if kind == "gid" {
+		boxData = boxFile(e.root, box.GroupFile)
+	}
 	for {
-		taken := false
-		if kind == "gid" {
-			var n int
-			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM privileges, json_each(privileges.local_groups) WHERE json_each.value = ?`, cand).Scan(&n); err != nil {
+		var taken int
+		if boxIDUsed(boxData, cand) {
+			taken = 1
+		}
+		if taken == 0 {
+			if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1 AND CAST(value AS INTEGER) > ?2)`,
+				reservedKey(kind, cand), now.Unix()).Scan(&taken); err != nil {
 				return 0, err
 			}
-			taken = n > 0
 		}
-		e.mu.Lock()
-		_, r := e.reserved[kind][cand]
-		e.mu.Unlock()
-		if !taken && !r {
+		if taken == 0 && kind == "gid" {
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM privileges, json_each(privileges.local_groups) WHERE json_each.value = ?`, cand).Scan(&taken); err != nil {
+				return 0, err
+			}
+		}
+		if taken == 0 {
 			return cand, nil
 		}
 		if cand, err = firstFree(cand + 1); err != nil {
@@ -182,39 +184,55 @@ func lowerFloor(ctx context.Context, q querier, kind string, id int64) error {
 	return err
 }
 
-// reserve keeps id from being handed out again by this process for an
-// hour (TrueNAS's LOCKED_XID_TTL), released when it is used.
-func (e *Engine) reserve(kind string, id int64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.reserved[kind] == nil {
-		e.reserved[kind] = map[int64]time.Time{}
-	}
-	e.reserved[kind][id] = e.now().Add(time.Hour)
+// ReservedIDTTL is how long an id that user.get_next_uid or
+// group.get_next_gid returned stays reserved: TrueNAS's LOCKED_XID_TTL
+// (utils/reserved_ids.py:5), so two calls never return the same id
+// (plugins/account.py:1275, :2237).
+const ReservedIDTTL = time.Hour
+
+func reservedKey(kind string, id int64) string {
+	return "reserved_" + kind + ":" + strconv.FormatInt(id, 10)
 }
 
-func (e *Engine) release(kind string, id int64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.reserved[kind], id)
+// reserveID keeps id from being handed out again, by any engine on the
+// store, for ReservedIDTTL; expired reservations are dropped on the way.
+func reserveID(ctx context.Context, q querier, kind string, id int64, now time.Time) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM meta WHERE key >= 'reserved_' AND key < 'reserved`+"`"+`' AND CAST(value AS INTEGER) <= ?`, now.Unix()); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		reservedKey(kind, id), strconv.FormatInt(now.Add(ReservedIDTTL).Unix(), 10))
+	return err
+}
+
+// releaseID ends the reservation of an id that an account now uses
+// (plugins/account.py:703 ReservedUids.remove_entry).
+func releaseID(ctx context.Context, q querier, kind string, id int64) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, reservedKey(kind, id))
+	return err
+}
+
+// nextReserved returns the next free id of kind and reserves it, in one
+// store transaction.
+func (e *Engine) nextReserved(ctx context.Context, kind string) (any, error) {
+	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
+		id, err := e.nextID(ctx, t, kind, false, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := reserveID(ctx, t, kind, id, now); err != nil {
+			return nil, err
+		}
+		return id, nil
+	})
 }
 
 func (e *Engine) userNextUID(ctx context.Context, args []json.RawMessage) (any, error) {
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) { return e.nextID(ctx, t, "uid", false) })
-	if err != nil {
-		return nil, err
-	}
-	e.reserve("uid", v.(int64))
-	return v, nil
+	return e.nextReserved(ctx, "uid")
 }
 
 func (e *Engine) groupNextGID(ctx context.Context, args []json.RawMessage) (any, error) {
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) { return e.nextID(ctx, t, "gid", false) })
-	if err != nil {
-		return nil, err
-	}
-	e.reserve("gid", v.(int64))
-	return v, nil
+	return e.nextReserved(ctx, "gid")
 }
 
 func (e *Engine) userShellChoices(ctx context.Context, args []json.RawMessage) (any, error) {
@@ -379,7 +397,7 @@ func nullStr(f account.Field[string]) any {
 
 func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, error) {
 	raw := arg(args, 0)
-	if err := objectArg(raw, "user_create"); err != nil {
+	if err := objectArg(raw, "user_create", "UserCreate"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeUserCreate(raw)
@@ -398,7 +416,7 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 		uid := p.UID.V
 		if !p.UID.Set || p.UID.Null {
 			var err error
-			if uid, err = e.nextID(ctx, t, "uid", true); err != nil {
+			if uid, err = e.nextID(ctx, t, "uid", true, now); err != nil {
 				return nil, err
 			}
 		}
@@ -411,7 +429,7 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 			if g != nil {
 				groupID = g.ID
 			} else {
-				gid, err := e.nextID(ctx, t, "gid", true)
+				gid, err := e.nextID(ctx, t, "gid", true, now)
 				if err != nil {
 					return nil, err
 				}
@@ -422,7 +440,9 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 				groupID, _ = res.LastInsertId()
 			}
 		}
-		home := p.Home.V
+		// Stored normalised (no ".", "..", "//" or trailing "/"): the box
+		// and the "homedir already used" rule compare it as it is.
+		home := account.NormalizeHome(p.Home.V)
 		if home == "" {
 			home = account.DefaultHome
 		}
@@ -472,7 +492,9 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 		if err := setAuxGroups(ctx, t, id, groups); err != nil {
 			return nil, err
 		}
-		e.release("uid", uid)
+		if err := releaseID(ctx, t, "uid", uid); err != nil {
+			return nil, err
+		}
 		ue, _, err := loadUser(ctx, t, id, now)
 		if err != nil {
 			return nil, err
@@ -510,15 +532,8 @@ func insertUser(ctx context.Context, t *txn, u newUser) (int64, error) {
 }
 
 func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
+	id, raw, err := updateArgs(args, "user_update", "UserUpdate")
 	if err != nil {
-		return nil, err
-	}
-	raw := arg(args, 1)
-	if raw == nil {
-		raw = json.RawMessage("{}")
-	}
-	if err := objectArg(raw, "user_update"); err != nil {
 		return nil, err
 	}
 	p, errs := account.DecodeUserUpdate(raw)
@@ -563,7 +578,7 @@ func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, e
 		}
 		home := row.Home
 		if p.Home.Set && !p.Home.Null {
-			home = p.Home.V
+			home = account.NormalizeHome(p.Home.V)
 		}
 		if p.HomeCreate.V && home != account.DefaultHome && path.Base(home) != username {
 			home = path.Join(home, username)
@@ -644,7 +659,7 @@ func (e *Engine) userDelete(ctx context.Context, args []json.RawMessage) (any, e
 	if err != nil {
 		return nil, err
 	}
-	opts, err := optionsArg(arg(args, 1), "options", map[string]bool{"delete_group": true})
+	opts, err := optionsArg(arg(args, 1), "options", "UserDeleteOptions", map[string]bool{"delete_group": true})
 	if err != nil {
 		return nil, err
 	}

@@ -20,12 +20,16 @@ type accBox struct {
 	config string
 	rc     *remote.Client
 	sb     *sandbox.Sandbox
-	onCall atomic.Pointer[func(engineArgs []string)] // set by tests that inject faults
+	onCall atomic.Pointer[func(engineArgs []string)] // set by tests that inject faults; midclt's arguments, or "jsonrpc", METHOD
 }
 
 // startAccBox starts an in-process sandbox on a temporary folder (skipping
 // unless TF_ACC is set) and returns its provider configuration.
-func startAccBox(t *testing.T) *accBox {
+func startAccBox(t *testing.T) *accBox { return startAccBoxWith(t, sandbox.Options{}) }
+
+// startAccBoxWith is startAccBox with sandbox options (a box that refuses
+// the socket channel, an older midclt, another engine).
+func startAccBoxWith(t *testing.T, opts sandbox.Options) *accBox {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
@@ -33,19 +37,15 @@ func startAccBox(t *testing.T) *accBox {
 	needTerraform(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &accBox{}
-	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Listen: "127.0.0.1:0",
-		OnCall: func(args []string) {
-			if f := b.onCall.Load(); f != nil {
-				(*f)(args)
-			}
-		}})
+	opts.Dir, opts.Listen = t.TempDir(), "127.0.0.1:0"
+	sb, err := sandbox.Start(ctx, sandboxOptions(opts, b))
 	if err != nil {
 		cancel()
 		t.Fatalf("sandbox: %v", err)
 	}
 	t.Cleanup(func() { sb.Close(); cancel() })
 	cfg := remote.Config{Host: sb.Host, Port: sb.Port, User: "root", PrivateKeyFile: sb.ClientKeyFile,
-		KnownHostsFile: sb.KnownHostsFile, EngineCommand: "midclt"}
+		KnownHostsFile: sb.KnownHostsFile, EngineCommand: "midclt", ArgsOnCommandLine: opts.MidcltFlavour == "25.10"}
 	b.config = fmt.Sprintf(`
 provider "truenas" {
   host             = %q
@@ -57,6 +57,24 @@ provider "truenas" {
 `, sb.Host, sb.Port, sb.ClientKeyFile, sb.KnownHostsFile)
 	b.rc, b.sb = remote.New(cfg), sb
 	return b
+}
+
+// sandboxOptions adds the hooks that pass every call to b.onCall.
+func sandboxOptions(opts sandbox.Options, b *accBox) sandbox.Options {
+	return sandbox.Options{Dir: opts.Dir, Listen: opts.Listen, NoStreamLocal: opts.NoStreamLocal,
+		MidcltFlavour: opts.MidcltFlavour, Engine: opts.Engine,
+		OnCall: func(args []string) {
+			if f := b.onCall.Load(); f != nil {
+				(*f)(args)
+			}
+		},
+		// The provider speaks JSON-RPC on the middleware socket by default;
+		// its calls reach the same hook, as "jsonrpc METHOD".
+		OnRPC: func(method string) {
+			if f := b.onCall.Load(); f != nil {
+				(*f)([]string{"jsonrpc", method})
+			}
+		}}
 }
 
 // call runs an engine call on the box, failing the test on error.

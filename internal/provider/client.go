@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/remote"
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
 // caller is what the client needs from the transport (remote.Client, or a
@@ -41,8 +43,13 @@ type client struct {
 	users   *table[account.UserEntry]
 	groups  *table[account.GroupEntry]
 	keys    *table[account.APIKeyEntry]
+	privs   *table[privilegeWire]
 
 	builtinUsersID int64 // stable: kept across invalidations
+
+	releaseMu       sync.Mutex    // held while system.version is read
+	release         *wire.Release // the box's release, once read
+	loggedTransport atomic.Bool
 }
 
 // errNotReady is returned when the box cannot be contacted yet.
@@ -75,6 +82,11 @@ func (c *client) call(ctx context.Context, method string, params ...any) (res js
 	if err != nil {
 		return nil, err
 	}
+	if method != "system.version" {
+		if err := c.checkRelease(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -84,8 +96,65 @@ func (c *client) call(ctx context.Context, method string, params ...any) (res js
 		// passwords and keys, and error texts are shown to the user anyway.
 		tflog.Debug(ctx, "engine call", map[string]any{
 			"method": method, "duration_ms": time.Since(start).Milliseconds(), "failed": err != nil})
+		c.logTransport(ctx, t)
 	}()
 	return t.Call(ctx, method, params...)
+}
+
+// logTransport says once, in the debug log, how the box is reached, and
+// warns when arguments go on midclt's command line.
+func (c *client) logTransport(ctx context.Context, t caller) {
+	tp, ok := t.(interface{ Transport() remote.TransportInfo })
+	if !ok || c.loggedTransport.Load() {
+		return
+	}
+	info := tp.Transport()
+	if info.Kind == "" || (info.Kind == remote.TransportMidclt && !info.Probed) {
+		return // not chosen yet, or the probe has not run yet
+	}
+	if !c.loggedTransport.CompareAndSwap(false, true) {
+		return
+	}
+	tflog.Debug(ctx, "engine transport", map[string]any{"transport": info.Kind, "reason": info.Reason})
+	if info.Kind == remote.TransportMidclt && !info.MidcltStdin && c.cfg.ArgsOnCommandLine {
+		tflog.Warn(ctx, "engine arguments go on midclt's command line (engine_args_on_command_line): "+
+			"any local user of the box can read them, passwords included, in its process list")
+	}
+}
+
+// minRelease is the oldest TrueNAS release whose account API the provider
+// speaks.
+var minRelease = fmt.Sprintf("%d.%02d", wire.MinReleaseYear, wire.MinReleaseMonth)
+
+// checkRelease reads system.version once per run and stops every call on a
+// release older than 25.04, naming it. An answer in no known form is let
+// through (the box may be a newer or a compatible engine).
+func (c *client) checkRelease(ctx context.Context, t caller) error {
+	c.releaseMu.Lock()
+	defer c.releaseMu.Unlock()
+	if c.release == nil {
+		raw, err := c.call(ctx, "system.version")
+		if err != nil {
+			return err
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			s = string(raw)
+		}
+		r, ok := wire.ParseRelease(s)
+		if !ok {
+			tflog.Debug(ctx, "system.version in an unknown form; assuming a compatible release", map[string]any{"version": s})
+			r = wire.Release{Year: 99, Raw: s}
+		} else {
+			tflog.Debug(ctx, "box release", map[string]any{"version": s, "release": r.String()})
+		}
+		c.release = &r
+	}
+	if r := c.release; r.Before(wire.MinReleaseYear, wire.MinReleaseMonth) {
+		return &errNotReady{fmt.Sprintf("The box runs %s (system.version %q): this provider speaks the account API of TrueNAS %s "+
+			"and later (its target is 25.10.6). Upgrade the box to TrueNAS SCALE %s or later.", r.String(), r.Raw, minRelease, minRelease)}
+	}
+	return nil
 }
 
 // write runs a method that changes the box and empties the read cache.
@@ -98,7 +167,7 @@ func (c *client) write(ctx context.Context, method string, params ...any) (json.
 
 func (c *client) invalidate() {
 	c.cacheMu.Lock()
-	c.users, c.groups, c.keys = nil, nil, nil
+	c.users, c.groups, c.keys, c.privs = nil, nil, nil, nil
 	c.cacheMu.Unlock()
 }
 

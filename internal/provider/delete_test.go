@@ -29,11 +29,13 @@ func TestDeleteOfMissingIsSuccess(t *testing.T) {
 	u := userModel{ID: types.StringValue("9"), Groups: nullSet, SudoCommands: nullList, SudoCommandsNopasswd: nullList, Roles: nullList}
 	g := groupModel{ID: types.StringValue("9"), Users: nullSet, SudoCommands: nullList, SudoCommandsNopasswd: nullList, Roles: nullList}
 	k := apiKeyModel{ID: types.StringValue("9"), Keepers: types.MapNull(types.StringType)}
+	nullStrSet := types.SetNull(types.StringType)
+	pr := privilegeModel{ID: types.StringValue("9"), LocalGroups: nullSet, DSGroups: nullStrSet, Roles: nullStrSet}
 	for _, tc := range []struct {
 		r     resource.Resource
 		model any
 	}{
-		{&userResource{}, &u}, {&groupResource{}, &g}, {&apiKeyResource{}, &k},
+		{&userResource{}, &u}, {&groupResource{}, &g}, {&apiKeyResource{}, &k}, {&privilegeResource{}, &pr},
 	} {
 		f := &fakeCaller{answers: map[string]string{}} // every call: "... does not exist"
 		c := &client{rc: f}
@@ -43,6 +45,8 @@ func TestDeleteOfMissingIsSuccess(t *testing.T) {
 		case *groupResource:
 			r.c = c
 		case *apiKeyResource:
+			r.c = c
+		case *privilegeResource:
 			r.c = c
 		}
 		var resp resource.DeleteResponse

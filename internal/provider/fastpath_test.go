@@ -125,8 +125,8 @@ func TestFastUpgradeMatchesFramework(t *testing.T) {
 			}
 		}
 	}
-	if len(fast.schemas) != 3 {
-		t.Errorf("%d resource schemas, want 3", len(fast.schemas))
+	if len(fast.schemas) != 4 {
+		t.Errorf("%d resource schemas, want 4", len(fast.schemas))
 	}
 }
 

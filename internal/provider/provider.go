@@ -68,8 +68,9 @@ func (p *truenasProvider) Metadata(_ context.Context, _ provider.MetadataRequest
 
 func (p *truenasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages the local accounts (users, groups, API keys) of a TrueNAS box over SSH, " +
-			"by running the account engine (`midclt call` on TrueNAS SCALE) on the box. Every argument is optional " +
+		MarkdownDescription: "Manages the local accounts (users, groups, API keys, privileges) of a TrueNAS box over SSH, " +
+			"by speaking the middleware's JSON-RPC on its socket through the SSH connection (as `midclt` does), or, where " +
+			"the SSH server refuses that, by running `midclt call` on the box. Every argument is optional " +
 			"and falls back to an environment variable. The connection is opened only when a value has to be read " +
 			"from or written to the box, so `terraform validate` and plan-time checks work without a box. " +
 			"SSH agent authentication is used when `SSH_AUTH_SOCK` is set.",
@@ -95,13 +96,15 @@ func (p *truenasProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"insecure_ignore_host_key": schema.BoolAttribute{Optional: true,
 				MarkdownDescription: "Accept any host key (insecure; for throw-away boxes only). Default: `false`."},
 			"sudo": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Run the engine command behind `sudo -n` (for a non-root SSH user with passwordless sudo). Default: `false`."},
+				MarkdownDescription: "Run `midclt` behind `sudo -n` (for a non-root SSH user with passwordless sudo) when the provider " +
+					"falls back to `midclt call`. Not used on the middleware socket, where the SSH user's own TrueNAS privileges decide. Default: `false`."},
 			"engine_command": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Engine command run on the box. Default: `midclt`."},
+				MarkdownDescription: "Engine command run on the box when the provider falls back to `midclt call`. Default: `midclt`."},
 			"engine_args_on_command_line": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Pass the call arguments on the command line (shell-quoted) instead of as JSON on stdin. " +
-					"Opt-in, for boxes whose `midclt` cannot read `-` from stdin; arguments (and so passwords) then appear in the " +
-					"box's process list. Default: `false`."},
+				MarkdownDescription: "Allow call arguments on `midclt`'s command line (shell-quoted) when the box can be reached no " +
+					"other way: the SSH server refuses a stream-local channel to the middleware socket and its `midclt` reads no " +
+					"stdin (TrueNAS 25.04 and 25.10). Opt-in: arguments, passwords included, then appear in the box's process list, " +
+					"and the provider warns. Without it such a box answers calls without arguments only. Default: `false`."},
 		},
 	}
 }
@@ -128,6 +131,13 @@ func (p *truenasProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	c := newClientFromModel(m)
+	if c.cfg.ArgsOnCommandLine {
+		resp.Diagnostics.AddAttributeWarning(path.Root("engine_args_on_command_line"), "Engine arguments may go on the box's command line",
+			"engine_args_on_command_line = true lets the provider put call arguments, passwords included, on midclt's command line "+
+				"when the box can be reached no other way (SSH stream-local forwarding off and a midclt that reads no stdin, as on "+
+				"TrueNAS 25.04 and 25.10). Any local user of the box can then read them in its process list (/proc). Allowing "+
+				"stream-local forwarding on the box (AllowStreamLocalForwarding yes, the TrueNAS default) avoids it.")
+	}
 	if len(c.unknown) > 0 && req.ClientCapabilities.DeferralAllowed {
 		// Terraform 1.9+ with deferred actions: plan the dependent
 		// resources once the configuration is known.
@@ -208,12 +218,13 @@ func newClientFromModel(m providerModel) *client {
 }
 
 func (p *truenasProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewUserResource, NewGroupResource, NewAPIKeyResource}
+	return []func() resource.Resource{NewUserResource, NewGroupResource, NewAPIKeyResource, NewPrivilegeResource}
 }
 
 func (p *truenasProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewUserDataSource, NewUsersDataSource, NewGroupDataSource, NewGroupsDataSource, NewAPIKeysDataSource,
+		NewPrivilegeDataSource, NewPrivilegesDataSource,
 	}
 }
 

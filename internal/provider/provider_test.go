@@ -53,12 +53,13 @@ func TestProviderSchemaValid(t *testing.T) {
 	for _, d := range resp.Diagnostics {
 		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
 	}
-	for _, name := range []string{"truenas_user", "truenas_group", "truenas_api_key"} {
+	for _, name := range []string{"truenas_user", "truenas_group", "truenas_api_key", "truenas_privilege"} {
 		if _, ok := resp.ResourceSchemas[name]; !ok {
 			t.Errorf("missing resource %s", name)
 		}
 	}
-	for _, name := range []string{"truenas_user", "truenas_users", "truenas_group", "truenas_groups", "truenas_api_keys"} {
+	for _, name := range []string{"truenas_user", "truenas_users", "truenas_group", "truenas_groups", "truenas_api_keys",
+		"truenas_privilege", "truenas_privileges"} {
 		if _, ok := resp.DataSourceSchemas[name]; !ok {
 			t.Errorf("missing data source %s", name)
 		}
@@ -70,6 +71,13 @@ func TestProviderSchemaValid(t *testing.T) {
 		for _, a := range s.Block.Attributes {
 			if a.Description == "" {
 				t.Errorf("%s.%s has no description", name, a.Name)
+			}
+		}
+	}
+	for name, s := range resp.DataSourceSchemas {
+		for _, a := range s.Block.Attributes {
+			if a.Description == "" {
+				t.Errorf("data source %s.%s has no description", name, a.Name)
 			}
 		}
 	}

@@ -105,7 +105,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"full_name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
 			"email": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "E-mail address. Default: none (null). `\"\"` is accepted and means none too."},
+				MarkdownDescription: "E-mail address, checked as TrueNAS checks it (at most 254 characters, at most 64 before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <ann@example.com>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too."},
 			"group": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
@@ -433,6 +433,16 @@ func userSecrets(p *payload) []string {
 	return nil
 }
 
+// sameEmail says whether the written address v is what TrueNAS stores as
+// stored (account.NormalizeEmail, the engine's and TrueNAS's rule).
+func sameEmail(v types.String, stored string) bool {
+	if !known(v) || v.ValueString() == "" {
+		return false
+	}
+	n, msg := account.NormalizeEmail(v.ValueString())
+	return msg == "" && n == stored
+}
+
 func emailValue(v types.String) string {
 	if !known(v) {
 		return ""
@@ -586,6 +596,10 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 		} else {
 			s.Email = types.StringNull()
 		}
+	case sameEmail(prior.Email, *e.Email):
+		// TrueNAS stores the address as pydantic's EmailStr returns it
+		// ("Ann <Ann@Example.COM>" becomes "Ann@example.com"): what was
+		// written stays in the state, so there is no drift.
 	default:
 		s.Email = types.StringValue(*e.Email)
 	}
@@ -605,6 +619,9 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 	s.Groups = int64Set(groups)
 	switch {
 	case known(prior.Home) && prior.Home.ValueString() == e.Home:
+	case known(prior.Home) && account.NormalizeHome(prior.Home.ValueString()) == e.Home:
+		// The engine stores the home normalised ("/mnt/tank/x/" as
+		// "/mnt/tank/x"): the value written is kept.
 	case known(prior.Home) && s.HomeCreate.ValueBool() &&
 		path.Dir(path.Clean(e.Home)) == path.Clean(prior.Home.ValueString()):
 		// <home>/<username>; after a rename the home keeps the old name.

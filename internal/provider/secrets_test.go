@@ -31,8 +31,8 @@ func TestSecretsAreNeverShown(t *testing.T) {
 		}
 	}
 	resources := resourcesOf(ctx, p)
-	if len(resources) != 3 {
-		t.Fatalf("%d resources with a schema, want 3", len(resources))
+	if len(resources) != 4 {
+		t.Fatalf("%d resources with a schema, want 4", len(resources))
 	}
 	for _, r := range resources {
 		for name, a := range r.schema.Attributes {

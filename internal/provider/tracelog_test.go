@@ -116,6 +116,16 @@ output "key" {
 		}
 	}
 	if len(cmdlines) == 0 {
-		t.Fatal("no command line was recorded on the box")
+		t.Fatal("no call was recorded on the box")
+	}
+	// The debug log says how the box was reached: the sandbox takes the
+	// middleware socket channel, so JSON-RPC, and no process ran.
+	if !strings.Contains(log, "engine transport") || !strings.Contains(log, "transport=jsonrpc") {
+		t.Error("the debug log does not say which transport was used")
+	}
+	for _, c := range cmdlines {
+		if !strings.HasPrefix(c, "jsonrpc ") {
+			t.Errorf("a midclt process ran on the box: %q", c)
+		}
 	}
 }

@@ -1,15 +1,29 @@
 // Package remote is the client side: it dials the box over SSH, checks its
-// host key, authenticates, and runs engine calls as "midclt call METHOD -"
-// with the arguments as JSON on stdin.
+// host key, authenticates, and makes engine calls.
+//
+// The transport is chosen once per box (Transport says which, and why):
+//
+//   - JSON-RPC 2.0 over a websocket on the middleware's unix socket, reached
+//     through a direct-streamlocal@openssh.com channel of the SSH connection,
+//     as midclt itself does: one websocket per connection, calls multiplexed
+//     by id, no process per call, nothing on any command line; the SSH
+//     user's own TrueNAS privileges decide (no sudo);
+//   - when the server refuses that channel (stream-local forwarding off, no
+//     socket): `midclt call`, one SSH session per call, ids on the command
+//     line and the payload as the single final "-" on stdin where midclt
+//     reads stdin (TrueNAS 26.0+, this project's engine; found with a probe
+//     that carries no secret). A midclt that reads no stdin (TrueNAS 25.04
+//     and 25.10) gets the arguments on its command line only when
+//     ArgsOnCommandLine is set; otherwise calls with arguments fail with an
+//     error that says how to fix it.
 //
 // One Client holds one SSH connection, dialled on the first Call and shared by
-// all calls (at most MaxSessions sessions at once). A dropped connection is
-// redialled once per call; a call is re-run on the new connection only when
-// its command cannot have started, or when the method only reads.
+// all calls (at most MaxSessions at once). A dropped connection is redialled
+// once per call; a call is re-run on the new connection only when it cannot
+// have started, or when the method only reads.
 //
-// Secrets: call arguments travel on the session's stdin, never on the command
-// line, unless ArgsOnCommandLine is set. Neither errors nor messages of this
-// package hold passwords, key material or call arguments.
+// Secrets: neither errors nor messages of this package hold passwords, key
+// material or call arguments.
 package remote
 
 import (
@@ -28,6 +42,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
@@ -52,6 +67,9 @@ type Config struct {
 	// then show on the box in process lists and possibly in audit logs.
 	ArgsOnCommandLine bool
 	MaxSessions       int // default 8
+	// Transport forces a transport: TransportJSONRPC (no fallback) or
+	// TransportMidclt; empty chooses per box.
+	Transport string
 
 	// DialTimeout bounds the TCP connect and, separately, the SSH handshake
 	// (default 15 s).
@@ -65,8 +83,26 @@ type Config struct {
 // Stats counts what a client did, for tests and benchmarks.
 type Stats struct {
 	Connections int64 // SSH connections dialled successfully
-	Sessions    int64 // sessions opened
+	Sessions    int64 // sessions opened (midclt)
 	Calls       int64 // Call invocations
+	Websockets  int64 // JSON-RPC websockets opened
+}
+
+// The transports.
+const (
+	TransportJSONRPC = "jsonrpc"
+	TransportMidclt  = "midclt"
+)
+
+// TransportInfo says how the client reaches the box's engine.
+type TransportInfo struct {
+	Kind string // TransportJSONRPC or TransportMidclt; "" before the first call
+	// Why, in a sentence without secrets (the refusal, the probe's finding).
+	Reason string
+	// MidcltStdin tells, for midclt, whether it reads the payload from stdin;
+	// false with ArgsOnCommandLine means arguments go on its command line.
+	MidcltStdin bool
+	Probed      bool // whether MidcltStdin was found out
 }
 
 // Client is one lazily dialled SSH connection to one box.
@@ -82,7 +118,13 @@ type Client struct {
 	gen     int
 	closed  bool
 
-	connections, sessions, calls atomic.Int64
+	connections, sessions, calls, websockets atomic.Int64
+
+	tmu       sync.Mutex // guards the fields below
+	transport TransportInfo
+	rpc       *rpcSession
+	rpcOpen   chan struct{} // a one-slot lock held while opening the websocket
+	probing   chan struct{} // a one-slot lock held while probing midclt
 }
 
 type conn struct {
@@ -113,12 +155,25 @@ func New(cfg Config) *Client {
 		cfg.KeepaliveInterval = 15 * time.Second
 	}
 	host := strings.TrimSuffix(strings.TrimPrefix(cfg.Host, "["), "]")
-	return &Client{cfg: cfg, host: host, port: cfg.Port, sem: make(chan struct{}, cfg.MaxSessions), dialing: make(chan struct{}, 1)}
+	c := &Client{cfg: cfg, host: host, port: cfg.Port, sem: make(chan struct{}, cfg.MaxSessions), dialing: make(chan struct{}, 1),
+		rpcOpen: make(chan struct{}, 1), probing: make(chan struct{}, 1)}
+	if cfg.Transport == TransportMidclt {
+		c.transport = TransportInfo{Kind: TransportMidclt, Reason: "chosen in the configuration"}
+	}
+	return c
 }
 
 // Stats returns the client's counters.
 func (c *Client) Stats() Stats {
-	return Stats{Connections: c.connections.Load(), Sessions: c.sessions.Load(), Calls: c.calls.Load()}
+	return Stats{Connections: c.connections.Load(), Sessions: c.sessions.Load(), Calls: c.calls.Load(), Websockets: c.websockets.Load()}
+}
+
+// Transport says which transport the client uses, once the first call
+// chose it.
+func (c *Client) Transport() TransportInfo {
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	return c.transport
 }
 
 // Close closes the connection; later calls fail with a Closed error.
@@ -126,6 +181,12 @@ func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
+	c.tmu.Lock()
+	if c.rpc != nil {
+		c.rpc.close()
+		c.rpc = nil
+	}
+	c.tmu.Unlock()
 	if c.conn != nil {
 		c.conn.close()
 		c.conn = nil
@@ -159,8 +220,6 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (json.R
 		}
 		args[i] = b
 	}
-	cmd, stdin := c.command(method, args)
-
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -173,8 +232,11 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (json.R
 		if err != nil {
 			return nil, err
 		}
-		out, started, err := c.run(ctx, cn, method, cmd, stdin)
+		out, started, err := c.callOn(ctx, cn, method, args)
 		if err == nil || attempt > 0 || !isConnErr(err) || ctx.Err() != nil {
+			if err != nil && c.Transport().Kind == TransportJSONRPC {
+				err = authHint(err, c.cfg.User, method)
+			}
 			return out, err
 		}
 		// The connection broke. Drop it; retry on a fresh one only when the
@@ -187,27 +249,196 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (json.R
 	}
 }
 
-// command builds the command line and the stdin payload.
-func (c *Client) command(method string, args []json.RawMessage) (string, []byte) {
-	var b strings.Builder
-	if c.cfg.Sudo {
-		b.WriteString("sudo -n ")
+// callOn makes one call on cn with the box's transport, choosing it on the
+// first call.
+func (c *Client) callOn(ctx context.Context, cn *conn, method string, args []json.RawMessage) (json.RawMessage, bool, error) {
+	kind := c.Transport().Kind
+	if kind != TransportMidclt {
+		s, err := c.rpcSession(ctx, cn)
+		if err == nil {
+			return s.call(ctx, method, args)
+		}
+		var refused *errChannelRefused
+		if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || kind == TransportJSONRPC {
+			if refused != nil {
+				err = &Error{Kind: Connection, Err: err, Msg: fmt.Sprintf(
+					"%s refused a channel to the middleware socket %s: %v; allow stream-local forwarding in its sshd (AllowStreamLocalForwarding yes)",
+					c.addr(), wire.Socket, refused.err)}
+				return nil, false, err
+			}
+			return nil, false, err
+		}
+		c.tmu.Lock()
+		if c.transport.Kind == "" {
+			c.transport = TransportInfo{Kind: TransportMidclt, Reason: fmt.Sprintf(
+				"the SSH server refused a channel to %s (%v): stream-local forwarding is off or the socket is absent", wire.Socket, refused.err)}
+		}
+		c.tmu.Unlock()
 	}
-	b.WriteString(c.cfg.EngineCommand)
-	b.WriteString(" call ")
-	b.WriteString(ShellQuote(method))
-	var stdin bytes.Buffer
-	for _, a := range args {
-		b.WriteByte(' ')
-		if c.cfg.ArgsOnCommandLine {
-			b.WriteString(ShellQuote(string(a)))
-		} else {
-			b.WriteByte('-')
-			stdin.Write(a)
-			stdin.WriteByte('\n')
+	cmd, stdin, err := c.command(ctx, cn, method, args)
+	if err != nil {
+		return nil, false, err
+	}
+	return c.run(ctx, cn, method, cmd, stdin)
+}
+
+// rpcSession returns the websocket on cn, opening it when there is none.
+func (c *Client) rpcSession(ctx context.Context, cn *conn) (*rpcSession, error) {
+	get := func() *rpcSession {
+		c.tmu.Lock()
+		defer c.tmu.Unlock()
+		if c.rpc != nil && c.rpc.cn == cn && c.rpc.alive() {
+			return c.rpc
+		}
+		return nil
+	}
+	if s := get(); s != nil {
+		return s, nil
+	}
+	select {
+	case c.rpcOpen <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.rpcOpen }()
+	if s := get(); s != nil {
+		return s, nil
+	}
+	s, err := openRPC(ctx, cn)
+	if err != nil {
+		return nil, err
+	}
+	c.websockets.Add(1)
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	if c.rpc != nil {
+		c.rpc.close()
+	}
+	c.rpc = s
+	if c.transport.Kind == "" {
+		c.transport = TransportInfo{Kind: TransportJSONRPC, Reason: fmt.Sprintf(
+			"JSON-RPC over a websocket on %s through the SSH connection", wire.Socket)}
+	}
+	return s, nil
+}
+
+// stdinProbe is a call that carries no secret and tells a midclt that reads
+// its "-" argument from stdin (TrueNAS 26.0+, this project's engine), which
+// answers a list, from one that reads no stdin (TrueNAS 25.04 and 25.10),
+// which sends the string "-" as the filters and fails.
+const (
+	stdinProbeMethod = "user.query"
+	stdinProbeInput  = `[["id","=",-1]]`
+)
+
+// midcltReadsStdin runs the probe once per client.
+func (c *Client) midcltReadsStdin(ctx context.Context, cn *conn) (bool, error) {
+	probed := func() (bool, bool) {
+		c.tmu.Lock()
+		defer c.tmu.Unlock()
+		return c.transport.MidcltStdin, c.transport.Probed
+	}
+	if reads, ok := probed(); ok {
+		return reads, nil
+	}
+	select {
+	case c.probing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-c.probing }()
+	if reads, ok := probed(); ok {
+		return reads, nil
+	}
+	cmd := c.prefix() + " call " + stdinProbeMethod + " -"
+	out, _, err := c.run(ctx, cn, stdinProbeMethod, cmd, []byte(stdinProbeInput))
+	reads := false
+	switch {
+	case err == nil:
+		var list []json.RawMessage
+		reads = json.Unmarshal(out, &list) == nil
+	case isConnErr(err), ctx.Err() != nil:
+		return false, err
+	default:
+		var es account.Errors
+		var ce *account.CallError
+		if !errors.As(err, &es) && !errors.As(err, &ce) {
+			return false, err // midclt did not run (not found, sudo refused...)
 		}
 	}
-	return b.String(), stdin.Bytes()
+	c.tmu.Lock()
+	c.transport.Probed, c.transport.MidcltStdin = true, reads
+	if reads {
+		c.transport.Reason += "; midclt reads the payload from stdin"
+	} else {
+		c.transport.Reason += "; midclt reads no stdin (TrueNAS 25.04/25.10)"
+	}
+	c.tmu.Unlock()
+	return reads, nil
+}
+
+func (c *Client) prefix() string {
+	if c.cfg.Sudo {
+		return "sudo -n " + c.cfg.EngineCommand
+	}
+	return c.cfg.EngineCommand
+}
+
+// command builds the midclt command line and its stdin: the leading
+// arguments (ids, filters) on the command line, the last one, the payload
+// that may hold secrets, as the single final "-" on stdin, where midclt
+// reads stdin. Where it does not, every argument goes on the command line,
+// and only with ArgsOnCommandLine.
+func (c *Client) command(ctx context.Context, cn *conn, method string, args []json.RawMessage) (string, []byte, error) {
+	var b strings.Builder
+	b.WriteString(c.prefix())
+	b.WriteString(" call ")
+	b.WriteString(ShellQuote(method))
+	if len(args) == 0 {
+		return b.String(), nil, nil
+	}
+	stdin, err := c.midcltReadsStdin(ctx, cn)
+	if err != nil {
+		return "", nil, err
+	}
+	if !stdin && !c.cfg.ArgsOnCommandLine {
+		return "", nil, &Error{Kind: BadConfig, Msg: fmt.Sprintf(
+			"cannot send the arguments of %s to %s: the SSH server refused a channel to the middleware socket %s, and the box's "+
+				"midclt (TrueNAS 25.04/25.10) reads no arguments from stdin, so they would have to go on its command line, where "+
+				"every local user can read them (passwords included). Either allow SSH stream-local forwarding on the box "+
+				"(sshd_config AllowStreamLocalForwarding yes, the TrueNAS default; on TrueNAS check the SSH service's auxiliary "+
+				"parameters), or set engine_args_on_command_line = true in the provider block to accept that risk",
+			method, c.addr(), wire.Socket)}
+	}
+	for i, a := range args {
+		b.WriteByte(' ')
+		if stdin && i == len(args)-1 {
+			b.WriteByte('-')
+			return b.String(), a, nil
+		}
+		if !stdin || c.cfg.ArgsOnCommandLine || commandLineSafe(a) {
+			b.WriteString(ShellQuote(string(a)))
+			continue
+		}
+		return "", nil, fmt.Errorf("%s: argument %d of %d is not an id or a filter list and would go on midclt's command line; "+
+			"only the last argument is sent on stdin (set engine_args_on_command_line = true to allow it)", method, i+1, len(args))
+	}
+	return b.String(), nil, nil
+}
+
+// commandLineSafe tells the leading arguments that may go on a command line
+// without opt-in: numbers, booleans, null and query filter lists (ids and
+// names, never secrets).
+func commandLineSafe(a json.RawMessage) bool {
+	t := bytes.TrimSpace(a)
+	if len(t) == 0 {
+		return false
+	}
+	switch t[0] {
+	case '[', 't', 'f', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return true
+	}
+	return false
 }
 
 // connErr marks failures of the connection (as opposed to the command).

@@ -54,7 +54,7 @@ func fakeEngine(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch method {
 	case "system.version":
-		fmt.Fprintln(stdout, "TrueNAS-SCALE-25.10.0+engine.test")
+		fmt.Fprintln(stdout, "TrueNAS-25.10.6+engine.test")
 	case "test.echo", "user.query", "test.write":
 		b, _ := json.Marshal(vals)
 		fmt.Fprintln(stdout, string(b))
@@ -126,10 +126,11 @@ func ctx(t *testing.T) context.Context {
 func TestCallStdinArgs(t *testing.T) {
 	b := startBox(t, sandbox.Options{})
 	c := b.client(b.config())
+	// Ids and filters on the command line, the payload as the final "-".
 	params := []any{
-		map[string]any{"username": "alice", "password": "it's a $(secret); `id`"},
 		[]any{[]any{"id", "=", 1}},
-		42, "plain", nil, true,
+		42, nil, true,
+		map[string]any{"username": "alice", "password": "it's a $(secret); `id`"},
 	}
 	got, err := c.Call(ctx(t), "test.echo", params...)
 	if err != nil {
@@ -140,15 +141,25 @@ func TestCallStdinArgs(t *testing.T) {
 		t.Fatalf("got %s want %s", got, want)
 	}
 	v, err := c.Call(ctx(t), "system.version")
-	if err != nil || string(v) != `"TrueNAS-SCALE-25.10.0+engine.test"` {
+	if err != nil || string(v) != `"TrueNAS-25.10.6+engine.test"` {
 		t.Fatalf("system.version: %s %v", v, err)
 	}
 	if v, err := c.Call(ctx(t), "test.true"); err != nil || string(v) != "true" {
 		t.Fatalf("test.true: %s %v", v, err)
 	}
+	// A leading argument that is not an id or a filter list would show on
+	// the command line: refused without opt-in.
+	if _, err := c.Call(ctx(t), "test.echo", "a string", map[string]any{}); err == nil || !strings.Contains(err.Error(), "engine_args_on_command_line") {
+		t.Fatalf("leading string: %v", err)
+	}
+	// The three calls, and one probe of midclt's stdin (the sandbox's fake
+	// engine has no websocket: the client fell back to midclt).
 	st := c.Stats()
-	if st.Connections != 1 || st.Sessions != 3 || st.Calls != 3 {
+	if st.Connections != 1 || st.Sessions != 4 || st.Calls != 4 || st.Websockets != 0 {
 		t.Fatalf("stats %+v", st)
+	}
+	if tr := c.Transport(); tr.Kind != remote.TransportMidclt || !tr.Probed || !tr.MidcltStdin {
+		t.Fatalf("transport %+v", tr)
 	}
 }
 
@@ -173,7 +184,9 @@ func TestCallArgsOnCommandLineAndSudo(t *testing.T) {
 	if !jsonEqual(t, got, want) {
 		t.Fatalf("got %s want %s", got, want)
 	}
-	if len(seen) != 1 || seen[0][4] != "test.echo" || len(seen[0]) != 7 {
+	// The probe, then the call: on a midclt that reads stdin, the payload
+	// still goes there; the leading argument is on the command line.
+	if len(seen) != 2 || seen[0][4] != "user.query" || seen[1][4] != "test.echo" || len(seen[1]) != 7 || seen[1][6] != "-" {
 		t.Fatalf("engine args %q", seen)
 	}
 }
@@ -508,10 +521,11 @@ func TestSessionLimit(t *testing.T) {
 		t.Fatalf("peak concurrency %d", p)
 	}
 	st := c.Stats()
-	if st.Connections != 1 || st.Sessions != 30 || st.Calls != 30 {
+	// 30 calls and one probe of midclt's stdin, made once for all.
+	if st.Connections != 1 || st.Sessions != 31 || st.Calls != 30 {
 		t.Fatalf("client stats %+v", st)
 	}
-	if st := b.Stats(); st.Rejected != 0 || st.Sessions != 30 {
+	if st := b.Stats(); st.Rejected != 0 || st.Sessions != 31 {
 		t.Fatalf("server stats %+v", st)
 	}
 }

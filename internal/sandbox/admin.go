@@ -1,14 +1,13 @@
 package sandbox
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/nasops/terraform-provider-truenas/internal/engine"
@@ -44,23 +43,23 @@ func (s *Sandbox) setUpAdmin() error {
 // engineCall runs one method on the sandbox's engine with the arguments on
 // stdin, as a client would.
 func (s *Sandbox) engineCall(into any, method string, params ...any) error {
-	args := []string{"engine", "--root", s.Root, "call", method}
-	var stdin bytes.Buffer
-	for _, p := range params {
-		b, err := json.Marshal(p)
-		if err != nil {
+	e, err := engine.Open(s.Root)
+	if err != nil {
+		return fmt.Errorf("sandbox: %v", err)
+	}
+	defer e.Close()
+	args := make([]json.RawMessage, len(params))
+	for i, p := range params {
+		if args[i], err = json.Marshal(p); err != nil {
 			return err
 		}
-		stdin.Write(b)
-		stdin.WriteByte('\n')
-		args = append(args, "-")
 	}
-	var stdout, stderr bytes.Buffer
-	if code := s.opts.Engine(args, &stdin, &stdout, &stderr); code != 0 {
-		return fmt.Errorf("sandbox: %s failed (exit %s): %s", method, strconv.Itoa(code), bytes.TrimSpace(stderr.Bytes()))
+	res, err := e.Call(context.Background(), method, args)
+	if err != nil {
+		return fmt.Errorf("sandbox: %s failed: %v", method, err)
 	}
 	if into == nil {
 		return nil
 	}
-	return json.Unmarshal(stdout.Bytes(), into)
+	return json.Unmarshal(res, into)
 }

@@ -27,6 +27,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/nasops/terraform-provider-truenas/internal/engine"
 )
 
 // EngineFunc is the engine's command-line entry, engine.Main.
@@ -47,7 +49,17 @@ type Options struct {
 	// session's goroutine (a sleep in OnCall makes calls slow).
 	OnSession func()
 	OnCall    func(engineArgs []string)
-	Log       io.Writer // refusals and connection errors; nil discards
+	// OnRPC is called with the method of each JSON-RPC call made over the
+	// middleware socket channel.
+	OnRPC func(method string)
+	Log   io.Writer // refusals and connection errors; nil discards
+
+	// NoStreamLocal refuses direct-streamlocal channels, as an sshd with
+	// AllowStreamLocalForwarding no does: clients must fall back to midclt.
+	NoStreamLocal bool
+	// MidcltFlavour "25.10" makes `midclt call` read no stdin, as the
+	// midclt of TrueNAS 25.04 and 25.10 does (a "-" is the string "-").
+	MidcltFlavour string
 }
 
 // Stats counts what the server saw.
@@ -55,8 +67,10 @@ type Stats struct {
 	Connections int64 // authenticated connections
 	Sessions    int64 // session channels accepted
 	Rejected    int64 // session channels refused (limit)
-	Calls       int64 // engine runs
+	Calls       int64 // engine runs (midclt calls and JSON-RPC calls)
 	Refused     int64 // commands/requests refused
+	StreamLocal int64 // middleware socket channels accepted
+	RPCCalls    int64 // JSON-RPC calls over those channels (also in Calls)
 }
 
 // Sandbox is a running embedded box.
@@ -73,6 +87,7 @@ type Sandbox struct {
 	EnvFile        string // sandbox.env
 
 	opts      Options
+	rpc       *rpcServer // nil when the engine is not the real one, or NoStreamLocal
 	clientKey ssh.PublicKey
 	config    *ssh.ServerConfig
 	ln        net.Listener
@@ -82,7 +97,7 @@ type Sandbox struct {
 	conns  map[net.Conn]struct{}
 	closed bool
 
-	connections, sessions, rejected, calls, refused atomic.Int64
+	connections, sessions, rejected, calls, refused, streamLocal, rpcCalls atomic.Int64
 }
 
 const (
@@ -125,11 +140,33 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := os.MkdirAll(s.Root, 0o755); err != nil {
 		return nil, fmt.Errorf("sandbox: %v", err)
 	}
+	if err := layOutImage(s.Root); err != nil {
+		return nil, err
+	}
 	if realEngine {
 		if err := s.setUpAdmin(); err != nil {
 			return nil, err
 		}
+		if !opts.NoStreamLocal {
+			eng, err := engine.Open(s.Root)
+			if err != nil {
+				return nil, fmt.Errorf("sandbox: %v", err)
+			}
+			s.rpc = newRPCServer(eng, func(method string) {
+				s.calls.Add(1)
+				s.rpcCalls.Add(1)
+				if s.opts.OnRPC != nil {
+					s.opts.OnRPC(method)
+				}
+			})
+		}
 	}
+	ok := false
+	defer func() {
+		if !ok && s.rpc != nil {
+			s.rpc.close()
+		}
+	}()
 	s.config = &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-TrueNAS_sandbox",
 		PublicKeyCallback: func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
@@ -196,6 +233,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 
 	s.wg.Add(1)
 	go s.accept()
+	ok = true
 	return s, nil
 }
 
@@ -211,6 +249,9 @@ func (s *Sandbox) Close() error {
 	err := s.ln.Close()
 	s.DropConnections()
 	s.wg.Wait()
+	if s.rpc != nil {
+		s.rpc.close()
+	}
 	return err
 }
 
@@ -229,6 +270,7 @@ func (s *Sandbox) Stats() Stats {
 	return Stats{
 		Connections: s.connections.Load(), Sessions: s.sessions.Load(), Rejected: s.rejected.Load(),
 		Calls: s.calls.Load(), Refused: s.refused.Load(),
+		StreamLocal: s.streamLocal.Load(), RPCCalls: s.rpcCalls.Load(),
 	}
 }
 
@@ -289,6 +331,10 @@ func (s *Sandbox) serveConn(nc net.Conn) {
 	var active atomic.Int64
 	var wg sync.WaitGroup
 	for nch := range chans {
+		if nch.ChannelType() == "direct-streamlocal@openssh.com" {
+			s.streamLocalChannel(nch, sc.User())
+			continue
+		}
 		if nch.ChannelType() != "session" {
 			nch.Reject(ssh.UnknownChannelType, "only session channels are supported")
 			continue
@@ -415,13 +461,43 @@ func (s *Sandbox) exec(ch ssh.Channel, cmdline string) {
 		s.refuse(ch, "only `midclt call METHOD [ARG ...]` is supported")
 		return
 	}
-	args := append([]string{"engine", "--root", s.Root, "call"}, argv[2:]...)
+	args := []string{"engine", "--root", s.Root}
+	if s.opts.MidcltFlavour != "" {
+		args = append(args, "--midclt-flavour", s.opts.MidcltFlavour)
+	}
+	args = append(append(args, "call"), argv[2:]...)
 	s.calls.Add(1)
 	if s.opts.OnCall != nil {
 		s.opts.OnCall(args)
 	}
 	code := s.opts.Engine(args, ch, ch, ch.Stderr())
 	s.exit(ch, code)
+}
+
+// streamLocalChannel accepts a channel to the middleware socket and serves
+// the engine's JSON-RPC on it as user; any other path, or any channel when
+// there is no RPC server, is refused as sshd refuses a socket it cannot
+// connect to.
+func (s *Sandbox) streamLocalChannel(nch ssh.NewChannel, user string) {
+	var m streamLocalMsg
+	if err := ssh.Unmarshal(nch.ExtraData(), &m); err != nil {
+		s.refused.Add(1)
+		nch.Reject(ssh.ConnectionFailed, "malformed direct-streamlocal request")
+		return
+	}
+	if s.rpc == nil || !streamLocalPaths[m.SocketPath] {
+		s.refused.Add(1)
+		s.logf("refused: a channel to %q", m.SocketPath)
+		nch.Reject(ssh.Prohibited, "open failed")
+		return
+	}
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		return
+	}
+	go ssh.DiscardRequests(reqs)
+	s.streamLocal.Add(1)
+	s.rpc.serve(ch, user)
 }
 
 func (s *Sandbox) refuse(ch ssh.Channel, why string) {

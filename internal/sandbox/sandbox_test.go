@@ -404,3 +404,58 @@ func TestAdminSetUp(t *testing.T) {
 		t.Fatalf("after a restart, root's password no longer works: %s", got)
 	}
 }
+
+// TestRealisticSudoCommands: the sudo rules people write for TrueNAS
+// validate against the sandbox's root, over SSH, as on a TrueNAS box.
+func TestRealisticSudoCommands(t *testing.T) {
+	dir := t.TempDir()
+	sb, err := Start(context.Background(), Options{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	c := dialSandbox(t, sb)
+	out, errs, code := runCmd(t, c, `sudo -n midclt call user.create '{"username": "ops", "full_name": "Ops", "group_create": true, "password_disabled": true, "smb": false, "sudo_commands_nopasswd": ["/usr/bin/midclt", "/usr/bin/id -u", "/usr/sbin/zfs list", "/usr/sbin/zpool status"]}'`, "")
+	if code != 0 || errs != "" || !strings.Contains(out, `"sudo_commands_nopasswd": ["/usr/bin/midclt", "/usr/bin/id -u", "/usr/sbin/zfs list", "/usr/sbin/zpool status"]`) {
+		t.Fatalf("user.create with sudo commands: exit %d %q %q", code, out, errs)
+	}
+	// a path the image does not have is still refused, as on TrueNAS
+	_, errs, code = runCmd(t, c, `midclt call group.create '{"name": "x", "sudo_commands": ["/usr/bin/nothere"]}'`, "")
+	if code != 1 || errs != "[EINVAL] group_create.sudo_commands.0: No paths matching '/usr/bin/nothere' exist\n" {
+		t.Fatalf("missing path: exit %d %q", code, errs)
+	}
+	// the stand-ins are plain executable files under the root, and what the
+	// root already has is kept on a restart
+	fi, err := os.Lstat(filepath.Join(sb.Root, "usr/bin/midclt"))
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("usr/bin/midclt: %v %v", fi, err)
+	}
+	mine := filepath.Join(sb.Root, "usr/sbin/zfs")
+	if err := os.WriteFile(mine, []byte("#!/bin/sh\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sb.Close()
+	sb2, err := Start(context.Background(), Options{Dir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb2.Close()
+	if b, _ := os.ReadFile(mine); string(b) != "#!/bin/sh\n" {
+		t.Fatalf("restart rewrote usr/sbin/zfs: %q", b)
+	}
+}
+
+// TestImageNeverFollowsLinks: a folder of the root that is a symbolic link
+// is left alone, nothing is written through it.
+func TestImageNeverFollowsLinks(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(root, "usr")); err != nil {
+		t.Fatal(err)
+	}
+	if err := layOutImage(root); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Fatalf("wrote through the link: %v", ents)
+	}
+}

@@ -2,7 +2,6 @@ package systemtest
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -246,16 +245,10 @@ func TestKilledEngineRepairs(t *testing.T) {
 		default:
 			method, params = "user.create", []any{newUser(name)}
 		}
-		var stdin bytes.Buffer
-		args := []string{"engine", "--root", root, "call", method}
-		for _, p := range params {
-			b, _ := json.Marshal(p)
-			stdin.Write(b)
-			stdin.WriteByte('\n')
-			args = append(args, "-")
-		}
+		cargs, stdin := callArgs(params)
+		args := append([]string{"engine", "--root", root, "call", method}, cargs...)
 		cmd := exec.Command(binary, args...)
-		cmd.Stdin = &stdin
+		cmd.Stdin = bytes.NewReader(stdin)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -46,22 +46,34 @@ type result struct {
 	code           int
 }
 
-// engineCall runs "engine --root ROOT call METHOD -..." with each param as a
-// JSON value on stdin, as the provider sends them.
+// engineCall runs "engine --root ROOT call METHOD ARG... -" as the provider
+// sends a call to a midclt that reads stdin (TrueNAS 26.0 and the engine):
+// the leading params on the command line, the last one, the payload that
+// may hold secrets, as the single final "-" on stdin.
 func engineCall(t testing.TB, root, method string, params ...any) result {
 	t.Helper()
-	args := []string{"engine", "--root", root, "call", method}
-	var stdin bytes.Buffer
-	for _, p := range params {
+	args, stdin := callArgs(params)
+	return run(t, binary, append([]string{"engine", "--root", root, "call", method}, args...), stdin)
+}
+
+// callArgs gives the arguments and stdin of a call: the leading params on
+// the command line as JSON, the last as the single final "-" on stdin.
+func callArgs(params []any) ([]string, []byte) {
+	var args []string
+	var stdin []byte
+	for i, p := range params {
 		b, err := json.Marshal(p)
 		if err != nil {
-			t.Fatal(err)
+			panic(err)
 		}
-		stdin.Write(b)
-		stdin.WriteByte('\n')
+		if i < len(params)-1 {
+			args = append(args, string(b))
+			continue
+		}
+		stdin = b
 		args = append(args, "-")
 	}
-	return run(t, binary, args, stdin.Bytes())
+	return args, stdin
 }
 
 func run(t testing.TB, name string, args []string, stdin []byte) result {

@@ -190,17 +190,11 @@ func (rb *realBox) createUser(t *testing.T, payload map[string]any) createdUser 
 	return u
 }
 
-// mustMidclt runs "midclt call METHOD - ..." from PATH, as a client on the box would.
+// mustMidclt runs "midclt call METHOD ... -" from PATH, as a client on the box would.
 func mustMidclt(t *testing.T, into any, method string, params ...any) {
 	t.Helper()
-	args := []string{"call", method}
-	var stdin []byte
-	for _, p := range params {
-		b, _ := json.Marshal(p)
-		stdin = append(append(stdin, b...), '\n')
-		args = append(args, "-")
-	}
-	r := run(t, "midclt", args, stdin)
+	args, stdin := callArgs(params)
+	r := run(t, "midclt", append([]string{"call", method}, args...), stdin)
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("midclt call %s: exit %d\n%s", method, r.code, r.stderr)
 	}
@@ -346,7 +340,7 @@ LogLevel VERBOSE
 	// The first change makes the engine write its drop-ins; do one read so
 	// the engine initialises before sshd starts.
 	r := run(t, "midclt", []string{"call", "system.version"}, nil)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "TrueNAS-SCALE-") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "TrueNAS-25.10.6") {
 		t.Fatalf("midclt call system.version: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	sshd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", cfg)

@@ -63,6 +63,11 @@ func ParseError(stderr string, exitCode int) error {
 	if callLine.MatchString(lines[0]) {
 		return callError(lines[0])
 	}
+	if lines[0] == "Method does not exist" {
+		// midclt prints the JSON-RPC message of -32601 as is; read it as
+		// wire.RPCError.AsError does.
+		return &account.CallError{Errno: account.EINVAL, Message: lines[0]}
+	}
 	return errors.New(text)
 }
 

@@ -11,7 +11,7 @@ func TestFormatResult(t *testing.T) {
 		{`false`, `False`},
 		{`null`, `null`},
 		{`42`, `42`},
-		{`"TrueNAS-SCALE-25.10.0"`, `TrueNAS-SCALE-25.10.0`},
+		{`"TrueNAS-25.10.6"`, `TrueNAS-25.10.6`},
 		{`{"id":1,"username":"root","groups":[40,41],"group":{"id":1,"bsdgrp_gid":0},"email":null}`,
 			`{"id": 1, "username": "root", "groups": [40, 41], "group": {"id": 1, "bsdgrp_gid": 0}, "email": null}`},
 		{`[]`, `[]`},

@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
+)
+
+// Caller is who is on the other end of a connection: a local user known by
+// uid (the peer credentials of a unix socket) or by name (an SSH user).
+// Root (uid 0 or the name "root") may call everything.
+type Caller struct {
+	UID      int64  // used when Username is empty
+	Username string // takes precedence over UID
+}
+
+func (c Caller) isRoot() bool {
+	if c.Username != "" {
+		return c.Username == "root"
+	}
+	return c.UID == 0
+}
+
+func (c Caller) String() string {
+	if c.Username != "" {
+		return c.Username
+	}
+	return fmt.Sprintf("uid %d", c.UID)
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying the caller of a connection, for Handler.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// Session is one authenticated connection: what its caller may call is
+// decided once, at connect time, as TrueNAS does for a unix socket peer
+// (plugins/auth.py check_permission, TS-25.10.6, lines 1302-1339): root is
+// a full administrator; another local user is logged in with the roles of
+// its privileges, through its groups; a user TrueNAS does not know, or one
+// without any privilege, is not authenticated.
+type Session struct {
+	e             *Engine
+	caller        Caller
+	root          bool
+	authenticated bool
+	roles         []string
+}
+
+// Login authenticates caller on the engine.
+func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
+	s := &Session{e: e, caller: caller}
+	if caller.isRoot() {
+		s.root, s.authenticated = true, true
+		return s, nil
+	}
+	_, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		box := e.newBoxView(ctx, t, now)
+		var u *account.UserEntry
+		var ok bool
+		if caller.Username != "" {
+			u, ok = box.UserByName(caller.Username)
+		} else {
+			u, ok = box.UserByUID(caller.UID)
+		}
+		if ok {
+			// Through the same rule the API key checks use, so that where
+			// privileges come from (built-in or the store) is decided in
+			// one place.
+			s.roles = account.UserRoles(u, box)
+		}
+		return nil, box.err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.authenticated = len(s.roles) > 0
+	return s, nil
+}
+
+// Roles returns the roles the session holds (nil for root, who needs none).
+func (s *Session) Roles() []string { return s.roles }
+
+// Call runs one method for the session's caller. A refusal is a
+// *wire.RPCError with TrueNAS's error ("Not authenticated", "Not
+// authorized"); other errors are those of Engine.Call.
+func (s *Session) Call(ctx context.Context, method string, args []json.RawMessage) (json.RawMessage, error) {
+	if _, ok := methods[method]; !ok {
+		return nil, &MethodNotFoundError{Method: method}
+	}
+	if !s.root {
+		access, _ := account.MethodAccess(method)
+		switch {
+		case access == account.AccessAnyone:
+		case !s.authenticated:
+			return nil, wire.NotAuthenticated()
+		case !account.MayCall(s.roles, method):
+			return nil, wire.NotAuthorized()
+		}
+	}
+	return s.e.Call(ctx, method, args)
+}
+
+// maxConcurrentCalls is how many calls of one connection run at once; more
+// are refused, as TrueNAS's SoftHardSemaphore(10, 20) does past its hard
+// limit (ws_handler/rpc.py line 48).
+const maxConcurrentCalls = 20
+
+// Handler serves the middleware's JSON-RPC 2.0 websocket (TrueNAS's
+// /api/current, and the versioned path of the API the engine speaks) from
+// the engine. The caller comes from the request's context (WithCaller);
+// without one, every call is refused as not authenticated.
+func (e *Engine) Handler() http.Handler { return e.HandlerWith(HandlerOptions{}) }
+
+// HandlerOptions tune Handler.
+type HandlerOptions struct {
+	// OnCall, when set, is called with each method before it runs (the
+	// sandbox counts calls with it).
+	OnCall func(method string)
+}
+
+// HandlerWith is Handler with options.
+func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
+	mux := http.NewServeMux()
+	serve := func(w http.ResponseWriter, r *http.Request) {
+		caller, ok := r.Context().Value(callerKey{}).(Caller)
+		var sess *Session
+		if ok {
+			var err error
+			if sess, err = e.Login(r.Context(), caller); err != nil {
+				http.Error(w, "login failed", http.StatusInternalServerError)
+				return
+			}
+		} else {
+			sess = &Session{e: e}
+		}
+		// A unix socket or an SSH channel has no browser Origin to check.
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+		if err != nil {
+			return
+		}
+		serveConn(r.Context(), c, sess, opts.OnCall)
+	}
+	mux.HandleFunc(wire.APIPath, serve)
+	mux.HandleFunc("/api/v25.10.5", serve)
+	mux.HandleFunc("/websocket", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "the legacy DDP websocket is not served; use "+wire.APIPath, http.StatusNotFound)
+	})
+	return mux
+}
+
+// serveConn reads requests until the peer goes away; each call runs on its
+// own goroutine and answers when it is done, so answers may come in another
+// order than the requests (they carry the request's id).
+func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string)) {
+	defer c.CloseNow()
+	// TrueNAS limits an authenticated message to 64 KiB and closes the
+	// websocket (1009) past it (utils/limits.py); arguments have the same
+	// limit in the engine, so the envelope gets a little more.
+	c.SetReadLimit(wire.MaxMessage + 4096)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, maxConcurrentCalls)
+	send := func(b []byte) {
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		defer wcancel()
+		if err := c.Write(wctx, websocket.MessageText, b); err != nil {
+			cancel()
+		}
+	}
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
+			return
+		}
+		req, rerr := parseRequest(data)
+		if rerr != nil {
+			if req.ID != nil || rerr.Code == wire.CodeInvalidJSON {
+				send(wire.EncodeError(req.ID, rerr))
+			}
+			continue
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			if req.ID != nil {
+				send(wire.EncodeError(req.ID, wire.NewError(wire.CodeTooManyConcurrentCall,
+					fmt.Sprintf("Maximum number of concurrent calls (%d) has exceeded", maxConcurrentCalls))))
+			}
+			continue
+		}
+		if onCall != nil {
+			onCall(req.Method)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			res, err := sessionCall(ctx, sess, req.Method, req.Params)
+			if req.ID == nil {
+				return // a notification
+			}
+			if err != nil {
+				send(wire.EncodeError(req.ID, rpcError(err)))
+				return
+			}
+			send(wire.EncodeResult(req.ID, res))
+		}()
+	}
+}
+
+// sessionCall adds the connection-level methods a TrueNAS client sends
+// (truenas_api_client on_open: core.set_options; core.ping) to the engine's.
+func sessionCall(ctx context.Context, sess *Session, method string, params []json.RawMessage) (json.RawMessage, error) {
+	switch method {
+	case "core.set_options":
+		return json.RawMessage("null"), nil
+	case "core.ping":
+		return json.RawMessage(`"pong"`), nil
+	}
+	return sess.Call(ctx, method, params)
+}
+
+func rpcError(err error) *wire.RPCError {
+	var re *wire.RPCError
+	var mnf *MethodNotFoundError
+	switch {
+	case errors.As(err, &re):
+		return re
+	case errors.As(err, &mnf):
+		return wire.NewError(wire.CodeMethodNotFound, "Method does not exist")
+	}
+	return wire.ErrorOf(err)
+}
+
+// parseRequest checks a message as TrueNAS's validate_message does
+// (ws_handler/rpc.py lines 268-299), with its messages.
+func parseRequest(data []byte) (wire.Request, *wire.RPCError) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return wire.Request{}, wire.NewError(wire.CodeInvalidJSON, err.Error())
+	}
+	var req wire.Request
+	if id, ok := m["id"]; ok {
+		t := bytes.TrimSpace(id)
+		if len(t) == 0 || t[0] == '{' || t[0] == '[' || t[0] == 't' || t[0] == 'f' {
+			return wire.Request{ID: json.RawMessage("null")}, wire.NewError(wire.CodeInvalidRequest, "'id' member must be of type null, string or number")
+		}
+		req.ID = t // null included: only a request without id is a notification
+	}
+	v, ok := m["jsonrpc"]
+	if !ok {
+		return req, wire.NewError(wire.CodeInvalidRequest, "Missing 'jsonrpc' member")
+	}
+	if string(bytes.TrimSpace(v)) != `"2.0"` {
+		return req, wire.NewError(wire.CodeInvalidRequest, "'jsonrpc' member must be of type string and must be exactly '2.0'")
+	}
+	mr, ok := m["method"]
+	if !ok {
+		return req, wire.NewError(wire.CodeInvalidRequest, "Missing 'method' member")
+	}
+	if err := json.Unmarshal(mr, &req.Method); err != nil || req.Method == "" {
+		return req, wire.NewError(wire.CodeInvalidRequest, "'method' member must be of type string")
+	}
+	if p, ok := m["params"]; ok {
+		if err := json.Unmarshal(p, &req.Params); err != nil || bytes.TrimSpace(p)[0] != '[' {
+			return req, wire.NewError(wire.CodeInvalidRequest, "'params' member must be of type array")
+		}
+	}
+	return req, nil
+}
