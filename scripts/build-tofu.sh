@@ -16,6 +16,6 @@ trap 'rm -f "$tmp"' EXIT
   -ldflags "-s -w -X 'github.com/opentofu/opentofu/version.dev=no'" -o "$tmp" ./cmd/tofu)
 # TF_CLI_CONFIG_FILE=/dev/null: OpenTofu prints a warning on stdout, before
 # its version, when TF_CLI_CONFIG_FILE names a file that does not exist.
-TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$tmp" version | head -n 1 | grep -q "^OpenTofu v$version\$" ||
+TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$tmp" version | sed -n 1p | grep "^OpenTofu v$version\$" >/dev/null ||
   { echo "build-tofu: the built binary does not report OpenTofu v$version" >&2; exit 1; }
 mv -f "$tmp" "$out"

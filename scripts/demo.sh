@@ -25,7 +25,7 @@ die() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
 [ -x "$PROVIDER" ] || die "$PROVIDER is missing: run 'make build' (or 'make demo')"
 [ -x "$TERRAFORM" ] || die "$TERRAFORM is missing: run 'make terraform' or 'make tofu' (or 'make demo')"
 # "Terraform v1.8.5" or "OpenTofu v1.12.6": the name used in what the demo says.
-CLI_VERSION=$(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | head -n 1)
+CLI_VERSION=$(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | sed -n 1p)
 case "$CLI_VERSION" in
   OpenTofu*) CLI_NAME=tofu ;;
   Terraform*) CLI_NAME=terraform ;;
@@ -83,7 +83,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$ready" ] || die "the sandbox did not print 'sandbox ready' within 30 s"
-grep '^sandbox ready' "$SANDBOX_LOG" | head -n 1
+sed -n '/^sandbox ready/{p;q}' "$SANDBOX_LOG"
 
 [ -f "$SANDBOX_DIR/sandbox.env" ] || die "the sandbox did not write $SANDBOX_DIR/sandbox.env"
 # shellcheck disable=SC1091

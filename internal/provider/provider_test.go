@@ -106,9 +106,10 @@ func (f *fakeCaller) Call(_ context.Context, method string, _ ...any) (json.RawM
 
 func TestClientCacheOneQueryPerKind(t *testing.T) {
 	f := &fakeCaller{answers: map[string]string{
-		"user.query":  `[{"id":1,"username":"root","group":{"id":1}},{"id":2,"username":"bob","group":{"id":5}}]`,
-		"group.query": `[{"id":1,"name":"wheel"},{"id":5,"name":"bob"}]`,
-		"user.update": `{"id":2}`,
+		"user.query":     `[{"id":1,"username":"root","group":{"id":1}},{"id":2,"username":"bob","group":{"id":5}}]`,
+		"group.query":    `[{"id":1,"name":"wheel"},{"id":5,"name":"bob"}]`,
+		"user.update":    `{"id":2}`,
+		"system.version": `"TrueNAS-25.10.6"`,
 	}}
 	c := &client{rc: f}
 	ctx := context.Background()
@@ -120,8 +121,8 @@ func TestClientCacheOneQueryPerKind(t *testing.T) {
 			t.Fatalf("groupByID: %v %v", g, err)
 		}
 	}
-	if len(f.calls) != 2 {
-		t.Fatalf("1000 reads made %d calls: %v", len(f.calls), f.calls)
+	if len(f.calls) != 3 || f.calls[0] != "system.version" {
+		t.Fatalf("1000 reads made %d calls (system.version once, then one query per kind): %v", len(f.calls), f.calls)
 	}
 	if _, err := c.write(ctx, "user.update", 2, map[string]any{}); err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func TestClientCacheOneQueryPerKind(t *testing.T) {
 	if _, err := c.userByID(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(f.calls); got != "[user.query group.query user.update user.query]" {
+	if got := fmt.Sprint(f.calls); got != "[system.version user.query group.query user.update user.query]" {
 		t.Fatalf("calls after write: %s", got)
 	}
 	if u, _ := c.userByID(ctx, 99); u != nil {
@@ -234,4 +235,45 @@ resource "truenas_group" "g" {
 			},
 		},
 	})
+}
+
+// TestClientRelease: system.version is read once per run; a release before
+// 25.04 stops every call, naming it; any later or unknown form goes on.
+func TestClientRelease(t *testing.T) {
+	for version, wantErr := range map[string]string{
+		`"TrueNAS-SCALE-24.04.2"`:              `The box runs 24.04.2 (system.version "TrueNAS-SCALE-24.04.2")`,
+		`"TrueNAS-SCALE-24.10.2.2"`:            "The box runs 24.10.2.2",
+		`"TrueNAS-13.0-U6.1"`:                  "The box runs 13.0.0",
+		`"TrueNAS-25.10.6"`:                    "",
+		`"TrueNAS-SCALE-25.10.0+engine.dev"`:   "",
+		`"TrueNAS-25.10.6-engine.1"`:           "",
+		`"TrueNAS-26.0.0-BETA.1"`:              "",
+		`"TrueNAS-25.10-MASTER-20250101-0000"`: "",
+		`"SomethingElse-1.0"`:                  "",
+	} {
+		f := &fakeCaller{answers: map[string]string{"system.version": version, "user.query": `[]`}}
+		c := &client{rc: f}
+		for range 3 {
+			_, err := c.Users(context.Background())
+			c.invalidate()
+			if wantErr == "" && err != nil {
+				t.Fatalf("%s: %v", version, err)
+			}
+			if wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr) || !strings.Contains(err.Error(), "25.04")) {
+				t.Fatalf("%s: got %v, want %q", version, err, wantErr)
+			}
+		}
+		n := 0
+		for _, m := range f.calls {
+			if m == "system.version" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: system.version read %d times: %v", version, n, f.calls)
+		}
+		if wantErr != "" && len(f.calls) != 1 {
+			t.Errorf("%s: calls made on a box too old: %v", version, f.calls)
+		}
+	}
 }

@@ -457,7 +457,12 @@ func (s *Sandbox) exec(ch ssh.Channel, cmdline string) {
 		s.refuse(ch, fmt.Sprintf("%q is not available", argv[0]))
 		return
 	}
-	if len(argv) < 3 || argv[1] != "call" {
+	globals, rest, err := midcltGlobals(argv[1:])
+	if err != nil {
+		s.refuse(ch, err.Error())
+		return
+	}
+	if len(rest) < 2 || rest[0] != "call" {
 		s.refuse(ch, "only `midclt call METHOD [ARG ...]` is supported")
 		return
 	}
@@ -465,7 +470,7 @@ func (s *Sandbox) exec(ch ssh.Channel, cmdline string) {
 	if s.opts.MidcltFlavour != "" {
 		args = append(args, "--midclt-flavour", s.opts.MidcltFlavour)
 	}
-	args = append(append(args, "call"), argv[2:]...)
+	args = append(append(append(args, globals...), "call"), rest[1:]...)
 	s.calls.Add(1)
 	if s.opts.OnCall != nil {
 		s.opts.OnCall(args)
@@ -498,6 +503,30 @@ func (s *Sandbox) streamLocalChannel(nch ssh.NewChannel, user string) {
 	go ssh.DiscardRequests(reqs)
 	s.streamLocal.Add(1)
 	s.rpc.serve(ch, user)
+}
+
+// midcltGlobals takes the options TrueNAS's midclt accepts before its
+// subcommand (truenas/api_client get_parser: -u URI, -U USER, -P PASSWORD,
+// -K KEY, -t SECONDS, and 26.0's --insecure), which the engine accepts
+// too, and refuses any other option: the engine's own (--root) must not
+// reach it from a client.
+func midcltGlobals(argv []string) (globals, rest []string, err error) {
+	valued := map[string]bool{"-u": true, "--uri": true, "-U": true, "--username": true, "-P": true, "--password": true,
+		"-K": true, "--api-key": true, "-t": true, "--timeout": true}
+	for len(argv) > 0 && strings.HasPrefix(argv[0], "-") {
+		name, _, inline := strings.Cut(argv[0], "=")
+		switch {
+		case valued[name] && inline:
+			globals, argv = append(globals, argv[0]), argv[1:]
+		case valued[name] && len(argv) > 1:
+			globals, argv = append(globals, argv[0], argv[1]), argv[2:]
+		case name == "--insecure" && !inline:
+			globals, argv = append(globals, argv[0]), argv[1:]
+		default:
+			return nil, nil, fmt.Errorf("midclt option %q is not supported", name)
+		}
+	}
+	return globals, argv, nil
 }
 
 func (s *Sandbox) refuse(ch ssh.Channel, why string) {

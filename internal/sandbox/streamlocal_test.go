@@ -95,3 +95,50 @@ func asOpenChannelError(err error, oce **ssh.OpenChannelError) bool {
 	}
 	return ok
 }
+
+// The midclt command line as TrueNAS's midclt takes it, through the
+// sandbox to the real engine; the engine's own options never pass.
+func TestMidcltOptionsThroughSandbox(t *testing.T) {
+	sb, err := Start(context.Background(), Options{Dir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	c := dialSandbox(t, sb)
+	out, stderr, code := runCmd(t, c, "midclt -t 30 -U someone -P 'not shown' --insecure call -q -j -jp description system.version", "")
+	if code != 0 || !strings.HasPrefix(out, "TrueNAS-") || stderr != "" {
+		t.Fatalf("global and call options: %q %q %d", out, stderr, code)
+	}
+	if out, stderr, code := runCmd(t, c, "sudo -n midclt call -q nope.nope", ""); code != 1 || out != "" || stderr != "" {
+		t.Fatalf("-q: %q %q %d", out, stderr, code)
+	}
+	if _, stderr, code := runCmd(t, c, "midclt call nope.nope", ""); code != 1 || stderr != "Method does not exist\n" {
+		t.Fatalf("unknown method: %q %d", stderr, code)
+	}
+	// One payload on stdin, the final "-".
+	out, _, code = runCmd(t, c, `midclt call user.query - `, `[["username","=","root"]]`)
+	if code != 0 || !strings.Contains(out, `"username": "root"`) {
+		t.Fatalf("stdin payload: %q %d", out, code)
+	}
+	for _, cmd := range []string{"midclt --root / call system.version", "midclt --root=/ call system.version", "midclt --midclt-flavour 25.10 call system.version", "midclt -t"} {
+		if _, stderr, code := runCmd(t, c, cmd, ""); code != 127 || !strings.Contains(stderr, "refused") {
+			t.Errorf("%q: %q %d", cmd, stderr, code)
+		}
+	}
+}
+
+// MidcltFlavour 25.10 stands for TrueNAS 25.04/25.10: "-" is a string.
+func TestMidclt2510ThroughSandbox(t *testing.T) {
+	sb, err := Start(context.Background(), Options{Dir: t.TempDir(), Listen: "127.0.0.1:0", MidcltFlavour: "25.10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	c := dialSandbox(t, sb)
+	if _, stderr, code := runCmd(t, c, "midclt call user.query -", `[["id","=",-1]]`); code != 1 || !strings.Contains(stderr, "filters") {
+		t.Fatalf("%q %d", stderr, code)
+	}
+	if out, _, code := runCmd(t, c, `midclt call user.query '[["id","=",-1]]'`, ""); code != 0 || out != "[]\n" {
+		t.Fatalf("%q %d", out, code)
+	}
+}

@@ -147,6 +147,9 @@ func TestRealBoxInner(t *testing.T) {
 		t.Fatalf("sudo -l -U alice: %v\n%s", err, sudo)
 	}
 
+	// 5. JSON-RPC through OpenSSH's stream-local forwarding to engine serve.
+	rb.jsonRPCThroughSSH(t, work)
+
 	// A deleted user cannot log in at all: her passwd line is gone.
 	mustMidclt(t, nil, "user.delete", alice.ID, map[string]any{"delete_group": true})
 	out, err = rb.sshKey("alice", "id")
@@ -157,7 +160,7 @@ func TestRealBoxInner(t *testing.T) {
 	rb.expectLogin(t, "alice", "anything", "AUTH_ERR")
 	mustMidclt(t, nil, "user.delete", carol.ID, map[string]any{"delete_group": true})
 
-	// 5. Every line the box had before is still there, byte for byte.
+	// 6. Every line the box had before is still there, byte for byte.
 	for f, lines := range before {
 		now := map[string]bool{}
 		for _, l := range fileLines(t, f) {

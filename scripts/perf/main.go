@@ -2,7 +2,9 @@
 // for N users (default 10, 100 and 1000) it applies a configuration of N
 // truenas_user resources, then plans it again (a refresh plan that must show
 // no changes), next to the same N of Terraform's built-in terraform_data
-// resources, and prints a table of wall times, the SSH connections and
+// resources and to the same users on a second sandbox that refuses the
+// middleware socket channel (so the provider falls back to `midclt call`,
+// the old transport), and prints a table of wall times, the SSH connections and
 // sessions and the engine calls the sandbox saw, and the provider's peak
 // memory.
 //
@@ -189,19 +191,41 @@ func perfN(ctx context.Context, o options, tmp, rc string, n int) (results []res
 		}
 	}()
 
+	// The old transport, on a box of its own: an SSH server that refuses the
+	// middleware socket channel, so the provider runs `midclt call` with the
+	// payload on stdin, one SSH session per call.
+	sbMidclt, err := sandbox.Start(ctx, sandbox.Options{Dir: filepath.Join(dir, "sandbox-midclt"), Listen: "127.0.0.1:0", Log: logf, NoStreamLocal: true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := sbMidclt.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("sandbox: %v", cerr)
+		}
+	}()
+
 	env := terraformEnv(rc)
+	boxEnv := func(b *sandbox.Sandbox) []string {
+		return append(slices.Clone(env),
+			"TRUENAS_HOST="+b.Host, "TRUENAS_PORT="+strconv.Itoa(b.Port), "TRUENAS_USER=root",
+			"TRUENAS_PRIVATE_KEY_FILE="+b.ClientKeyFile, "TRUENAS_KNOWN_HOSTS_FILE="+b.KnownHostsFile)
+	}
 	kinds := []struct {
 		name, tf string
 		env      []string
+		box      *sandbox.Sandbox
 	}{
-		{"truenas_user", userConfig(n), append(slices.Clone(env),
-			"TRUENAS_HOST="+sb.Host, "TRUENAS_PORT="+strconv.Itoa(sb.Port), "TRUENAS_USER=root",
-			"TRUENAS_PRIVATE_KEY_FILE="+sb.ClientKeyFile, "TRUENAS_KNOWN_HOSTS_FILE="+sb.KnownHostsFile)},
-		{"terraform_data", dataConfig(n), env},
+		{"truenas_user", userConfig(n), boxEnv(sb), sb},
+		{"truenas_user (midclt)", userConfig(n), boxEnv(sbMidclt), sbMidclt},
+		{"terraform_data", dataConfig(n), env, sb},
+	}
+	boxOf := map[string]*sandbox.Sandbox{}
+	for _, k := range kinds {
+		boxOf[k.name] = k.box
 	}
 	work := map[string]string{}
 	for _, k := range kinds {
-		w := filepath.Join(dir, k.name)
+		w := filepath.Join(dir, strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(k.name))
 		if err := os.MkdirAll(w, 0o755); err != nil {
 			return nil, err
 		}
@@ -212,12 +236,13 @@ func perfN(ctx context.Context, o options, tmp, rc string, n int) (results []res
 	}
 	measure := func(kind string, env []string, command string, args ...string) (result, error) {
 		fmt.Fprintf(os.Stderr, "perf: N=%d %s: terraform %s\n", n, kind, command)
-		before := sb.Stats()
+		before := boxOf[kind].Stats()
 		r, err := o.terraformRun(ctx, work[kind], env, command, args...)
-		after := sb.Stats()
+		after := boxOf[kind].Stats()
 		r.n, r.kind, r.command = n, kind, command
 		r.connections = after.Connections - before.Connections
 		r.sessions = after.Sessions - before.Sessions
+		r.channels = after.StreamLocal - before.StreamLocal
 		r.calls = after.Calls - before.Calls
 		return r, err
 	}
@@ -317,6 +342,7 @@ type result struct {
 	wall                              time.Duration
 	walls                             []time.Duration // every run, for plans
 	connections, sessions, calls      int64
+	channels                          int64 // middleware socket channels (websockets)
 	providerProcs                     int
 	providerPeakKiB, terraformPeakKiB int64
 	providerCPU, totalCPU             time.Duration
@@ -532,7 +558,9 @@ func printTable(w io.Writer, rs []result, o options) {
 	}
 	fmt.Fprintf(w, "Machine: %d CPUs; load average before %s, after %s.\n", runtime.NumCPU(), o.loadBefore, loadAverage())
 	fmt.Fprintf(w, "wall: one terraform command (plans: the median of %d runs, the two kinds interleaved; every run under runs);\n", o.repeat)
-	fmt.Fprintln(w, "conns/sessions/calls: SSH connections, SSH sessions and engine calls the sandbox saw during it;")
+	fmt.Fprintln(w, "conns/sessions/sockets/calls: SSH connections, SSH sessions (midclt), middleware socket channels (JSON-RPC websockets)")
+	fmt.Fprintln(w, "and engine calls the sandbox saw during it; truenas_user speaks JSON-RPC on the socket channel, truenas_user (midclt)")
+	fmt.Fprintln(w, "is the same against a box that refuses it, so `midclt call` with the payload on stdin, one session per call;")
 	fmt.Fprintln(w, "peak RSS: largest VmHWM from /proc/PID/status polled every", o.poll, "(prov = over the provider processes")
 	fmt.Fprintln(w, "terraform started, their number in brackets; tf = the terraform process, which runs terraform_data itself);")
 	fmt.Fprintln(w, "CPU: user+system; prov from /proc/PID/stat as last polled, all = terraform and the children it waited for,")
@@ -540,10 +568,11 @@ func printTable(w io.Writer, rs []result, o options) {
 	fmt.Fprintln(w, "ratio: truenas_user wall time / terraform_data wall time, same N and command, same run.")
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tkind\tcommand\twall s\tconns\tsessions\tcalls\tprov RSS MiB\ttf RSS MiB\tprov CPU s\ttf CPU s\tall CPU s\tratio\truns s\t")
+	fmt.Fprintln(tw, "N\tkind\tcommand\twall s\tconns\tsessions\tsockets\tcalls\tprov RSS MiB\ttf RSS MiB\tprov CPU s\ttf CPU s\tall CPU s\tratio\truns s\t")
 	for _, r := range rs {
 		ratio, prov := "", "-"
-		if r.kind == "truenas_user" {
+		isUser := strings.HasPrefix(r.kind, "truenas_user")
+		if isUser {
 			if d := wall[[3]any{r.n, "terraform_data", r.command}]; d > 0 {
 				ratio = fmt.Sprintf("%.2f", r.wall.Seconds()/d.Seconds())
 			}
@@ -559,12 +588,12 @@ func printTable(w io.Writer, rs []result, o options) {
 		}
 		provCPU := "-"
 		tfCPU := r.totalCPU
-		if r.kind == "truenas_user" {
+		if isUser {
 			provCPU = fmt.Sprintf("%.2f", r.providerCPU.Seconds())
 			tfCPU -= r.providerCPU
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%d\t%d\t%d\t%s\t%.1f\t%s\t%.2f\t%.2f\t%s\t%s\t\n", r.n, r.kind, r.command, r.wall.Seconds(),
-			r.connections, r.sessions, r.calls, prov, mib(r.terraformPeakKiB), provCPU, tfCPU.Seconds(), r.totalCPU.Seconds(), ratio, runs)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%d\t%d\t%d\t%d\t%s\t%.1f\t%s\t%.2f\t%.2f\t%s\t%s\t\n", r.n, r.kind, r.command, r.wall.Seconds(),
+			r.connections, r.sessions, r.channels, r.calls, prov, mib(r.terraformPeakKiB), provCPU, tfCPU.Seconds(), r.totalCPU.Seconds(), ratio, runs)
 	}
 	tw.Flush()
 
