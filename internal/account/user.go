@@ -637,7 +637,7 @@ func lastFullAdmin(u *UserEntry, box Box) bool {
 			continue
 		}
 		for _, gid := range p.LocalGroups {
-			g, ok := box.GroupByGID(gid)
+			g, ok := storedGroupByGID(box, gid)
 			if !ok {
 				continue
 			}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -49,7 +48,8 @@ type client struct {
 
 	releaseMu       sync.Mutex    // held while system.version is read
 	release         *wire.Release // the box's release, once read
-	loggedTransport atomic.Bool
+	transportMu     sync.Mutex
+	loggedTransport remote.TransportInfo // the last one logged
 }
 
 // errNotReady is returned when the box cannot be contacted yet.
@@ -101,22 +101,27 @@ func (c *client) call(ctx context.Context, method string, params ...any) (res js
 	return t.Call(ctx, method, params...)
 }
 
-// logTransport says once, in the debug log, how the box is reached, and
-// warns when arguments go on midclt's command line.
+// logTransport says in the debug log how the box is reached, each time
+// that changes (chosen, midclt probed, a fallback), and warns when
+// arguments go on midclt's command line.
 func (c *client) logTransport(ctx context.Context, t caller) {
 	tp, ok := t.(interface{ Transport() remote.TransportInfo })
-	if !ok || c.loggedTransport.Load() {
+	if !ok {
 		return
 	}
 	info := tp.Transport()
-	if info.Kind == "" || (info.Kind == remote.TransportMidclt && !info.Probed) {
-		return // not chosen yet, or the probe has not run yet
-	}
-	if !c.loggedTransport.CompareAndSwap(false, true) {
+	if info.Kind == "" {
 		return
 	}
+	c.transportMu.Lock()
+	if info == c.loggedTransport {
+		c.transportMu.Unlock()
+		return
+	}
+	c.loggedTransport = info
+	c.transportMu.Unlock()
 	tflog.Debug(ctx, "engine transport", map[string]any{"transport": info.Kind, "reason": info.Reason})
-	if info.Kind == remote.TransportMidclt && !info.MidcltStdin && c.cfg.ArgsOnCommandLine {
+	if info.Kind == remote.TransportMidclt && info.Probed && !info.MidcltStdin && c.cfg.ArgsOnCommandLine {
 		tflog.Warn(ctx, "engine arguments go on midclt's command line (engine_args_on_command_line): "+
 			"any local user of the box can read them, passwords included, in its process list")
 	}

@@ -97,7 +97,9 @@ func (p *truenasProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "Accept any host key (insecure; for throw-away boxes only). Default: `false`."},
 			"sudo": schema.BoolAttribute{Optional: true,
 				MarkdownDescription: "Run `midclt` behind `sudo -n` (for a non-root SSH user with passwordless sudo) when the provider " +
-					"falls back to `midclt call`. Not used on the middleware socket, where the SSH user's own TrueNAS privileges decide. Default: `false`."},
+					"uses `midclt call`: where the SSH server refuses the middleware socket channel, or where the socket does not " +
+					"authenticate the SSH user (a user without a TrueNAS privilege; with `sudo` the provider then falls back to " +
+					"`sudo -n midclt`). On the socket itself the SSH user's own TrueNAS privileges decide. Default: `false`."},
 			"engine_command": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Engine command run on the box when the provider falls back to `midclt call`. Default: `midclt`."},
 			"engine_args_on_command_line": schema.BoolAttribute{Optional: true,

@@ -256,30 +256,56 @@ func (c *Client) callOn(ctx context.Context, cn *conn, method string, args []jso
 	if kind != TransportMidclt {
 		s, err := c.rpcSession(ctx, cn)
 		if err == nil {
-			return s.call(ctx, method, args)
-		}
-		var refused *errChannelRefused
-		if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || kind == TransportJSONRPC {
-			if refused != nil {
-				err = &Error{Kind: Connection, Err: err, Msg: fmt.Sprintf(
-					"%s refused a channel to the middleware socket %s: %v; allow stream-local forwarding in its sshd (AllowStreamLocalForwarding yes)",
-					c.addr(), wire.Socket, refused.err)}
+			out, started, err := s.call(ctx, method, args)
+			if !c.sudoFallback(err) {
+				return out, started, err
+			}
+			// The middleware refused the SSH user before running anything;
+			// with sudo = true, midclt behind sudo is what was asked for.
+		} else {
+			var refused *errChannelRefused
+			if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || kind == TransportJSONRPC {
+				if refused != nil {
+					err = &Error{Kind: Connection, Err: err, Msg: fmt.Sprintf(
+						"%s refused a channel to the middleware socket %s: %v; allow stream-local forwarding in its sshd (AllowStreamLocalForwarding yes)",
+						c.addr(), wire.Socket, refused.err)}
+					return nil, false, err
+				}
 				return nil, false, err
 			}
-			return nil, false, err
+			c.tmu.Lock()
+			if c.transport.Kind == "" {
+				c.transport = TransportInfo{Kind: TransportMidclt, Reason: fmt.Sprintf(
+					"the SSH server refused a channel to %s (%v): stream-local forwarding is off or the socket is absent", wire.Socket, refused.err)}
+			}
+			c.tmu.Unlock()
 		}
-		c.tmu.Lock()
-		if c.transport.Kind == "" {
-			c.transport = TransportInfo{Kind: TransportMidclt, Reason: fmt.Sprintf(
-				"the SSH server refused a channel to %s (%v): stream-local forwarding is off or the socket is absent", wire.Socket, refused.err)}
-		}
-		c.tmu.Unlock()
 	}
 	cmd, stdin, err := c.command(ctx, cn, method, args)
 	if err != nil {
 		return nil, false, err
 	}
 	return c.run(ctx, cn, method, cmd, stdin)
+}
+
+// sudoFallback tells whether err is the middleware refusing to
+// authenticate the SSH user (a local user without a TrueNAS privilege) on a
+// client configured with sudo = true and no forced transport; if so, the
+// box is switched to `sudo -n midclt` for good. The refusal comes before the
+// method runs, so the call may be made again.
+func (c *Client) sudoFallback(err error) bool {
+	var ce *account.CallError
+	if !c.cfg.Sudo || c.cfg.Transport == TransportJSONRPC || !errors.As(err, &ce) || ce.Message != "Not authenticated" {
+		return false
+	}
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	c.transport = TransportInfo{Kind: TransportMidclt, Reason: fmt.Sprintf(
+		"the middleware did not authenticate the SSH user %s on %s (no TrueNAS privilege) and sudo is set: using sudo -n %s",
+		c.cfg.User, wire.Socket, c.cfg.EngineCommand)}
+	// The websocket stays open until Close: calls made on it meanwhile get
+	// the same refusal and come here too.
+	return true
 }
 
 // rpcSession returns the websocket on cn, opening it when there is none.

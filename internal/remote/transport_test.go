@@ -214,3 +214,65 @@ func TestMidcltFallback2510(t *testing.T) {
 		t.Fatalf("with opt-in, the payload is on the command line: %q", last)
 	}
 }
+
+// On the socket the SSH user's TrueNAS privileges decide; the refusals say
+// what to do.
+func TestJSONRPCRefusalsNameTheFix(t *testing.T) {
+	b, _ := realBox(t, sandbox.Options{})
+	root := b.client(b.config())
+	var ro []struct{ ID int64 }
+	res, err := root.Call(ctx(t), "group.query", []any{[]any{"name", "=", "truenas_readonly_administrators"}})
+	if err != nil || json.Unmarshal(res, &ro) != nil || len(ro) != 1 {
+		t.Fatalf("%s %v", res, err)
+	}
+	p := newUserPayload("reader")
+	p["groups"] = []int64{ro[0].ID}
+	if _, err := root.Call(ctx(t), "user.create", p); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := b.config()
+	cfg.User = "stranger"
+	_, err = b.client(cfg).Call(ctx(t), "user.query")
+	if !remote.IsKind(err, remote.Auth) || !strings.Contains(err.Error(), "did not authenticate the SSH user stranger") || !strings.Contains(err.Error(), "privilege") {
+		t.Fatalf("unknown user: %v", err)
+	}
+	cfg.User = "reader"
+	rc := b.client(cfg)
+	if _, err := rc.Call(ctx(t), "user.query"); err != nil {
+		t.Fatalf("a read-only administrator may query: %v", err)
+	}
+	_, err = rc.Call(ctx(t), "user.create", newUserPayload("nope"))
+	if !remote.IsKind(err, remote.Auth) || !strings.Contains(err.Error(), "refused user.create to the SSH user reader: Not authorized") ||
+		!strings.Contains(err.Error(), "ACCOUNT_WRITE") {
+		t.Fatalf("read-only create: %v", err)
+	}
+}
+
+// A configuration made for `sudo midclt` (sudo = true, an SSH user without
+// a TrueNAS privilege) keeps working: the socket refuses the user before
+// anything runs, and the client falls back to sudo -n midclt.
+func TestJSONRPCNotAuthenticatedWithSudo(t *testing.T) {
+	b, seen := realBox(t, sandbox.Options{})
+	cfg := b.config()
+	cfg.User, cfg.Sudo = "stranger", true
+	c := b.client(cfg)
+	if _, err := c.Call(ctx(t), "user.create", newUserPayload("viasudo")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Call(ctx(t), "user.query"); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.Transport()
+	if tr.Kind != remote.TransportMidclt || !strings.Contains(tr.Reason, "did not authenticate the SSH user stranger") || !tr.MidcltStdin {
+		t.Fatalf("transport %+v", tr)
+	}
+	if st := c.Stats(); st.Websockets != 1 || st.Sessions != 3 {
+		t.Fatalf("stats %+v (one websocket tried; the probe and two calls through midclt)", st)
+	}
+	for _, a := range seen() {
+		if strings.Contains(strings.Join(a, " "), secret) {
+			t.Fatalf("a password on a command line: %q", a)
+		}
+	}
+}
