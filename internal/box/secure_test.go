@@ -243,3 +243,30 @@ func TestHomeMoveInsideItself(t *testing.T) {
 		t.Fatal("the new home was copied into itself")
 	}
 }
+
+// A secret file made a symlink or loosened behind the engine is put right
+// by the next Apply, even when its content is unchanged.
+func TestSecretFilesRepairedWithoutChange(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	p := filepath.Join(root, ShadowFile)
+	data, err := os.ReadFile(p)
+	must(t, err)
+	loose := filepath.Join(t.TempDir(), "shadow")
+	must(t, os.WriteFile(loose, data, 0o777))
+	must(t, os.Remove(p))
+	must(t, os.Symlink(loose, p))
+	must(t, os.Chmod(filepath.Join(root, GShadowFile), 0o666))
+	must(t, Apply(root, st))
+	for _, f := range []string{ShadowFile, GShadowFile} {
+		fi, err := os.Lstat(filepath.Join(root, f))
+		must(t, err)
+		if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o640 {
+			t.Fatalf("%s is %v", f, fi.Mode())
+		}
+	}
+	if read(t, root, ShadowFile) != string(data) {
+		t.Fatal("shadow content changed")
+	}
+}
