@@ -323,6 +323,31 @@ resource "truenas_user" "u" {
 				ExpectError: regexp.MustCompile(`(?i)SMB users`),
 			},
 			{
+				// The shared-box rules (issue 10) are static: at plan time.
+				Config: noBoxConfig + `
+resource "truenas_user" "u" {
+  username     = "alice"
+  full_name    = "Alice"
+  group_create = true
+  password     = "x"
+  home         = "/mnt/tank/../../usr/local/bin"
+}`,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`must reside within a pool mount point`),
+			},
+			{
+				Config: noBoxConfig + `
+resource "truenas_user" "u" {
+  username               = "alice"
+  full_name              = "Alice\r"
+  group_create           = true
+  password               = "x"
+  sudo_commands_nopasswd = ["/usr/bin/id\nALL ALL=(ALL) NOPASSWD: ALL"]
+}`,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Control characters.*Control characters`),
+			},
+			{
 				Config: noBoxConfig + `
 resource "truenas_user" "u" {
   username      = "alice"
