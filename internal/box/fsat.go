@@ -122,8 +122,9 @@ func removeAllAt(dirfd int, name string, depth int) error {
 	if !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EPERM) {
 		return err
 	}
-	if depth > maxDepth {
-		return fmt.Errorf("%s: folders nested more than %d deep", name, maxDepth)
+	// (Deeper than a copy goes, so that what a copy made can be removed.)
+	if depth > 2*maxDepth {
+		return fmt.Errorf("%s: folders nested more than %d deep", name, 2*maxDepth)
 	}
 	fd, err := openDirAt(dirfd, name)
 	if err != nil {
@@ -147,7 +148,7 @@ func removeAllAt(dirfd int, name string, depth int) error {
 	return nil
 }
 
-// maxDepth bounds the folders removeAllAt and copyTreeAt descend.
+// maxDepth bounds the folders copyTreeAt descends (removeAllAt: twice).
 const maxDepth = 256
 
 // readNames lists the entries of the open directory fd (not . and ..).

@@ -68,34 +68,45 @@ func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error
 				hfd, err = openDirAt(pfd, name)
 			}
 		}
-		unix.Close(pfd)
 		if err != nil {
+			unix.Close(pfd)
 			if errors.Is(err, unix.ENOTDIR) {
 				return prev, fmt.Errorf("home %s exists and is not a folder", home)
 			}
 			return prev, pathError(hp, err)
 		}
 		defer unix.Close(hfd)
+		// A home made by this call that cannot be finished is removed
+		// again (still root's, 0700), as TrueNAS's setup_homedir does,
+		// so that the retry makes it whole, /etc/skel included.
+		fail := func(err error) (*homePerm, error) {
+			if created {
+				_ = removeAllAt(pfd, name, 0)
+			}
+			unix.Close(pfd)
+			return prev, err
+		}
 		if created {
 			if err := copySkel(root, hfd, int(u.UID), int(u.GID)); err != nil {
-				return prev, fmt.Errorf("copy %s: %w", SkelDir, err)
+				return fail(fmt.Errorf("copy %s: %w", SkelDir, err))
 			}
 		}
 		if created || prev == nil || *prev != *want {
 			if prev != nil && prev.Home != home {
 				if err := copyOldHome(rootFD, prev, hfd, int(u.UID), int(u.GID)); err != nil {
-					return prev, err
+					return fail(err)
 				}
 			}
 			if err := fchownTolerant(hfd, int(u.UID), int(u.GID)); err != nil {
-				return prev, pathError(hp, err)
+				return fail(pathError(hp, err))
 			}
 			if err := unix.Fchmod(hfd, mode&0o7777); err != nil {
-				return prev, pathError(hp, err)
+				return fail(pathError(hp, err))
 			}
 			b.touch(hfd)
 			perm = want
 		}
+		unix.Close(pfd)
 	} else {
 		hfd, err = openBeneath(rootFD, rel, false)
 		if err != nil {

@@ -270,3 +270,25 @@ func TestSecretFilesRepairedWithoutChange(t *testing.T) {
 		t.Fatal("shadow content changed")
 	}
 }
+
+// A home that this apply made but could not finish is removed again, so
+// that the retry makes it whole, /etc/skel included.
+func TestUnfinishedNewHomeRemoved(t *testing.T) {
+	root := seed(t)
+	deep := filepath.Join(root, SkelDir, strings.Repeat("d/", maxDepth+2))
+	must(t, os.MkdirAll(deep, 0o755))
+	st := baseState()
+	_, err := ApplyResult(root, st)
+	var ae *AccountErrors
+	if !errors.As(err, &ae) || ae.ForUser("alice") == nil {
+		t.Fatalf("want an error for alice, got %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "mnt/tank/alice")); err == nil {
+		t.Fatal("the unfinished home was left")
+	}
+	must(t, os.RemoveAll(filepath.Join(root, SkelDir, "d")))
+	must(t, Apply(root, st))
+	if read(t, root, "mnt/tank/alice/.bashrc") != "# bashrc\n" {
+		t.Fatal("the retry did not copy /etc/skel")
+	}
+}
