@@ -21,7 +21,9 @@ const (
 // accounts in its store, its file system (paths are absolute box paths, as
 // a client sends them; the implementation maps them under its root) and its
 // clock. The engine implements it over its store and the box root; lookups
-// return false when nothing matches.
+// return false when nothing matches. UserByName and GroupByName also find
+// accounts that only a line of the box's files has (not written by the
+// engine): those entries have an ID below 0.
 type Box interface {
 	// UserByID looks a local user up by its DB id.
 	UserByID(id int64) (*UserEntry, bool)

@@ -108,6 +108,17 @@ func (o *obj) take(key string) (json.RawMessage, bool) {
 	return v, ok
 }
 
+// excluded reports each key that is sent although the model excludes it
+// (api/base/excluded.py: an Excluded field refuses any value, at its own
+// place in the model's field order).
+func (o *obj) excluded(keys ...string) {
+	for _, k := range keys {
+		if _, ok := o.take(k); ok {
+			o.fail(o.attr(k), msgExtra)
+		}
+	}
+}
+
 // finish reports every key that is not a field of the model.
 func (o *obj) finish() Errors {
 	for _, k := range o.keys {
@@ -334,6 +345,30 @@ func (o *obj) idmap(key string, user bool) Field[any] {
 	return Field[any]{Null: o.create}
 }
 
+// apiKeyUsername decodes ApiKeyCreate.username, a LocalUsername |
+// RemoteUsername union (api/v25_10_5/api_key.py:55): any string of 1 to
+// 1024 characters passes as a RemoteUsername; otherwise pydantic reports
+// both members, named after their validators.
+func (o *obj) apiKeyUsername(key string) Field[string] {
+	raw, ok := o.take(key)
+	if !ok {
+		o.fail(o.attr(key), msgRequired)
+		return Field[string]{}
+	}
+	local, lmsg := strValue(raw, strOpts{check: checkLocalUsername})
+	remote, rmsg := strValue(raw, strOpts{min: 1})
+	switch {
+	case lmsg == "":
+		return Some(local)
+	case rmsg == "":
+		return Some(remote)
+	}
+	a := o.attr(key)
+	o.fail(a+".function-after[validate_local_username(), constrained-str]", lmsg)
+	o.fail(a+".constrained-str", rmsg)
+	return Field[string]{}
+}
+
 // date decodes {"$date": ms} or null.
 func (o *obj) date(key string) Field[Date] {
 	raw, ok := o.take(key)
@@ -437,31 +472,44 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 		}
 		return Field[string]{}
 	}
+	// The fields in the order of the model (pydantic reports errors in
+	// that order): UserEntry's (api/v25_10_5/user.py:37), then those
+	// UserCreate adds (:179-191); UserUpdate excludes uid and group_create
+	// in their places (:220).
+	o.excluded("id")
 	if create {
 		p.UID = o.int("uid", true, 0, MaxLocalID, nullInt)
+	} else {
+		o.excluded("uid")
 	}
 	p.Username = o.str("username", strOpts{required: create, check: checkLocalUsername}, Field[string]{})
+	o.excluded("unixhash", "smbhash")
+	p.Home = o.str("home", strOpts{min: 1}, def(DefaultHome))
+	p.Shell = o.str("shell", strOpts{min: 1}, def(DefaultShell))
 	p.FullName = o.str("full_name", strOpts{required: create, min: 1}, Field[string]{})
-	p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
-	p.Password = o.str("password", strOpts{nullable: true, min: 1}, nullStr)
-	p.RandomPassword = o.bool("random_password", false)
-	p.PasswordDisabled = o.bool("password_disabled", false)
-	p.SSHPasswordEnabled = o.bool("ssh_password_enabled", false)
-	if create {
-		p.GroupCreate = o.bool("group_create", false)
-	}
+	o.excluded("builtin")
+	p.SMB = o.bool("smb", create)
+	p.UsernsIdmap = o.idmap("userns_idmap", true)
 	p.Group = o.int("group", true, math.MinInt64, math.MaxInt64, nullInt)
 	p.Groups = o.intList("groups")
-	p.Home = o.str("home", strOpts{min: 1}, def(DefaultHome))
-	p.HomeCreate = o.bool("home_create", false)
-	p.HomeMode = o.str("home_mode", strOpts{}, def("700"))
-	p.Shell = o.str("shell", strOpts{min: 1}, def(DefaultShell))
+	p.PasswordDisabled = o.bool("password_disabled", false)
+	p.SSHPasswordEnabled = o.bool("ssh_password_enabled", false)
 	p.SSHPubKey = o.str("sshpubkey", strOpts{nullable: true, max: MaxLongStringLength}, nullStr)
 	p.Locked = o.bool("locked", false)
-	p.SMB = o.bool("smb", create)
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
-	p.UsernsIdmap = o.idmap("userns_idmap", true)
+	p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
+	o.excluded("local", "immutable", "twofactor_auth_configured", "sid", "last_password_change", "password_age",
+		"password_history", "password_change_required", "roles", "api_keys")
+	if create {
+		p.GroupCreate = o.bool("group_create", false)
+	} else {
+		o.excluded("group_create")
+	}
+	p.HomeCreate = o.bool("home_create", false)
+	p.HomeMode = o.str("home_mode", strOpts{}, def("700"))
+	p.Password = o.str("password", strOpts{nullable: true, min: 1}, nullStr)
+	p.RandomPassword = o.bool("random_password", false)
 	if errs := o.finish(); len(errs) > 0 {
 		return p, errs
 	}
@@ -490,15 +538,23 @@ func decodeGroup(raw []byte, create bool) (*GroupPayload, Errors) {
 		return nil, errs
 	}
 	p := &GroupPayload{Create: create}
+	// GroupEntry's field order (api/v25_10_5/group.py:19); GroupCreate
+	// excludes the computed fields (:71), GroupUpdate also gid (:95).
+	o.excluded("id")
 	if create {
 		p.GID = o.int("gid", true, 0, MaxLocalID, Field[int64]{Null: create})
+	} else {
+		o.excluded("gid")
 	}
 	p.Name = o.str("name", strOpts{required: create, check: checkGroupName}, Field[string]{})
-	p.SMB = o.bool("smb", create)
+	o.excluded("builtin")
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
-	p.Users = o.intList("users")
+	p.SMB = o.bool("smb", create)
 	p.UsernsIdmap = o.idmap("userns_idmap", false)
+	o.excluded("group", "local", "sid", "roles")
+	p.Users = o.intList("users")
+	o.excluded("immutable")
 	if errs := o.finish(); len(errs) > 0 {
 		return p, errs
 	}
@@ -523,11 +579,18 @@ func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
 		return nil, errs
 	}
 	p := &APIKeyPayload{Create: create}
+	// ApiKeyEntry's field order (api/v25_10_5/api_key.py:25); ApiKeyUpdate
+	// excludes username and adds reset at the end (:74).
+	o.excluded("id")
 	p.Name = o.str("name", strOpts{required: create, min: 1, max: MaxAPIKeyNameLength}, Field[string]{})
 	if create {
-		p.Username = o.str("username", strOpts{required: true, min: 1}, Field[string]{})
+		p.Username = o.apiKeyUsername("username")
+	} else {
+		o.excluded("username")
 	}
+	o.excluded("user_identifier", "keyhash", "created_at")
 	p.ExpiresAt = o.date("expires_at")
+	o.excluded("local", "revoked", "revoked_reason")
 	if !create {
 		p.Reset = o.bool("reset", false)
 	}

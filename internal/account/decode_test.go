@@ -307,8 +307,11 @@ func TestDecodeAPIKey(t *testing.T) {
 		}},
 		{"name limits", true, `{"name":"","username":""}`, []string{
 			"[EINVAL] api_key_create.name: String should have at least 1 character",
-			"[EINVAL] api_key_create.username: String should have at least 1 character",
+			// LocalUsername | RemoteUsername (api/v25_10_5/api_key.py:55)
+			"[EINVAL] api_key_create.username.function-after[validate_local_username(), constrained-str]: Value error, Must be at least 1 character in length",
+			"[EINVAL] api_key_create.username.constrained-str: String should have at least 1 character",
 		}},
+		{"username remote form", true, `{"name":"k","username":"DOMAIN\\bob"}`, nil},
 		{"name 201", true, `{"name":"` + strings.Repeat("k", 201) + `","username":"root"}`, []string{
 			"[EINVAL] api_key_create.name: String should have at most 200 characters",
 		}},

@@ -2,7 +2,7 @@
 // user, group and API-key entries with TrueNAS's field names, the strict
 // decoding of create and update payloads, every validation rule with
 // TrueNAS's attribute paths, errno names and message texts, the built-in
-// accounts and privileges of TrueNAS 25.10, and the web UI's username
+// accounts and privileges of TrueNAS 25.10.6 (API v25_10_5), and the web UI's username
 // suggestion.
 //
 // Both ends run this code: the engine on the box at apply time (static and

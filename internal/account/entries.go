@@ -40,7 +40,17 @@ type UserGroupRef struct {
 	UsernsIdmap          any      `json:"bsdgrp_userns_idmap"`
 }
 
-// UserEntry is a user as user.query returns it (25.10 flavour).
+// MarshalJSON writes a user's group, or {} for a user without one (the
+// synthetic container root user: plugins/idmap.py:443 'group': {}).
+func (g UserGroupRef) MarshalJSON() ([]byte, error) {
+	if g.ID == 0 && g.GID == 0 && g.Group == "" {
+		return []byte("{}"), nil
+	}
+	type plain UserGroupRef
+	return json.Marshal(plain(g))
+}
+
+// UserEntry is a user as user.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type UserEntry struct {
 	ID                      int64        `json:"id"`
 	UID                     int64        `json:"uid"`
@@ -81,7 +91,7 @@ type UserCreateResult struct {
 	Password *string `json:"password"`
 }
 
-// GroupEntry is a group as group.query returns it (25.10 flavour).
+// GroupEntry is a group as group.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type GroupEntry struct {
 	ID                   int64    `json:"id"`
 	GID                  int64    `json:"gid"`
@@ -99,7 +109,7 @@ type GroupEntry struct {
 	Immutable            bool     `json:"immutable"`
 }
 
-// APIKeyEntry is a key as api_key.query returns it (25.10 flavour).
+// APIKeyEntry is a key as api_key.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type APIKeyEntry struct {
 	ID             int64   `json:"id"`
 	Name           string  `json:"name"`
@@ -120,7 +130,9 @@ type APIKeyWithKey struct {
 	Key string `json:"key"`
 }
 
-// Privilege is a row of privilege.query, reduced to what accounts need.
+// Privilege is a stored privilege (the account.privilege datastore row):
+// local_groups as gids, ds_groups as gids (int64) or SIDs (string).
+// privilege.query shows it expanded (PrivilegeEntry, ExpandPrivilege).
 type Privilege struct {
 	ID          int64    `json:"id"`
 	BuiltinName *string  `json:"builtin_name"`

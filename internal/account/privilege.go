@@ -121,6 +121,10 @@ const (
 		"should be queried prior to submitting to API endpoints."
 )
 
+// IsValidSID says whether s is a SID that privilege.create accepts in
+// ds_groups (utils/sid.py sid_is_valid, on the upper-cased value).
+func IsValidSID(s string) bool { return sidIsValid(s) }
+
 // sidIsValid is utils/sid.py's sid_is_valid: a few well-known SIDs, or a
 // domain SID S-1-5-21-a-b-c with an optional RID, each part 1..2**32.
 func sidIsValid(s string) bool {

@@ -85,6 +85,7 @@ const (
 	RuleUserUsernameExists       = "user.username.exists"
 	RuleUserSMBConflict          = "user.smb.conflict"
 	RuleUserUIDUsed              = "user.uid.used"
+	RuleUserGroupCreateForeign   = "user.group_create.foreign"
 	RuleUserPasswordRequired     = "user.password.required"
 	RuleUserPasswordDisabledPW   = "user.password_disabled.with_password"
 	RuleUserRandomPasswordPW     = "user.random_password.with_password"
@@ -205,6 +206,9 @@ var catalogue = []Rule{
 	{RuleUserUsernameExists, "S.username", `The username "%s" already exists.`, EEXIST, BoxDependent},
 	{RuleUserSMBConflict, "S.smb", `Username "%s" conflicts with existing SMB user. Note that SMB usernames are case-insensitive.`, EEXIST, BoxDependent},
 	{RuleUserUIDUsed, "S.uid", "Uid %d is already used (user %s has it)", EEXIST, BoxDependent},
+	// Ours: a group line the box has that the engine did not write (its
+	// members are not the engine's to change).
+	{RuleUserGroupCreateForeign, "user_create.group_create", `The box already has a group "%s" that it does not manage: choose another username, or group_create false and an existing group.`, EEXIST, BoxDependent},
 	{RuleUserPasswordRequired, "S.password", "Password is required", EINVAL, Static},
 	{RuleUserPasswordDisabledPW, "S.password_disabled", `Leave "Password" blank when "Disable password login" is checked.`, EINVAL, Static},
 	{RuleUserRandomPasswordPW, "S.random_password", "Requesting a randomized password while simultaneously supplying an explicit password is not permitted.", EINVAL, Static},

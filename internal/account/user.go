@@ -363,6 +363,14 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 		}
 	}
 
+	// group_create reuses a stored group of that name; a group only the
+	// box's files have (ID < 0, see Box) cannot be reused.
+	if p.Create && p.GroupCreate.V && p.Username.V != "" {
+		if g, ok := box.GroupByName(p.Username.V); ok && g.ID < 0 {
+			c.add(RuleUserGroupCreateForeign, p.Username.V)
+		}
+	}
+
 	// uid.
 	if p.Create && p.UID.Set && !p.UID.Null {
 		if u, ok := box.UserByUID(p.UID.V); ok {
@@ -629,7 +637,7 @@ func lastFullAdmin(u *UserEntry, box Box) bool {
 			continue
 		}
 		for _, gid := range p.LocalGroups {
-			g, ok := box.GroupByGID(gid)
+			g, ok := storedGroupByGID(box, gid)
 			if !ok {
 				continue
 			}

@@ -36,16 +36,6 @@ func pathError(p string, err error) error {
 	return &os.PathError{Op: "open", Path: p, Err: err}
 }
 
-// openDirFD opens the directory path (under the root, absolute) without
-// following any symlink.
-func openDirFD(path string) (int, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	return fd, nil
-}
-
 // openBeneath opens the directory rel (slash-separated, relative, no "."
 // or ".." components) below dirfd without following any symlink. With
 // mkdir, missing folders are made (mode 0755, owned by the caller: root).
@@ -193,7 +183,9 @@ func copyTreeAt(src, dst int, owner, uid, gid, depth int) error {
 			}
 			return err
 		}
-		if int(st.Uid) != owner {
+		// (Not running as root, nothing could be given to the user: what
+		// the caller owns is taken as the user's, as by chownTolerant.)
+		if int(st.Uid) != owner && (os.Geteuid() == 0 || int(st.Uid) != os.Geteuid()) {
 			continue
 		}
 		perm := uint32(st.Mode) & 0o777

@@ -3,10 +3,13 @@
 package box
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // A symlinked etc/shadow (or gshadow, passwd, group) pointing at a 0777
@@ -59,5 +62,163 @@ func TestLooseShadowIsTightened(t *testing.T) {
 	must(t, err)
 	if fi.Mode().Perm() != 0o640 {
 		t.Fatalf("shadow mode %v, want 0640", fi.Mode().Perm())
+	}
+}
+
+// A moved home gets the old one's contents (symlinks copied as symlinks,
+// never followed), and the old home stays, as TrueNAS's do_home_copy.
+func TestHomeMoveCopiesContents(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	old := filepath.Join(root, "mnt/tank/alice")
+	must(t, os.MkdirAll(filepath.Join(old, "docs/deep"), 0o750))
+	must(t, os.WriteFile(filepath.Join(old, "docs/deep/note.txt"), []byte("hello"), 0o640))
+	must(t, os.Symlink("/etc/shadow", filepath.Join(old, "shadow-link")))
+	// The files are alice's (only what she owns is copied).
+	for _, p := range []string{"docs", "docs/deep", "docs/deep/note.txt", "shadow-link"} {
+		must(t, chownTolerant(os.Lchown(filepath.Join(old, p), 3000, 3000)))
+	}
+	st.Users[0].Home = "/mnt/tank/alice2"
+	must(t, Apply(root, st))
+	nw := filepath.Join(root, "mnt/tank/alice2")
+	if b := read(t, root, "mnt/tank/alice2/docs/deep/note.txt"); b != "hello" {
+		t.Fatalf("note.txt %q", b)
+	}
+	if fi, err := os.Stat(filepath.Join(nw, "docs/deep/note.txt")); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Fatalf("note.txt mode: %v %v", fi, err)
+	}
+	if target, err := os.Readlink(filepath.Join(nw, "shadow-link")); err != nil || target != "/etc/shadow" {
+		t.Fatalf("the symlink was not copied as a symlink: %q %v", target, err)
+	}
+	if b := read(t, root, "mnt/tank/alice/docs/deep/note.txt"); b != "hello" {
+		t.Fatal("the old home was changed")
+	}
+	if b := read(t, root, "mnt/tank/alice2/.ssh/authorized_keys"); b != "ssh-ed25519 AAAAC3 alice@laptop\n" {
+		t.Fatalf("keys in the new home: %q", b)
+	}
+	// Applying again copies nothing more (a file removed from the new
+	// home stays removed).
+	must(t, os.Remove(filepath.Join(nw, "docs/deep/note.txt")))
+	must(t, Apply(root, st))
+	if _, err := os.Stat(filepath.Join(nw, "docs/deep/note.txt")); err == nil {
+		t.Fatal("copied again")
+	}
+}
+
+// An owner who swaps a folder for a symlink never makes the engine write
+// outside the home: not the home itself, not a parent, not .ssh, not the
+// temporary key file. The user concerned gets an error naming the path;
+// the other users are applied.
+func TestSwappedHomesAreNotFollowed(t *testing.T) {
+	root := seed(t)
+	victim := filepath.Join(root, "root")
+	must(t, os.MkdirAll(filepath.Join(victim, ".ssh"), 0o700))
+	must(t, os.WriteFile(filepath.Join(victim, ".ssh/authorized_keys"), []byte("root key\n"), 0o600))
+	st := baseState()
+	carol := alice()
+	carol.Name, carol.UID, carol.GID, carol.Home = "carol", 3005, 3000, "/mnt/tank/share/carol"
+	st.Users = append(st.Users, carol)
+	must(t, Apply(root, st))
+	share := filepath.Join(root, "mnt/tank/share")
+	check := func(what string) {
+		t.Helper()
+		if b := read(t, root, "root/.ssh/authorized_keys"); b != "root key\n" {
+			t.Fatalf("%s: root's keys became %q", what, b)
+		}
+		if fi, err := os.Stat(filepath.Join(victim, ".ssh")); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Fatalf("%s: root's .ssh mode changed", what)
+		}
+		if fi, err := os.Stat(victim); err != nil || fi.Mode().Perm() != 0o755 && fi.Mode().Perm() != 0o700 {
+			t.Fatalf("%s: root's home mode %v", what, fi.Mode())
+		}
+	}
+	must(t, os.Chmod(victim, 0o700))
+	for _, swap := range []struct {
+		name  string
+		plant func()
+	}{
+		{"the home", func() {
+			must(t, os.RemoveAll(filepath.Join(share, "carol")))
+			must(t, os.Symlink(victim, filepath.Join(share, "carol")))
+		}},
+		{"a parent", func() {
+			must(t, os.RemoveAll(share))
+			must(t, os.Symlink(root, share))
+			must(t, os.Symlink(victim, filepath.Join(root, "carol")))
+		}},
+	} {
+		swap.plant()
+		carol.SSHPubKey = strp("ssh-ed25519 EVIL " + swap.name)
+		carol.HomeMode = 0o777
+		st.Users[2] = carol
+		st.Users[0].SSHPubKey = strp("ssh-ed25519 OK " + swap.name)
+		_, err := ApplyResult(root, st)
+		var ae *AccountErrors
+		if !errors.As(err, &ae) || ae.ForUser("carol") == nil || ae.ForUser("alice") != nil {
+			t.Fatalf("%s: want an error for carol only, got %v", swap.name, err)
+		}
+		if !strings.Contains(ae.ForUser("carol").Error(), "mnt/tank/share") {
+			t.Fatalf("%s: the error does not name the path: %v", swap.name, ae.ForUser("carol"))
+		}
+		check(swap.name)
+		if b := read(t, root, "mnt/tank/alice/.ssh/authorized_keys"); b != "ssh-ed25519 OK "+swap.name+"\n" {
+			t.Fatalf("%s: alice was not applied: %q", swap.name, b)
+		}
+		_ = os.Remove(filepath.Join(root, "carol"))
+		if fi, err := os.Lstat(share); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			must(t, os.Remove(share))
+		} else {
+			must(t, os.RemoveAll(share))
+		}
+		must(t, os.MkdirAll(share, 0o755))
+	}
+	// The obstacle gone, the next apply repairs carol.
+	carol.HomeMode = 0o700
+	st.Users[2] = carol
+	must(t, Apply(root, st))
+	if b := read(t, root, "mnt/tank/share/carol/.ssh/authorized_keys"); !strings.HasPrefix(b, "ssh-ed25519 EVIL") {
+		t.Fatalf("carol not repaired: %q", b)
+	}
+}
+
+// openBeneath refuses a symlink anywhere on the way, with openat2 and
+// with the one-component-at-a-time walk (mkdir), and never leaves the
+// directory it starts from.
+func TestOpenBeneathRefusesSymlinks(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "a/real/b"), 0o755))
+	must(t, os.Symlink(filepath.Join(root, "a/real"), filepath.Join(root, "a/link")))
+	must(t, os.Symlink("real", filepath.Join(root, "a/rel")))
+	must(t, os.WriteFile(filepath.Join(root, "a/file"), nil, 0o644))
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	must(t, err)
+	defer unix.Close(fd)
+	for _, mkdir := range []bool{false, true} {
+		if d, err := openBeneath(fd, "a/real/b", mkdir); err != nil {
+			t.Fatalf("mkdir=%v: a plain path: %v", mkdir, err)
+		} else {
+			unix.Close(d)
+		}
+		for _, p := range []string{"a/link/b", "a/rel/b", "a/link", "a/file/x", "a/../a/real", "a/./real"} {
+			if d, err := openBeneath(fd, p, mkdir); err == nil {
+				unix.Close(d)
+				t.Errorf("mkdir=%v: %s was opened", mkdir, p)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "a/real/b/x")); err == nil {
+		t.Fatal("made a folder through a symlink")
+	}
+}
+
+// home_mode is applied as sent: never a silent 700.
+func TestHomeModeAsSent(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	st.Users[0].HomeMode = 0o751
+	must(t, Apply(root, st))
+	if mode, _, _ := statOf(t, filepath.Join(root, "mnt/tank/alice")); mode.Perm() != 0o751 {
+		t.Fatalf("home mode %v, want 0751", mode.Perm())
 	}
 }

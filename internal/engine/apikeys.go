@@ -264,9 +264,17 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 		allowed = []string{"mechanism", "username", "password", "login_options"}
 	case "API_KEY_PLAIN":
 		allowed = []string{"mechanism", "username", "api_key", "login_options"}
+	case "TOKEN_PLAIN":
+		allowed = []string{"mechanism", "token", "login_options"}
+	case "OTP_TOKEN":
+		allowed = []string{"mechanism", "otp_token", "login_options"}
 	default:
-		return nil, invalid("login_data",
-			"Input tag '"+mech+"' found using 'mechanism' does not match any of the expected tags: 'API_KEY_PLAIN', 'PASSWORD_PLAIN'")
+		// The tags are AuthMech members (utils/auth.py:14, a StrEnum), and
+		// pydantic names them by their repr, in the union's order
+		// (api/v25_10_5/auth.py AuthLoginExArgs).
+		return nil, invalid("login_data", "Input tag '"+mech+"' found using 'mechanism' does not match any of the expected tags: "+
+			"<AuthMech.API_KEY_PLAIN: 'API_KEY_PLAIN'>, <AuthMech.PASSWORD_PLAIN: 'PASSWORD_PLAIN'>, "+
+			"<AuthMech.TOKEN_PLAIN: 'TOKEN_PLAIN'>, <AuthMech.OTP_TOKEN: 'OTP_TOKEN'>")
 	}
 	var errs account.Errors
 	for k := range m {
@@ -293,11 +301,27 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 			userInfo = *opts.UserInfo
 		}
 	}
+	authErr := map[string]any{"response_type": "AUTH_ERR"}
+	switch mech {
+	case "TOKEN_PLAIN":
+		// The engine issues no tokens (auth.generate_token), so none is
+		// valid: plugins/auth.py:1044 answers AUTH_ERR.
+		if _, err := str("token"); err != nil {
+			return nil, err
+		}
+		return authErr, nil
+	case "OTP_TOKEN":
+		// Only as the answer to OTP_REQUIRED, which the engine never asks
+		// (plugins/auth.py:619).
+		if _, err := str("otp_token"); err != nil {
+			return nil, err
+		}
+		return nil, account.NewCallError(account.EINVAL, "OTP_TOKEN: no authentication in progress")
+	}
 	username, err := str("username")
 	if err != nil {
 		return nil, err
 	}
-	authErr := map[string]any{"response_type": "AUTH_ERR"}
 	return e.read(ctx, func(t *txn, now time.Time) (any, error) {
 		u, err := getUserRow(ctx, t, "username = ?", username)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,8 +72,8 @@ func (b *boxView) group(where string, args ...any) (*account.GroupEntry, bool) {
 
 func (b *boxView) UserByID(id int64) (*account.UserEntry, bool) { return b.user("id = ?", id) }
 
-// UserByName, UserByUID, GroupByName and GroupByGID also find the
-// foreign lines of the box's files (foreign.go).
+// UserByName and GroupByName also find the foreign lines of the box's
+// files (foreign.go); an id of one is checked by foreignIDErrors.
 func (b *boxView) UserByName(name string) (*account.UserEntry, bool) {
 	if u, ok := b.user("username = ?", name); ok {
 		return u, true
@@ -86,10 +85,7 @@ func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
 		s := syntheticUser()
 		return &s, true
 	}
-	if u, ok := b.user("uid = ? ORDER BY id", uid); ok {
-		return u, true
-	}
-	return b.foreignUser(2, strconv.FormatInt(uid, 10))
+	return b.user("uid = ? ORDER BY id", uid)
 }
 func (b *boxView) SMBUserByNameFold(name string) (*account.UserEntry, bool) {
 	return b.user("lower(username) = lower(?) AND smb = 1", name)
@@ -138,10 +134,7 @@ func (b *boxView) GroupByName(name string) (*account.GroupEntry, bool) {
 	return b.foreignGroup(0, name)
 }
 func (b *boxView) GroupByGID(gid int64) (*account.GroupEntry, bool) {
-	if g, ok := b.group("gid = ? ORDER BY id", gid); ok {
-		return g, true
-	}
-	return b.foreignGroup(2, strconv.FormatInt(gid, 10))
+	return b.group("gid = ? ORDER BY id", gid)
 }
 func (b *boxView) SMBGroupByNameFold(name string) (*account.GroupEntry, bool) {
 	return b.group("lower(name) = lower(?) AND smb = 1", name)

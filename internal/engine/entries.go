@@ -412,15 +412,16 @@ func (l *loader) userEntry(u *userRow, now time.Time) (*account.UserEntry, error
 	return e, nil
 }
 
-// syntheticUser is the user TrueNAS 25.04+ always appends to user.query.
+// syntheticUser is the user TrueNAS 25.04+ always appends to user.query:
+// plugins/idmap.py:426 synthetic_user of SYNTHETIC_CONTAINER_ROOT
+// (plugins/account_/constants.py:39), updated by plugins/account.py:448
+// (builtin, local, locked, not SMB): no password hashes, no group.
 func syntheticUser() account.UserEntry {
 	const uid = 2147000001
 	return account.UserEntry{
 		ID: 100000000 + uid, UID: uid, Username: "truenas_container_unpriv_root",
-		Unixhash: ptr("*"), Smbhash: ptr("*"), Home: account.DefaultHome, Shell: account.NologinShell,
+		Home: account.DefaultHome, Shell: account.NologinShell,
 		FullName: "Unprivileged root user for containers", Builtin: true, SMB: false,
-		Group: account.UserGroupRef{ID: 100000000 + uid, GID: uid, Group: "truenas_container_unpriv_root", Builtin: true,
-			SudoCommands: []string{}, SudoCommandsNopasswd: []string{}},
 		Groups: []int64{}, Locked: true, SudoCommands: []string{}, SudoCommandsNopasswd: []string{},
 		Local: true, Immutable: true, Roles: []string{}, APIKeys: []int64{},
 	}

@@ -94,3 +94,18 @@ func boxIDUsed(data []byte, id int64) bool {
 	_, _, ok := boxLine(data, 2, strconv.FormatInt(id, 10))
 	return ok
 }
+
+// foreignIDErrors adds to errs the "already used" errors of an explicit
+// uid (user) or gid (group) that a foreign line has. (Not through
+// Box.UserByUID/GroupByGID: a foreign group is no local group of a
+// privilege.)
+func (b *boxView) foreignIDErrors(errs account.Errors, prefix string, user bool, id int64) account.Errors {
+	if user {
+		if u, ok := b.foreignUser(2, strconv.FormatInt(id, 10)); ok {
+			errs = append(errs, account.RuleByID(account.RuleUserUIDUsed).Err(prefix, "", -1, id, u.Username))
+		}
+	} else if g, ok := b.foreignGroup(2, strconv.FormatInt(id, 10)); ok {
+		errs = append(errs, account.RuleByID(account.RuleGroupGIDUsed).Err(prefix, "", -1, id, g.Name))
+	}
+	return errs
+}

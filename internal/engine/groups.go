@@ -125,6 +125,11 @@ func (e *Engine) groupCreate(ctx context.Context, args []json.RawMessage) (any, 
 	return e.write(ctx, func(t *txn, now time.Time) (any, error) {
 		bv := e.newBoxView(ctx, t, now)
 		errs := account.CheckGroup(p, nil, bv)
+		if p.GID.Set && !p.GID.Null {
+			if _, ok := bv.GroupByGID(p.GID.V); !ok {
+				errs = bv.foreignIDErrors(errs, "group_create", false, p.GID.V)
+			}
+		}
 		if bv.err != nil {
 			return nil, bv.err
 		}

@@ -62,6 +62,33 @@ func TestArgumentMessages(t *testing.T) {
 			"[EINVAL] group_update.userns_idmap: User namespace idmaps may not be configured for privileged accounts.\n" +
 				"[EINVAL] group_update.userns_idmap: User namespace idmaps may not be configured for builtin accounts.\n" +
 				"[EINVAL] group_update.smb: This configuration parameter may not be changed for builtin groups."},
+		// errors in the order of the model's fields, excluded fields in
+		// their place, unknown keys last
+		{"user.create", []string{`{"random_password":"x","email":"bad","username":5,"id":1,"full_name":"","bogus":1}`},
+			"[EINVAL] user_create.id: Extra inputs are not permitted\n" +
+				"[EINVAL] user_create.username: Input should be a valid string\n" +
+				"[EINVAL] user_create.full_name: String should have at least 1 character\n" +
+				"[EINVAL] user_create.email: value is not a valid email address: An email address must have an @-sign.\n" +
+				"[EINVAL] user_create.random_password: Input should be a valid boolean\n" +
+				"[EINVAL] user_create.bogus: Extra inputs are not permitted"},
+		{"user.update", []string{uid, `{"group_create":true,"home_mode":7,"uid":5,"sid":null}`},
+			"[EINVAL] user_update.uid: Extra inputs are not permitted\n" +
+				"[EINVAL] user_update.sid: Extra inputs are not permitted\n" +
+				"[EINVAL] user_update.group_create: Extra inputs are not permitted\n" +
+				"[EINVAL] user_update.home_mode: Input should be a valid string"},
+		{"group.create", []string{`{"users":"x","name":"","gid":-1,"group":"a","smb":1}`},
+			"[EINVAL] group_create.gid: Input should be greater than or equal to 0\n" +
+				"[EINVAL] group_create.name: Value error, Must be at least 1 character in length\n" +
+				"[EINVAL] group_create.smb: Input should be a valid boolean\n" +
+				"[EINVAL] group_create.group: Extra inputs are not permitted\n" +
+				"[EINVAL] group_create.users: Input should be a valid list"},
+		{"api_key.update", []string{"1", `{"reset":1,"username":"x","name":""}`},
+			"[EINVAL] api_key_update.name: String should have at least 1 character\n" +
+				"[EINVAL] api_key_update.username: Extra inputs are not permitted\n" +
+				"[EINVAL] api_key_update.reset: Input should be a valid boolean"},
+		{"api_key.create", []string{`{"name":"k2","username":7}`},
+			"[EINVAL] api_key_create.username.function-after[validate_local_username(), constrained-str]: Input should be a valid string\n" +
+				"[EINVAL] api_key_create.username.constrained-str: Input should be a valid string"},
 	} {
 		_, err := call(t, e, tc.method, tc.args...)
 		if got := errLines(err); got != tc.want {
@@ -151,5 +178,47 @@ func TestSIDs(t *testing.T) {
 	defer e3.Close()
 	if g := groupByName(t, e3, "builtin_guests"); g.SID == nil || !strings.HasSuffix(*g.SID, "-514") || *g.SID == dom+"-514" {
 		t.Fatalf("old store: %v", g.SID)
+	}
+}
+
+// TestSyntheticUser: the container root user that user.query appends is
+// TrueNAS's (plugins/idmap.py synthetic_user, plugins/account.py:448).
+func TestSyntheticUser(t *testing.T) {
+	e := openTest(t)
+	u := decode[map[string]any](t, mustCall(t, e, "user.query", `[["username","=","truenas_container_unpriv_root"]]`, `{"get":true}`))
+	for k, want := range map[string]any{
+		"id": float64(2247000001), "uid": float64(2147000001), "unixhash": nil, "smbhash": nil, "builtin": true,
+		"local": true, "locked": true, "smb": false, "sid": nil, "password_history": nil, "immutable": true,
+		"home": "/var/empty", "shell": "/usr/sbin/nologin", "email": nil,
+	} {
+		if u[k] != want {
+			t.Errorf("%s = %#v, want %#v", k, u[k], want)
+		}
+	}
+	if g, ok := u["group"].(map[string]any); !ok || len(g) != 0 {
+		t.Errorf("group = %#v, want {}", u["group"])
+	}
+}
+
+// TestLoginExMechanisms: auth.login_ex knows TrueNAS's four mechanisms and
+// names them as pydantic does when the tag matches none.
+func TestLoginExMechanisms(t *testing.T) {
+	e := openTest(t)
+	_, err := call(t, e, "auth.login_ex", `{"mechanism":"NOPE"}`)
+	if got := errLines(err); got != "[EINVAL] login_data: Input tag 'NOPE' found using 'mechanism' does not match any of the expected tags: "+
+		"<AuthMech.API_KEY_PLAIN: 'API_KEY_PLAIN'>, <AuthMech.PASSWORD_PLAIN: 'PASSWORD_PLAIN'>, <AuthMech.TOKEN_PLAIN: 'TOKEN_PLAIN'>, <AuthMech.OTP_TOKEN: 'OTP_TOKEN'>" {
+		t.Fatal(got)
+	}
+	r := decode[map[string]any](t, mustCall(t, e, "auth.login_ex", `{"mechanism":"TOKEN_PLAIN","token":"abc"}`))
+	if r["response_type"] != "AUTH_ERR" {
+		t.Fatal(r)
+	}
+	_, err = call(t, e, "auth.login_ex", `{"mechanism":"TOKEN_PLAIN","token":"abc","username":"root"}`)
+	if got := errLines(err); got != "[EINVAL] login_data.TOKEN_PLAIN.username: Extra inputs are not permitted" {
+		t.Fatal(got)
+	}
+	_, err = call(t, e, "auth.login_ex", `{"mechanism":"OTP_TOKEN","otp_token":"123456"}`)
+	if got := errLines(err); got != "[EINVAL] OTP_TOKEN: no authentication in progress" {
+		t.Fatal(got)
 	}
 }

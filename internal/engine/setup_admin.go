@@ -22,7 +22,8 @@ const (
 )
 
 // hasLocalAdministrator says whether a local user with a usable password
-// has the FULL_ADMIN role through one of its groups.
+// is in a group of the built-in Local Administrator privilege
+// (account.IsLocalAdministrator; privilege.py local_administrators).
 func (e *Engine) hasLocalAdministrator(ctx context.Context, t *txn, now time.Time) (bool, error) {
 	rows, err := t.QueryContext(ctx, `SELECT id FROM users ORDER BY id`)
 	if err != nil {

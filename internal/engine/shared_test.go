@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // countUsers counts the non-builtin users in the store.
@@ -109,6 +111,8 @@ func TestForeignLinesRefusedBeforeSave(t *testing.T) {
 	if n := countUsers(t, e); n != 0 {
 		t.Fatalf("%d users saved by refused calls", n)
 	}
+	_, err = call(t, e, "user.create", `{"username":"ops","group_create":true,`+base+`}`)
+	wantErr(t, err, `[EEXIST] user_create.group_create: The box already has a group "ops" that it does not manage`)
 	// An automatic uid and gid skip the foreign ones.
 	u := createUser(t, e, `{"username":"u2","group_create":true,`+base+`}`)
 	if u.UID == next || u.Group.GID == next {
@@ -208,5 +212,52 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// home_mode in any form TrueNAS takes ("0o750", "+7_50") reaches the box
+// as that mode, never a silent 700; what TrueNAS refuses is refused.
+func TestHomeModeForms(t *testing.T) {
+	e := openTest(t)
+	base := `"full_name":"X","password":"pw","smb":false,"group_create":true,"home":"/mnt/tank","home_create":true`
+	for i, c := range []struct {
+		mode string
+		want os.FileMode
+	}{{"0o750", 0o750}, {"+7_50", 0o750}, {" 711 ", 0o711}, {"755", 0o755}} {
+		name := "m" + strconv.Itoa(i)
+		createUser(t, e, `{"username":"`+name+`","home_mode":"`+c.mode+`",`+base+`}`)
+		fi, err := os.Stat(filepath.Join(e.Root(), "mnt/tank", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != c.want {
+			t.Errorf("home_mode %q gave %v, want %v", c.mode, fi.Mode().Perm(), c.want)
+		}
+	}
+	for _, bad := range []string{"1777", "4755", "0x1ed", "rwx"} {
+		_, err := call(t, e, "user.create", `{"username":"bad","home_mode":"`+bad+`",`+base+`}`)
+		wantErr(t, err, "[EINVAL] user_create.home_mode: Please provide a valid value for home_mode attribute")
+	}
+}
+
+// Changing a user's home with home_create copies the old home's contents
+// into the new one and leaves the old one in place, as TrueNAS does.
+func TestHomeChangeCopies(t *testing.T) {
+	e := openTest(t)
+	root := e.Root()
+	must(t, os.MkdirAll(filepath.Join(root, "mnt/tank/new"), 0o755))
+	u := createUser(t, e, `{"username":"mover","full_name":"M","password":"pw","smb":false,"group_create":true,"home":"/mnt/tank","home_create":true}`)
+	old := filepath.Join(root, "mnt/tank/mover")
+	must(t, os.WriteFile(filepath.Join(old, "notes.txt"), []byte("mine"), 0o600))
+	must(t, os.Lchown(filepath.Join(old, "notes.txt"), int(u.UID), int(u.Group.GID)))
+	res := decode[account.UserEntry](t, mustCall(t, e, "user.update", strconv.FormatInt(u.ID, 10), `{"home":"/mnt/tank/new","home_create":true}`))
+	if res.Home != "/mnt/tank/new/mover" {
+		t.Fatalf("home %q", res.Home)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "mnt/tank/new/mover/notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatalf("not copied: %q %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(old, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatalf("the old home was not left in place: %q %v", b, err)
 	}
 }

@@ -407,6 +407,11 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 	return e.write(ctx, func(t *txn, now time.Time) (any, error) {
 		bv := e.newBoxView(ctx, t, now)
 		errs := account.CheckUser(p, nil, bv)
+		if p.UID.Set && !p.UID.Null {
+			if _, ok := bv.UserByUID(p.UID.V); !ok {
+				errs = bv.foreignIDErrors(errs, "user_create", true, p.UID.V)
+			}
+		}
 		if bv.err != nil {
 			return nil, bv.err
 		}

@@ -133,6 +133,40 @@ func (roleNamesValidator) ValidateSet(ctx context.Context, req validator.SetRequ
 	}
 }
 
+// dsGroupsValidator accepts what TrueNAS stores as it is sent, so that the
+// state reads back what the configuration says: a gid in canonical decimal,
+// or a valid SID in upper case.
+type dsGroupsValidator struct{}
+
+func (dsGroupsValidator) Description(context.Context) string {
+	return "each item must be a gid in decimal or a SID in upper case"
+}
+func (v dsGroupsValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (dsGroupsValidator) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if !known(req.ConfigValue) {
+		return
+	}
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || !known(s) {
+			continue
+		}
+		v := s.ValueString()
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && strconv.FormatInt(n, 10) == v {
+			continue
+		}
+		if account.IsValidSID(v) {
+			continue
+		}
+		detail := fmt.Sprintf("%q is neither a gid in decimal nor a SID (S-1-5-21-A-B-C or S-1-5-21-A-B-C-RID).", v)
+		if up := strings.ToUpper(strings.TrimSpace(v)); up != v && account.IsValidSID(up) {
+			detail = fmt.Sprintf("%q: write the SID as TrueNAS stores it, %q.", v, up)
+		}
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid directory-service group", detail)
+	}
+}
+
 func (r *privilegeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_privilege"
 }
@@ -172,7 +206,8 @@ func (r *privilegeResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "gids (not database ids) of the local groups whose members get the privilege. Each must be " +
 					"an existing local group without a user-namespace idmap. Default: `[]`."},
 			"ds_groups": schema.SetAttribute{ElementType: types.StringType, Optional: true, Computed: true,
-				Default: setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Default:    setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Validators: []validator.Set{dsGroupsValidator{}},
 				MarkdownDescription: "Directory-service groups that get the privilege: a gid in decimal (`\"1000001\"`) or a " +
 					"SID (`\"S-1-5-21-...\"`). Only boxes joined to a directory service have such groups. Default: `[]`."},
 			"roles": schema.SetAttribute{ElementType: types.StringType, Optional: true, Computed: true,

@@ -121,7 +121,17 @@ func TestPlanPrivilegeValidationNoBox(t *testing.T) {
 			{
 				Config:      noBoxConfig + "resource \"truenas_privilege\" \"p\" {\n name = \"P\"\n ds_groups = [\"S-1-2\"]\n}",
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`SID is malformed`),
+				ExpectError: regexp.MustCompile(`Invalid directory-service group`),
+			},
+			{
+				Config:      noBoxConfig + "resource \"truenas_privilege\" \"p\" {\n name = \"P\"\n ds_groups = [\"s-1-5-21-1-2-3\"]\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`write the SID as TrueNAS stores it,\s+"S-1-5-21-1-2-3"`),
+			},
+			{
+				Config:      noBoxConfig + "resource \"truenas_privilege\" \"p\" {\n name = \"P\"\n ds_groups = [\"007\"]\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`"007" is neither a gid in decimal nor a SID`),
 			},
 			{
 				Config:             noBoxConfig + "resource \"truenas_privilege\" \"p\" {\n name = \"P\"\n roles = [\"READONLY_ADMIN\"]\n}",

@@ -105,7 +105,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"full_name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
 			"email": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "E-mail address, checked as TrueNAS checks it (at most 254 characters, at most 64 before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <ann@example.com>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too."},
+				MarkdownDescription: fmt.Sprintf("E-mail address, checked as TrueNAS checks it (at most %d characters, at most %d before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <Ann@Example.COM>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`Ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too.", account.EmailMaxLength, account.EmailLocalMaxLen)},
 			"group": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
@@ -132,7 +132,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"shell": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultShell),
 				MarkdownDescription: fmt.Sprintf("Login shell: a `/usr/bin/*` shell of the box's `/etc/shells` or `%s`. Default: `%s`.", account.NologinShell, account.DefaultShell)},
 			"password": schema.StringAttribute{Optional: true, Sensitive: true,
-				MarkdownDescription: "Password (stored in state; prefer `password_wo` with Terraform 1.11+). Required unless `password_disabled` is true. Sent only when it changes; removing it from the configuration keeps the current password on the box.",
+				MarkdownDescription: "Password (stored in state; prefer `password_wo` with Terraform or OpenTofu 1.11+). Required unless `password_disabled` is true. Sent only when it changes; removing it from the configuration keeps the current password on the box.",
 				Validators:          []validator.String{stringvalidator.ConflictsWith(tfpath.MatchRoot("password_wo"))}},
 			// Not marked Sensitive: Terraform never holds a write-only value in
 			// a plan or a state, and shows it as "(write-only attribute)"
@@ -143,7 +143,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			// a tenth of a 1,000-user plan (README, Performance).
 			// TestSecretsAreNeverShown guards the WriteOnly.
 			"password_wo": schema.StringAttribute{Optional: true, WriteOnly: true,
-				MarkdownDescription: "Write-only password (Terraform 1.11+): never stored in the plan or the state, shown as `(write-only attribute)`. Sent on create and whenever `password_wo_version` changes."},
+				MarkdownDescription: "Write-only password (Terraform or OpenTofu 1.11+): never stored in the plan or the state, shown as `(write-only attribute)`. Sent on create and whenever `password_wo_version` changes."},
 			"password_wo_version": schema.Int64Attribute{Optional: true,
 				MarkdownDescription: "Change this number to send `password_wo` again."},
 			"password_disabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
@@ -676,7 +676,8 @@ func nullIfUnknownString(v types.String) types.String {
 }
 
 // notReadBack is the plan modifier of the arguments TrueNAS never returns
-// (group_create, home_create, home_mode). After an import they are null in
+// (group_create, home_create, home_mode: fields of UserCreate only, not of
+// UserEntry, api/v25_10_5/user.py:37,147-186 at TS-25.10.6). After an import they are null in
 // the state: not known. Where the configuration leaves such an argument out
 // too, the plan keeps it null instead of planning the schema's default, so
 // an imported user whose configuration does not mention them plans no

@@ -160,6 +160,10 @@ func TestRealBoxInner(t *testing.T) {
 	rb.expectLogin(t, "alice", "anything", "AUTH_ERR")
 	mustMidclt(t, nil, "user.delete", carol.ID, map[string]any{"delete_group": true})
 
+	// 5. A shared box: names that are sudoers words, planted symlinks,
+	// swapped homes and a non-root owner's obstacles (shared_test.go).
+	t.Run("shared box", func(t *testing.T) { sharedBox(t, rb, work) })
+
 	// 6. Every line the box had before is still there, byte for byte.
 	for f, lines := range before {
 		now := map[string]bool{}

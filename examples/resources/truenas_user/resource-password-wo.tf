@@ -1,6 +1,6 @@
 # A user with a password that never enters the plan or the state
-# (write-only argument: Terraform 1.11 and later). Bump password_wo_version
-# to send a new password.
+# (write-only argument: Terraform or OpenTofu 1.11 and later). Bump
+# password_wo_version to send a new password.
 variable "bob_password" {
   type      = string
   sensitive = true
