@@ -59,7 +59,12 @@ func FuzzFieldsReachTheBox(f *testing.F) {
 				t.Fatalf("group.create %s: not a validation error: %v", graw, gerr)
 			}
 		}
-		checkBoxFiles(t, root, created, fullName)
+		// The value as the engine received it (JSON makes invalid UTF-8
+		// U+FFFD).
+		var sent string
+		b, _ := json.Marshal(fullName)
+		_ = json.Unmarshal(b, &sent)
+		checkBoxFiles(t, root, created, sent)
 		mustCall(t, e, "system.version")
 		mustCall(t, e, "user.query", `[["builtin","=",false]]`)
 		// Keep the box small for the next input.
