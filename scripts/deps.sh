@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the real-box system test needs (OpenSSH server,
-# sudo, sshpass), when running as root and they are missing. Elsewhere it says
+# Installs the Debian packages the system tests need (OpenSSH server, sudo,
+# sshpass; systemd for systemd-socket-activate, which starts engine serve as
+# its socket unit would), when running as root and they are missing. Elsewhere it says
 # what is missing and leaves the test to skip with that reason.
 set -euo pipefail
 need=()
@@ -8,6 +9,7 @@ command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-serve
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v sshpass >/dev/null 2>&1 || need+=(sshpass)
+command -v systemd-socket-activate >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
