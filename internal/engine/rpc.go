@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	boxpkg "github.com/nasops/terraform-provider-truenas/internal/box"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
@@ -73,7 +75,7 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 		if caller.Username != "" {
 			u, ok = box.UserByName(caller.Username)
 		} else {
-			u, ok = box.UserByUID(caller.UID)
+			u, ok = e.userOfPeerUID(box, caller.UID)
 		}
 		if ok {
 			// Through the same rule the API key checks use, so that where
@@ -88,6 +90,25 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 	}
 	s.authenticated = len(s.roles) > 0
 	return s, nil
+}
+
+// userOfPeerUID finds the store user a socket peer's uid is, as TrueNAS
+// does (plugins/auth_/authenticate.py, TS-25.10.6, lines 68-118): the uid
+// gives the box's account name (getpwuid: the first line of etc/passwd with
+// that uid), the name gives the store's user, and the two uids must be the
+// same. A uid the box's etc/passwd does not have, a foreign line (useradd,
+// a package), or a built-in the engine keeps only in the store is no user:
+// its peer is not authenticated, whatever store user shares its uid.
+func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, bool) {
+	name, _, ok := boxLine(box.file(boxpkg.PasswdFile), 2, strconv.FormatInt(uid, 10))
+	if !ok {
+		return nil, false
+	}
+	u, ok := box.user("username = ?", name)
+	if !ok || u.UID != uid || !u.Local {
+		return nil, false
+	}
+	return u, true
 }
 
 // Roles returns the roles the session holds (nil for root, who needs none).

@@ -229,3 +229,55 @@ func TestServeUnixSocketPeerCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A socket peer is the store user its uid names on the box, as TrueNAS's
+// getpwuid -> user.query by name -> same uid: a foreign account sharing a
+// store user's uid, or a uid etc/passwd does not have, is not
+// authenticated, so it never gets that user's privileges.
+func TestSocketPeerIsTheBoxAccountOfItsUID(t *testing.T) {
+	e := openTest(t)
+	admins := groupID(t, e, "builtin_administrators")
+	ops := createUser(t, e, `{"username":"ops","uid":3000,"full_name":"Ops","group_create":true,"groups":[`+admins+`],"password":"Ops-Pw-1","smb":false}`)
+	ctx := context.Background()
+	if _, err := dialRPC(t, ctx, asCaller(t, e, Caller{UID: ops.UID}), nil).call("user.query", `[]`, `{"count":true}`); err != nil {
+		t.Fatalf("ops (uid 3000, its own passwd line) is refused: %v", err)
+	}
+
+	passwd := filepath.Join(e.Root(), "etc/passwd")
+	data, err := os.ReadFile(passwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A foreign line first at uid 3000: getpwuid(3000) is svc, not ops.
+	if err := os.WriteFile(passwd, append([]byte("svc:x:3000:3000::/home/svc:/bin/sh\n"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dialRPC(t, ctx, asCaller(t, e, Caller{UID: 3000}), nil).call("user.query")
+	wantErr(t, err, "Not authenticated")
+
+	// No line at all for the uid.
+	var kept []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(l, "ops:") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(passwd, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dialRPC(t, ctx, asCaller(t, e, Caller{UID: 3000}), nil).call("user.query")
+	wantErr(t, err, "Not authenticated")
+
+	// A built-in the engine keeps only in the store (messagebus) is no
+	// peer either: its uid on the box is whoever etc/passwd says.
+	mb := decode[[]account.UserEntry](t, mustCall(t, e, "user.query", `[["username","=","messagebus"]]`))
+	if len(mb) == 1 {
+		s, err := e.Login(ctx, Caller{UID: mb[0].UID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.authenticated {
+			t.Fatalf("uid %d (messagebus, in the store only) is authenticated", mb[0].UID)
+		}
+	}
+}
