@@ -109,6 +109,10 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	// Before anything else, so that a refusal tells nothing of the user.
+	if err := keyPrivilegeCheck(ctx, &p.Username.V); err != nil {
+		return nil, err
+	}
 	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
 		bv := e.newBoxView(ctx, t, now)
 		errs := account.CheckAPIKey(p, nil, bv)
@@ -163,6 +167,10 @@ func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, er
 		}
 		if old == nil {
 			return nil, account.NewCallError(account.EINVAL, "MatchNotFound()")
+		}
+		// ApiKeyUpdate has no username: the key's stays.
+		if err := keyPrivilegeCheck(ctx, old.Username); err != nil {
+			return nil, err
 		}
 		bv := e.newBoxView(ctx, t, now)
 		errs := account.CheckAPIKey(p, old, bv)
@@ -219,12 +227,15 @@ func (e *Engine) keyDelete(ctx context.Context, args []json.RawMessage) (any, er
 		return nil, err
 	}
 	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
-		k, err := getKeyRow(ctx, t, "id = ?", id)
+		ke, _, err := loadKey(ctx, t, id)
 		if err != nil {
 			return nil, err
 		}
-		if k == nil {
+		if ke == nil {
 			return nil, account.NotFound("ApiKey", id)
+		}
+		if err := keyPrivilegeCheck(ctx, ke.Username); err != nil {
+			return nil, err
 		}
 		if _, err := t.ExecContext(ctx, `DELETE FROM api_keys WHERE id = ?`, id); err != nil {
 			return nil, err
@@ -402,4 +413,14 @@ func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry,
 		"privilege":          map[string]any{"roles": map[string]any{"$set": cp.Roles}, "web_shell": cp.WebShell, "webui_access": cp.WebUIAccess},
 		"account_attributes": attrs,
 	}, nil
+}
+
+// keyPrivilegeCheck runs api_key_privilege_check for the call's user; an
+// internal call (root) passes.
+func keyPrivilegeCheck(ctx context.Context, username *string) error {
+	u, ok := callerOf(ctx)
+	if !ok {
+		return nil
+	}
+	return account.APIKeyPrivilegeCheck(u.username, u.roles, username)
 }

@@ -58,7 +58,26 @@ type Session struct {
 	caller        Caller
 	root          bool
 	authenticated bool
+	username      string // the store user the caller is ("" for root)
 	roles         []string
+}
+
+// sessionUser is who runs a call that came through a Session, for the rules
+// that depend on the caller (api_key_privilege_check). A call without one
+// (root's session, Engine.Call from the command line, which runs as root)
+// is internal, as TrueNAS's app=None.
+type sessionUser struct {
+	username string
+	roles    []string
+}
+
+type sessionUserKey struct{}
+
+// callerOf returns the user a call runs for, or ok false when it is
+// internal (root).
+func callerOf(ctx context.Context) (sessionUser, bool) {
+	u, ok := ctx.Value(sessionUserKey{}).(sessionUser)
+	return u, ok
 }
 
 // Login authenticates caller on the engine.
@@ -82,6 +101,7 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 			// privileges come from (built-in or the store) is decided in
 			// one place.
 			s.roles = account.UserRoles(u, box)
+			s.username = u.Username
 		}
 		return nil, box.err
 	})
@@ -130,6 +150,7 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 		case !account.MayCall(s.roles, method):
 			return nil, wire.NotAuthorized()
 		}
+		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{username: s.username, roles: s.roles})
 	}
 	return s.e.Call(ctx, method, args)
 }

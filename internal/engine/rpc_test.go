@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,47 @@ func TestSocketPeerIsTheBoxAccountOfItsUID(t *testing.T) {
 		if s.authenticated {
 			t.Fatalf("uid %d (messagebus, in the store only) is authenticated", mb[0].UID)
 		}
+	}
+}
+
+// A caller without FULL_ADMIN or API_KEY_WRITE creates, resets and deletes
+// only its own API keys (api_key_privilege_check): a read-only admin
+// cannot mint, rotate or remove root's key. Root may touch any.
+func TestSocketAPIKeysOfOtherUsersNeedKeyWrite(t *testing.T) {
+	e := openTest(t)
+	ro := groupID(t, e, "truenas_readonly_administrators")
+	mustCall(t, e, "user.create", `{"username":"viewer","full_name":"V","group_create":true,"password_disabled":true,"smb":false,"groups":[`+ro+`]}`)
+	rootKey := decode[map[string]any](t, mustCall(t, e, "api_key.create", `{"name":"roots","username":"root"}`))
+	id := strconv.FormatInt(int64(rootKey["id"].(float64)), 10)
+	viewer := dialRPC(t, context.Background(), asCaller(t, e, Caller{Username: "viewer"}), nil)
+	const denied = "viewer: authenticated user lacks privileges to create or modify API keys of other users."
+
+	_, err := viewer.call("api_key.create", `{"name":"pwn","username":"root"}`)
+	wantCallError(t, err, account.EACCES, denied)
+	_, err = viewer.call("api_key.update", id, `{"reset":true}`)
+	wantCallError(t, err, account.EACCES, denied)
+	_, err = viewer.call("api_key.delete", id)
+	wantCallError(t, err, account.EACCES, denied)
+	if n := decode[int](t, mustCall(t, e, "api_key.query", `[]`, `{"count":true}`)); n != 1 {
+		t.Fatalf("%d keys after the refusals, want root's only", n)
+	}
+
+	// Its own key it may create, reset and delete.
+	own, err := viewer.call("api_key.create", `{"name":"mine","username":"viewer"}`)
+	if err != nil {
+		t.Fatalf("viewer's own key: %v", err)
+	}
+	ownID := strconv.FormatInt(int64(decode[map[string]any](t, own)["id"].(float64)), 10)
+	if _, err := viewer.call("api_key.update", ownID, `{"reset":true}`); err != nil {
+		t.Fatalf("viewer resets its own key: %v", err)
+	}
+	if _, err := viewer.call("api_key.delete", ownID); err != nil {
+		t.Fatalf("viewer deletes its own key: %v", err)
+	}
+
+	// Root (the socket's uid 0) may touch anyone's.
+	root := dialRPC(t, context.Background(), asCaller(t, e, Caller{UID: 0}), nil)
+	if _, err := root.call("api_key.delete", id); err != nil {
+		t.Fatalf("root deletes root's key: %v", err)
 	}
 }
