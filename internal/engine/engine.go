@@ -93,6 +93,9 @@ type Engine struct {
 	boxSync bool
 	// The box syncs this engine ran, by kind.
 	fullPasses, incrementalPasses atomic.Int64
+
+	// logins delays a socket peer's failed auth.login_ex (login.go).
+	logins *loginGuard
 }
 
 type method struct {
@@ -161,7 +164,7 @@ func Open(root string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{root: abs, db: db, now: time.Now, boxSync: true}
+	e := &Engine{root: abs, db: db, now: time.Now, boxSync: true, logins: newLoginGuard()}
 	ctx := context.Background()
 	if _, err := e.migrate(ctx); err != nil {
 		db.Close()

@@ -67,6 +67,7 @@ type Session struct {
 // (root's session, Engine.Call from the command line, which runs as root)
 // is internal, as TrueNAS's app=None.
 type sessionUser struct {
+	peer     string // the caller: its uid, or its SSH name
 	username string
 	roles    []string
 }
@@ -150,7 +151,7 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 		case !account.MayCall(s.roles, method):
 			return nil, wire.NotAuthorized()
 		}
-		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{username: s.username, roles: s.roles})
+		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: s.username, roles: s.roles})
 	}
 	return s.e.Call(ctx, method, args)
 }
