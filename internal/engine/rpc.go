@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -172,7 +173,26 @@ type HandlerOptions struct {
 	// OnCall, when set, is called with each method before it runs (the
 	// sandbox counts calls with it).
 	OnCall func(method string)
+	// AnonymousIdle closes a connection that is not authenticated after
+	// that long without a message (0: DefaultAnonymousIdle).
+	AnonymousIdle time.Duration
 }
+
+// DefaultAnonymousIdle is how long a connection that is not authenticated
+// may stay without sending a message.
+const DefaultAnonymousIdle = time.Minute
+
+// TrueNAS's message size limits (utils/limits.py, TS-25.10.6, MsgSizeLimit
+// and MsgSizeError): a connection that is not authenticated may send 8 KiB,
+// an authenticated one 64 KiB; past that the websocket is closed with these
+// codes and texts (ws_handler/rpc.py lines 233-248). TrueNAS counts the
+// characters of the message; the engine counts its bytes.
+const (
+	maxAnonymousMessage = 8192
+	maxMessage          = 65536
+	anonymousTooBig     = "Anonymous connection max message length is 8 kB"
+	tooBig              = "Max message length is 64 kB"
+)
 
 // HandlerWith is Handler with options.
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
@@ -194,7 +214,11 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		if err != nil {
 			return
 		}
-		serveConn(r.Context(), c, sess, opts.OnCall)
+		idle := opts.AnonymousIdle
+		if idle <= 0 {
+			idle = DefaultAnonymousIdle
+		}
+		serveConn(r.Context(), c, sess, opts.OnCall, idle)
 	}
 	mux.HandleFunc(wire.APIPath, serve)
 	mux.HandleFunc("/api/v25.10.5", serve)
@@ -207,12 +231,16 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // serveConn reads requests until the peer goes away; each call runs on its
 // own goroutine and answers when it is done, so answers may come in another
 // order than the requests (they carry the request's id).
-func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string)) {
+func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
-	// TrueNAS limits an authenticated message to 64 KiB and closes the
-	// websocket (1009) past it (utils/limits.py); arguments have the same
-	// limit in the engine, so the envelope gets a little more.
-	c.SetReadLimit(wire.MaxMessage + 4096)
+	anonymous := !sess.root && !sess.authenticated
+	limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
+	if anonymous {
+		limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+	}
+	// Read one byte past the limit, so that the engine, not the websocket
+	// library, tells the peer why it is closed.
+	c.SetReadLimit(int64(limit) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -225,13 +253,31 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			cancel()
 		}
 	}
+	read := func() (websocket.MessageType, []byte, error) {
+		rctx := ctx
+		if anonymous {
+			var rcancel context.CancelFunc
+			rctx, rcancel = context.WithTimeout(ctx, anonymousIdle)
+			defer rcancel()
+		}
+		typ, r, err := c.Reader(rctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		return typ, data, err
+	}
 	for {
-		typ, data, err := c.Read(ctx)
+		typ, data, err := read()
 		if err != nil {
 			return
 		}
 		if typ != websocket.MessageText {
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
+			return
+		}
+		if len(data) > limit {
+			c.Close(status, text)
 			return
 		}
 		req, rerr := parseRequest(data)
