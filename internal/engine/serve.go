@@ -66,10 +66,19 @@ func (e *Engine) serve(ctx context.Context, ln *capListener) error {
 
 // ListenSocket listens on the unix socket path with TrueNAS's mode, 0666
 // (main.py, TS-25.10.6, lines 1462-1465): who may do what is decided per
-// call from the peer's credentials. A stale socket at path is replaced;
-// anything else there is left alone and reported.
+// call from the peer's credentials. The socket's directory must be one only
+// root (or this process's user) can change (checkSocketDir); the socket is
+// made 0666 by the bind itself, never by a chmod of the path. A stale socket
+// at path is replaced; anything else there is left alone and reported.
 func ListenSocket(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := checkSocketDir(dir, true); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := checkSocketDir(dir, false); err != nil {
 		return nil, err
 	}
 	if fi, err := os.Lstat(path); err == nil {
@@ -84,15 +93,7 @@ func ListenSocket(path string) (net.Listener, error) {
 			return nil, err
 		}
 	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(path, 0o666); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return ln, nil
+	return listenSocket(path)
 }
 
 // systemdListener returns the socket systemd passed (socket activation,

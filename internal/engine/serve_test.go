@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -165,5 +166,81 @@ func TestServeCapsConnectionsPerPeer(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The socket is 0666 from the bind itself whatever the umask was (which
+// is given back), and a directory another user could change is refused:
+// group/other-writable without the sticky bit, owned by another user, in
+// any component, or reached through a symlink.
+func TestListenSocketRefusesDirectoriesOthersCanChange(t *testing.T) {
+	base := t.TempDir()
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	ok := filepath.Join(base, "run", "middlewared.sock")
+	ln, err := ListenSocket(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if got := syscall.Umask(0o077); got != 0o077 {
+		t.Fatalf("the umask was left at %o", got)
+	}
+	ln, err = ListenSocket(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(ok); err != nil || fi.Mode().Perm() != 0o666 {
+		t.Fatalf("socket mode under umask 077: %v %v", fi, err)
+	}
+	ln.Close()
+
+	mk := func(name string, mode os.FileMode) string {
+		d := filepath.Join(base, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, mode); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	open := mk("open", 0o777)
+	for _, p := range []string{
+		filepath.Join(open, "s.sock"),
+		filepath.Join(open, "sub", "s.sock"), // a component is open
+	} {
+		if ln, err := ListenSocket(p); err == nil {
+			ln.Close()
+			t.Errorf("%s: a socket in a directory others can write was made", p)
+		} else if !strings.Contains(err.Error(), "writable by group or others") {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(open, link); err != nil {
+		t.Fatal(err)
+	}
+	if ln, err := ListenSocket(filepath.Join(link, "s.sock")); err == nil {
+		ln.Close()
+		t.Error("a socket through a symlink to an open directory was made")
+	}
+	sticky := mk("sticky", 0o777|os.ModeSticky)
+	if ln, err := ListenSocket(filepath.Join(sticky, "s.sock")); err != nil {
+		t.Errorf("a sticky directory (as /tmp) is refused: %v", err)
+	} else {
+		ln.Close()
+	}
+	if os.Geteuid() == 0 {
+		other := mk("other", 0o755)
+		if err := os.Chown(other, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		if ln, err := ListenSocket(filepath.Join(other, "s.sock")); err == nil {
+			ln.Close()
+			t.Error("a socket in a directory of uid 4242 was made")
+		} else if !strings.Contains(err.Error(), "owned by uid 4242") {
+			t.Error(err)
+		}
 	}
 }
