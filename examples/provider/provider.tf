@@ -19,6 +19,9 @@ provider "truenas" {
   # ~/.ssh/known_hosts), or pin it with host_key = "SHA256:...".
   known_hosts_file = pathexpand("~/.ssh/known_hosts")
 
-  # A non-root SSH user runs midclt behind "sudo -n" (passwordless sudo).
-  sudo = true
+  # The provider speaks the middleware's JSON-RPC on its socket through the
+  # SSH connection: "terraform" needs a TrueNAS privilege with the account
+  # roles (ACCOUNT_WRITE...), not sudo. sudo = true only matters where the
+  # provider falls back to `midclt call` (runs "sudo -n midclt ...").
+  # sudo = true
 }

@@ -53,7 +53,7 @@ func writeFileAtomic(path string, content []byte, spec fileSpec) (bool, error) {
 // writeFileKnown is writeFileAtomic when the caller knows what path holds
 // (old, if exists), having read it under the lock: it is not read again.
 func writeFileKnown(path string, content, old []byte, exists bool, spec fileSpec) (bool, error) {
-	if exists && bytes.Equal(old, content) && (!spec.force || hasPerm(path, spec)) {
+	if exists && bytes.Equal(old, content) && (!spec.force || hasPerm(path, spec)) && (!spec.secret || secretSafe(path, spec)) {
 		return false, nil
 	}
 	mode, uid, gid := spec.mode, spec.uid, spec.gid
@@ -206,6 +206,15 @@ func chownTolerant(err error) error {
 		return nil
 	}
 	return err
+}
+
+// secretSafe says whether the secret file at path is a regular file no
+// more open than spec allows; when not, it is written again even with
+// the same content (a symlink, or a loosened mode, is replaced).
+func secretSafe(path string, spec fileSpec) bool {
+	st, err := os.Lstat(path)
+	return err == nil && st.Mode().IsRegular() && uint32(st.Mode().Perm())&^uint32(spec.mode|0o600) == 0 &&
+		st.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0
 }
 
 func hasPerm(path string, spec fileSpec) bool {

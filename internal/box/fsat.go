@@ -175,6 +175,11 @@ func copyTreeAt(src, dst int, owner, uid, gid, depth int) error {
 	if err != nil {
 		return err
 	}
+	// A new home inside the old one is not copied into itself.
+	var self unix.Stat_t
+	if err := unix.Fstat(dst, &self); err != nil {
+		return err
+	}
 	for _, n := range names {
 		var st unix.Stat_t
 		if err := unix.Fstatat(src, n, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -182,6 +187,9 @@ func copyTreeAt(src, dst int, owner, uid, gid, depth int) error {
 				continue
 			}
 			return err
+		}
+		if st.Dev == self.Dev && st.Ino == self.Ino {
+			continue
 		}
 		// (Not running as root, nothing could be given to the user: what
 		// the caller owns is taken as the user's, as by chownTolerant.)

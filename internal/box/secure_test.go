@@ -222,3 +222,51 @@ func TestHomeModeAsSent(t *testing.T) {
 		t.Fatalf("home mode %v, want 0751", mode.Perm())
 	}
 }
+
+// A new home inside the old one gets the old contents, not itself.
+func TestHomeMoveInsideItself(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	old := filepath.Join(root, "mnt/tank/alice")
+	must(t, os.WriteFile(filepath.Join(old, "f"), []byte("x"), 0o600))
+	must(t, chownTolerant(os.Lchown(filepath.Join(old, "f"), 3000, 3000)))
+	// The new home exists already, alice's.
+	must(t, os.Mkdir(filepath.Join(old, "inner"), 0o700))
+	must(t, chownTolerant(os.Lchown(filepath.Join(old, "inner"), 3000, 3000)))
+	st.Users[0].Home = "/mnt/tank/alice/inner"
+	must(t, Apply(root, st))
+	if read(t, root, "mnt/tank/alice/inner/f") != "x" {
+		t.Fatal("not copied")
+	}
+	if _, err := os.Lstat(filepath.Join(old, "inner/inner")); err == nil {
+		t.Fatal("the new home was copied into itself")
+	}
+}
+
+// A secret file made a symlink or loosened behind the engine is put right
+// by the next Apply, even when its content is unchanged.
+func TestSecretFilesRepairedWithoutChange(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	p := filepath.Join(root, ShadowFile)
+	data, err := os.ReadFile(p)
+	must(t, err)
+	loose := filepath.Join(t.TempDir(), "shadow")
+	must(t, os.WriteFile(loose, data, 0o777))
+	must(t, os.Remove(p))
+	must(t, os.Symlink(loose, p))
+	must(t, os.Chmod(filepath.Join(root, GShadowFile), 0o666))
+	must(t, Apply(root, st))
+	for _, f := range []string{ShadowFile, GShadowFile} {
+		fi, err := os.Lstat(filepath.Join(root, f))
+		must(t, err)
+		if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o640 {
+			t.Fatalf("%s is %v", f, fi.Mode())
+		}
+	}
+	if read(t, root, ShadowFile) != string(data) {
+		t.Fatal("shadow content changed")
+	}
+}

@@ -20,14 +20,16 @@ type boxView struct {
 	l    *loader
 	now  time.Time
 	err  error
-	// files caches the box's account files for foreign-line lookups.
+	// files and cache hold the box's account files for foreign-line
+	// lookups.
 	files map[string][]byte
+	cache *fileCache
 }
 
 var _ account.Box = (*boxView)(nil)
 
 func (e *Engine) newBoxView(ctx context.Context, q querier, now time.Time) *boxView {
-	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now}
+	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now, cache: &e.boxFiles}
 }
 
 func (b *boxView) fail(err error) {

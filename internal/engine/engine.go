@@ -93,6 +93,8 @@ type Engine struct {
 	boxSync bool
 	// The box syncs this engine ran, by kind.
 	fullPasses, incrementalPasses atomic.Int64
+	// boxFiles caches the box's account files for foreign-line lookups.
+	boxFiles fileCache
 
 	// logins delays a socket peer's failed auth.login_ex (login.go).
 	logins *loginGuard

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/box"
@@ -19,30 +21,37 @@ import (
 
 // boxLine finds in the colon-separated account file data the first line
 // whose field idx (0: name, 2: id) is val, and returns its name and id.
+// It looks for val with bytes.Index and checks each hit's place, so a
+// file of 10,000 lines costs about one pass of memchr, not a parse.
 func boxLine(data []byte, idx int, val string) (name string, id int64, ok bool) {
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
+	if val == "" || strings.ContainsAny(val, ":\n") {
+		return "", 0, false
+	}
+	pat := []byte(val)
+	for from := 0; from < len(data); {
+		i := bytes.Index(data[from:], pat)
+		if i < 0 {
+			return "", 0, false
+		}
+		i += from
+		from = i + 1
+		end := i + len(pat)
+		if end >= len(data) || data[end] != ':' || i > 0 && data[i-1] != ':' && data[i-1] != '\n' {
+			continue
+		}
+		start := bytes.LastIndexByte(data[:i], '\n') + 1
+		if bytes.Count(data[start:i], []byte{':'}) != idx {
+			continue
+		}
+		line := data[start:]
+		if j := bytes.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j]
 		}
 		if len(line) == 0 || line[0] == '#' || line[0] == '+' || line[0] == '-' {
 			continue
 		}
-		var f [3][]byte
-		rest := line
-		n := 0
-		for ; n < 3; n++ {
-			i := bytes.IndexByte(rest, ':')
-			if i < 0 {
-				f[n] = rest
-				n++
-				break
-			}
-			f[n], rest = rest[:i], rest[i+1:]
-		}
-		if n < 3 || string(f[idx]) != val {
+		f := bytes.SplitN(line, []byte{':'}, 4)
+		if len(f) < 3 {
 			continue
 		}
 		id, err := strconv.ParseInt(string(f[2]), 10, 64)
@@ -54,9 +63,39 @@ func boxLine(data []byte, idx int, val string) (name string, id int64, ok bool) 
 	return "", 0, false
 }
 
-// boxFile reads an account file under the root ("" when it cannot be read).
-func boxFile(root, name string) []byte {
-	data, _ := os.ReadFile(filepath.Join(root, name))
+// fileCache keeps the account files the foreign-line lookups read, as
+// long as their inode, size and modification time stay the same: one call
+// reads each file once, not once per lookup.
+type fileCache struct {
+	mu sync.Mutex
+	m  map[string]cachedFile
+}
+
+type cachedFile struct {
+	fi   os.FileInfo
+	data []byte
+}
+
+// read returns the file name under root (nil when it cannot be read).
+func (c *fileCache) read(root, name string) []byte {
+	p := filepath.Join(root, name)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.m[p]; ok && os.SameFile(f.fi, fi) && f.fi.Size() == fi.Size() && f.fi.ModTime().Equal(fi.ModTime()) {
+		return f.data
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	if c.m == nil {
+		c.m = map[string]cachedFile{}
+	}
+	c.m[p] = cachedFile{fi: fi, data: data}
 	return data
 }
 
@@ -66,7 +105,7 @@ func (b *boxView) file(name string) []byte {
 	}
 	data, ok := b.files[name]
 	if !ok {
-		data = boxFile(b.root, name)
+		data = b.cache.read(b.root, name)
 		b.files[name] = data
 	}
 	return data

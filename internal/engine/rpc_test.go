@@ -324,3 +324,18 @@ func TestSocketAPIKeysOfOtherUsersNeedKeyWrite(t *testing.T) {
 		t.Fatalf("root deletes root's key: %v", err)
 	}
 }
+
+// FuzzParseRequest: any message gives a request or a JSON-RPC error, never
+// a panic, and an accepted request has a method.
+func FuzzParseRequest(f *testing.F) {
+	for _, s := range []string{`{"jsonrpc":"2.0","id":1,"method":"x","params":[]}`, `{"jsonrpc":"2.0","id":1,"method":"x","params":null}`,
+		`{"jsonrpc":"2.0","id":[1],"method":"x"}`, `{"jsonrpc":"2.0","method":""}`, `[]`, `null`, `{"params":{}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := parseRequest(data)
+		if err == nil && req.Method == "" {
+			t.Fatalf("%s: accepted without a method", data)
+		}
+	})
+}

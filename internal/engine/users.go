@@ -146,9 +146,9 @@ func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist boo
 		}
 	}
 	// Ids a foreign line of the box's files has are not free either.
-	boxData := boxFile(e.root, box.PasswdFile)
+	boxData := e.boxFiles.read(e.root, box.PasswdFile)
 	if kind == "gid" {
-		boxData = boxFile(e.root, box.GroupFile)
+		boxData = e.boxFiles.read(e.root, box.GroupFile)
 	}
 	for {
 		var taken int

@@ -3,6 +3,8 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -321,6 +323,31 @@ resource "truenas_user" "u" {
 				ExpectError: regexp.MustCompile(`(?i)SMB users`),
 			},
 			{
+				// The shared-box rules (issue 10) are static: at plan time.
+				Config: noBoxConfig + `
+resource "truenas_user" "u" {
+  username     = "alice"
+  full_name    = "Alice"
+  group_create = true
+  password     = "x"
+  home         = "/mnt/tank/../../usr/local/bin"
+}`,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`must reside within a pool mount point`),
+			},
+			{
+				Config: noBoxConfig + `
+resource "truenas_user" "u" {
+  username               = "alice"
+  full_name              = "Alice\r"
+  group_create           = true
+  password               = "x"
+  sudo_commands_nopasswd = ["/usr/bin/id\nALL ALL=(ALL) NOPASSWD: ALL"]
+}`,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Control characters.*Control characters`),
+			},
+			{
 				Config: noBoxConfig + `
 resource "truenas_user" "u" {
   username      = "alice"
@@ -621,6 +648,43 @@ resource "truenas_user" "shared" {
 				}
 				return nil
 			}},
+		},
+	})
+}
+
+// A home written with a trailing "/" or "//" is stored normalised by the
+// engine; the state keeps the value written, and the next plan is empty.
+func TestAccUserHomeNormalised(t *testing.T) {
+	box := startAccBox(t)
+	if err := os.MkdirAll(filepath.Join(box.sb.Root, "mnt/tank/shared/erin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := box.config + `
+resource "truenas_user" "e" {
+  username     = "erin"
+  full_name    = "Erin"
+  group_create = true
+  password     = "Pw-erin-1"
+  home         = "/mnt/tank//shared/erin/"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories,
+		CheckDestroy:             box.checkGone(t, "user.query", "username", "erin"),
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("truenas_user.e", "home", "/mnt/tank//shared/erin/"),
+				func(*terraform.State) error {
+					var rows []map[string]any
+					_ = json.Unmarshal(box.call(t, "user.query"), &rows)
+					for _, r := range rows {
+						if r["username"] == "erin" && r["home"] != "/mnt/tank/shared/erin" {
+							return fmt.Errorf("home on the box = %v", r["home"])
+						}
+					}
+					return nil
+				},
+			)},
 		},
 	})
 }

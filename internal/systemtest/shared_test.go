@@ -137,4 +137,26 @@ func sharedBox(t *testing.T, rb *realBox, work string) {
 		}
 	}
 	_ = uaGID
+
+	// 4. A symlinked /etc/shadow pointing at a 0777 file: the next write
+	// puts a regular file of a safe mode in its place, never a world-
+	// readable file with hashes.
+	loose := filepath.Join(work, "loose-shadow")
+	data, err := os.ReadFile("/etc/shadow")
+	must(t, err)
+	must(t, os.WriteFile(loose, data, 0o777))
+	must(t, os.Chmod(loose, 0o777))
+	must(t, os.Remove("/etc/shadow"))
+	must(t, os.Symlink(loose, "/etc/shadow"))
+	mustMidclt(t, nil, "user.update", all.ID, map[string]any{"full_name": "All again"})
+	for _, p := range []string{"/etc/shadow", "/etc/shadow-"} {
+		fi, err := os.Lstat(p)
+		must(t, err)
+		if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o007 != 0 || fi.Mode().Perm()&0o020 != 0 {
+			t.Fatalf("%s is %v after a write", p, fi.Mode())
+		}
+	}
+	if out, err := asUser(t, plain.UID, "cat /etc/shadow"); err == nil {
+		t.Fatalf("a user can read /etc/shadow:\n%s", out)
+	}
 }

@@ -115,3 +115,23 @@ func TestEncodeResult(t *testing.T) {
 		t.Error("NotAuthorized")
 	}
 }
+
+// FuzzResponse: whatever a server sends, reading it never panics, and an
+// error always reads back as an error.
+func FuzzResponse(f *testing.F) {
+	for _, s := range []string{tnValidation, tnCall, tnNotAuthorized, tnNoMethod,
+		`{"jsonrpc":"2.0","error":{"code":-32602,"message":"x","data":{"extra":[[1,2,3]]}},"id":1}`,
+		`{"jsonrpc":"2.0","error":{"code":-32001,"data":{"extra":[["a"]],"reason":""}},"id":1}`,
+		`{"jsonrpc":"2.0","result":null,"id":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Response
+		if json.Unmarshal(data, &r) != nil || r.Error == nil {
+			return
+		}
+		if err := r.Error.AsError(); err == nil {
+			t.Fatalf("%s: no error", data)
+		}
+	})
+}
