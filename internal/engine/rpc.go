@@ -94,7 +94,8 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 		var u *account.UserEntry
 		var ok bool
 		if caller.Username != "" {
-			u, ok = box.UserByName(caller.Username)
+			// The store's user of that name (not a foreign line).
+			u, ok = box.user("username = ?", caller.Username)
 		} else {
 			u, ok = e.userOfPeerUID(box, caller.UID)
 		}

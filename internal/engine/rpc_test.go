@@ -339,3 +339,19 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+// A session's own user cannot be deleted through that session (TrueNAS:
+// "Cannot delete the currently active user"); another administrator may.
+func TestSocketCannotDeleteItsOwnUser(t *testing.T) {
+	e := openTest(t)
+	admins := groupID(t, e, "builtin_administrators")
+	mustCall(t, e, "user.setup_local_administrator", `"truenas_admin"`, `"Admin-Pw-1"`)
+	ops := createUser(t, e, `{"username":"ops","full_name":"Ops","group_create":true,"groups":[`+admins+`],"password":"Ops-Pw-1","smb":false}`)
+	self := dialRPC(t, context.Background(), asCaller(t, e, Caller{Username: "ops"}), nil)
+	_, err := self.call("user.delete", strconv.FormatInt(ops.ID, 10))
+	wantCallError(t, err, account.EINVAL, "Cannot delete the currently active user")
+	root := dialRPC(t, context.Background(), asCaller(t, e, Caller{UID: 0}), nil)
+	if _, err := root.call("user.delete", strconv.FormatInt(ops.ID, 10)); err != nil {
+		t.Fatalf("root deletes ops: %v", err)
+	}
+}
