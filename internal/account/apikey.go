@@ -17,7 +17,7 @@ func StaticAPIKeyChecks(p *APIKeyPayload, now time.Time) Errors {
 // CheckAPIKey runs every API-key rule as the engine does before
 // api_key.create (old nil) or api_key.update, on the merged record: an
 // update that leaves an already past expiry in place fails too. The clock
-// is box.Now(). The engine checks RuleAPIKeyOtherUser itself.
+// is box.Now(). RuleAPIKeyOtherUser is APIKeyPrivilegeCheck.
 func CheckAPIKey(p *APIKeyPayload, old *APIKeyEntry, box Box) Errors {
 	c := &checker{prefix: p.Prefix()}
 	var selfID int64 = -1
@@ -62,4 +62,22 @@ func CheckAPIKey(p *APIKeyPayload, old *APIKeyEntry, box Box) Errors {
 // reads the store, never u.Roles, so a stale entry cannot grant a role.
 func UserRoles(u *UserEntry, box Box) []string {
 	return RolesForGIDs(box.Privileges(), entryGIDs(u, box))
+}
+
+// APIKeyPrivilegeCheck is TrueNAS's api_key_privilege_check
+// (plugins/api_key.py, TS-25.10.6, lines 326-343), run by api_key.create,
+// api_key.update (on the key's username after the update) and
+// api_key.delete before anything else: a user session that holds neither
+// FULL_ADMIN nor API_KEY_WRITE may touch only its own keys. authUser is the
+// session's user, roles what it holds; username is the key's user (nil: a
+// key of no user, which is nobody's own). An internal caller (root's
+// command line, TrueNAS's app=None) does not run this check.
+func APIKeyPrivilegeCheck(authUser string, roles []string, username *string) error {
+	if RoleGrants(roles, "FULL_ADMIN") || RoleGrants(roles, "API_KEY_WRITE") {
+		return nil
+	}
+	if username == nil || *username != authUser {
+		return CallErrorFor(RuleAPIKeyOtherUser, authUser)
+	}
+	return nil
 }

@@ -109,6 +109,10 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	// Before anything else, so that a refusal tells nothing of the user.
+	if err := keyPrivilegeCheck(ctx, &p.Username.V); err != nil {
+		return nil, err
+	}
 	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
 		bv := e.newBoxView(ctx, t, now)
 		errs := account.CheckAPIKey(p, nil, bv)
@@ -163,6 +167,10 @@ func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, er
 		}
 		if old == nil {
 			return nil, account.NewCallError(account.EINVAL, "MatchNotFound()")
+		}
+		// ApiKeyUpdate has no username: the key's stays.
+		if err := keyPrivilegeCheck(ctx, old.Username); err != nil {
+			return nil, err
 		}
 		bv := e.newBoxView(ctx, t, now)
 		errs := account.CheckAPIKey(p, old, bv)
@@ -219,12 +227,15 @@ func (e *Engine) keyDelete(ctx context.Context, args []json.RawMessage) (any, er
 		return nil, err
 	}
 	return e.writeStoreOnly(ctx, func(t *txn, now time.Time) (any, error) {
-		k, err := getKeyRow(ctx, t, "id = ?", id)
+		ke, _, err := loadKey(ctx, t, id)
 		if err != nil {
 			return nil, err
 		}
-		if k == nil {
+		if ke == nil {
 			return nil, account.NotFound("ApiKey", id)
+		}
+		if err := keyPrivilegeCheck(ctx, ke.Username); err != nil {
+			return nil, err
 		}
 		if _, err := t.ExecContext(ctx, `DELETE FROM api_keys WHERE id = ?`, id); err != nil {
 			return nil, err
@@ -322,42 +333,105 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 	if err != nil {
 		return nil, err
 	}
-	return e.read(ctx, func(t *txn, now time.Time) (any, error) {
-		u, err := getUserRow(ctx, t, "username = ?", username)
+	var secret string
+	switch mech {
+	case "PASSWORD_PLAIN":
+		secret, err = str("password")
+	case "API_KEY_PLAIN":
+		secret, err = str("api_key")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A socket peer that is not root pays for a failure as pam_unix makes
+	// TrueNAS's callers pay (about 2 s), one attempt at a time per peer:
+	// login_ex is open to every local user, and must be no fast password
+	// or key oracle.
+	who, peer := callerOf(ctx)
+	if peer {
+		unlock, err := e.logins.lock(ctx, who.peer)
 		if err != nil {
 			return nil, err
 		}
-		apiKey := false
-		switch mech {
-		case "PASSWORD_PLAIN":
-			password, err := str("password")
-			if err != nil {
-				return nil, err
+		defer unlock()
+	}
+	resp, err := e.checkLogin(ctx, mech, username, secret, userInfo)
+	if err == nil && peer && resp["response_type"] == "AUTH_ERR" {
+		e.logins.failed(ctx)
+	}
+	return resp, err
+}
+
+// checkLogin checks a password or an API key in three steps, so that the
+// slow hash (sha512-crypt, pbkdf2-sha512) holds no transaction and so no
+// other caller waits on the store for it: read what to check, check it,
+// then read again and answer only if what was checked is still the user's.
+func (e *Engine) checkLogin(ctx context.Context, mech, username, secret string, userInfo bool) (map[string]any, error) {
+	authErr := map[string]any{"response_type": "AUTH_ERR"}
+	var hash string
+	var kid int64
+	apiKey := mech == "API_KEY_PLAIN"
+	keySecret := ""
+	if apiKey {
+		idPart, sec, ok := strings.Cut(secret, "-")
+		id, perr := strconv.ParseInt(idPart, 10, 64)
+		if !ok || perr != nil {
+			return authErr, nil
+		}
+		kid, keySecret = id, sec
+	}
+	// what reads the stored hash, or "" when the login fails whatever the
+	// secret is.
+	what := func(ctx context.Context, t *txn) (*userRow, *keyRow, string, error) {
+		u, err := getUserRow(ctx, t, "username = ?", username)
+		if err != nil || u == nil || u.Locked {
+			return nil, nil, "", err
+		}
+		if !apiKey {
+			if u.PasswordDisabled {
+				return nil, nil, "", nil
 			}
-			if u == nil || u.Locked || u.PasswordDisabled || !checkUnixHash(u.Unixhash, password) {
-				return authErr, nil
-			}
-		case "API_KEY_PLAIN":
-			key, err := str("api_key")
-			if err != nil {
-				return nil, err
-			}
-			idPart, secret, ok := strings.Cut(key, "-")
-			kid, perr := strconv.ParseInt(idPart, 10, 64)
-			if !ok || perr != nil || u == nil || u.Locked {
-				return authErr, nil
-			}
-			k, err := getKeyRow(ctx, t, "id = ?", kid)
-			if err != nil {
-				return nil, err
-			}
-			if k == nil || k.UserID != u.ID || k.Revoked || !checkKeyHash(k.Keyhash, secret) {
-				return authErr, nil
-			}
-			if k.ExpiresAt.Valid && now.UnixMilli() >= k.ExpiresAt.Int64 {
-				return map[string]any{"response_type": "EXPIRED"}, nil
-			}
-			apiKey = true
+			return u, nil, u.Unixhash, nil
+		}
+		k, err := getKeyRow(ctx, t, "id = ?", kid)
+		if err != nil || k == nil || k.UserID != u.ID || k.Revoked {
+			return nil, nil, "", err
+		}
+		return u, k, k.Keyhash, nil
+	}
+	if _, err := e.read(ctx, func(t *txn, _ time.Time) (any, error) {
+		_, _, h, err := what(ctx, t)
+		hash = h
+		return nil, err
+	}); err != nil {
+		return nil, err
+	}
+	if hash == "" {
+		return authErr, nil
+	}
+	var ok bool
+	if err := e.hashing(ctx, func() {
+		if apiKey {
+			ok = checkKeyHash(hash, keySecret)
+		} else {
+			ok = checkUnixHash(hash, secret)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return authErr, nil
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		u, k, h, err := what(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if h != hash {
+			return authErr, nil // changed (or locked, revoked) meanwhile
+		}
+		if k != nil && k.ExpiresAt.Valid && now.UnixMilli() >= k.ExpiresAt.Int64 {
+			return map[string]any{"response_type": "EXPIRED"}, nil
 		}
 		resp := map[string]any{"response_type": "SUCCESS", "authenticator": "LEVEL_1", "user_info": nil}
 		if userInfo {
@@ -373,6 +447,10 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 		}
 		return resp, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
 }
 
 // userInfo is the auth.me-style description of a logged-in user.
@@ -402,4 +480,14 @@ func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry,
 		"privilege":          map[string]any{"roles": map[string]any{"$set": cp.Roles}, "web_shell": cp.WebShell, "webui_access": cp.WebUIAccess},
 		"account_attributes": attrs,
 	}, nil
+}
+
+// keyPrivilegeCheck runs api_key_privilege_check for the call's user; an
+// internal call (root) passes.
+func keyPrivilegeCheck(ctx context.Context, username *string) error {
+	u, ok := callerOf(ctx)
+	if !ok {
+		return nil
+	}
+	return account.APIKeyPrivilegeCheck(u.username, u.roles, username)
 }

@@ -95,6 +95,9 @@ type Engine struct {
 	fullPasses, incrementalPasses atomic.Int64
 	// boxFiles caches the box's account files for foreign-line lookups.
 	boxFiles fileCache
+
+	// logins delays a socket peer's failed auth.login_ex (login.go).
+	logins *loginGuard
 }
 
 type method struct {
@@ -163,7 +166,7 @@ func Open(root string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{root: abs, db: db, now: time.Now, boxSync: true}
+	e := &Engine{root: abs, db: db, now: time.Now, boxSync: true, logins: newLoginGuard()}
 	ctx := context.Background()
 	if _, err := e.migrate(ctx); err != nil {
 		db.Close()

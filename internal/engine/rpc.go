@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	boxpkg "github.com/nasops/terraform-provider-truenas/internal/box"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
@@ -56,7 +59,27 @@ type Session struct {
 	caller        Caller
 	root          bool
 	authenticated bool
+	username      string // the store user the caller is ("" for root)
 	roles         []string
+}
+
+// sessionUser is who runs a call that came through a Session, for the rules
+// that depend on the caller (api_key_privilege_check). A call without one
+// (root's session, Engine.Call from the command line, which runs as root)
+// is internal, as TrueNAS's app=None.
+type sessionUser struct {
+	peer     string // the caller: its uid, or its SSH name
+	username string
+	roles    []string
+}
+
+type sessionUserKey struct{}
+
+// callerOf returns the user a call runs for, or ok false when it is
+// internal (root).
+func callerOf(ctx context.Context) (sessionUser, bool) {
+	u, ok := ctx.Value(sessionUserKey{}).(sessionUser)
+	return u, ok
 }
 
 // Login authenticates caller on the engine.
@@ -71,15 +94,17 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 		var u *account.UserEntry
 		var ok bool
 		if caller.Username != "" {
-			u, ok = box.UserByName(caller.Username)
+			// The store's user of that name (not a foreign line).
+			u, ok = box.user("username = ?", caller.Username)
 		} else {
-			u, ok = box.UserByUID(caller.UID)
+			u, ok = e.userOfPeerUID(box, caller.UID)
 		}
 		if ok {
 			// Through the same rule the API key checks use, so that where
 			// privileges come from (built-in or the store) is decided in
 			// one place.
 			s.roles = account.UserRoles(u, box)
+			s.username = u.Username
 		}
 		return nil, box.err
 	})
@@ -88,6 +113,25 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 	}
 	s.authenticated = len(s.roles) > 0
 	return s, nil
+}
+
+// userOfPeerUID finds the store user a socket peer's uid is, as TrueNAS
+// does (plugins/auth_/authenticate.py, TS-25.10.6, lines 68-118): the uid
+// gives the box's account name (getpwuid: the first line of etc/passwd with
+// that uid), the name gives the store's user, and the two uids must be the
+// same. A uid the box's etc/passwd does not have, a foreign line (useradd,
+// a package), or a built-in the engine keeps only in the store is no user:
+// its peer is not authenticated, whatever store user shares its uid.
+func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, bool) {
+	name, _, ok := boxLine(box.file(boxpkg.PasswdFile), 2, strconv.FormatInt(uid, 10))
+	if !ok {
+		return nil, false
+	}
+	u, ok := box.user("username = ?", name)
+	if !ok || u.UID != uid || !u.Local {
+		return nil, false
+	}
+	return u, true
 }
 
 // Roles returns the roles the session holds (nil for root, who needs none).
@@ -109,6 +153,7 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 		case !account.MayCall(s.roles, method):
 			return nil, wire.NotAuthorized()
 		}
+		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: s.username, roles: s.roles})
 	}
 	return s.e.Call(ctx, method, args)
 }
@@ -129,7 +174,26 @@ type HandlerOptions struct {
 	// OnCall, when set, is called with each method before it runs (the
 	// sandbox counts calls with it).
 	OnCall func(method string)
+	// AnonymousIdle closes a connection that is not authenticated after
+	// that long without a message (0: DefaultAnonymousIdle).
+	AnonymousIdle time.Duration
 }
+
+// DefaultAnonymousIdle is how long a connection that is not authenticated
+// may stay without sending a message.
+const DefaultAnonymousIdle = time.Minute
+
+// TrueNAS's message size limits (utils/limits.py, TS-25.10.6, MsgSizeLimit
+// and MsgSizeError): a connection that is not authenticated may send 8 KiB,
+// an authenticated one 64 KiB; past that the websocket is closed with these
+// codes and texts (ws_handler/rpc.py lines 233-248). TrueNAS counts the
+// characters of the message; the engine counts its bytes.
+const (
+	maxAnonymousMessage = 8192
+	maxMessage          = 65536
+	anonymousTooBig     = "Anonymous connection max message length is 8 kB"
+	tooBig              = "Max message length is 64 kB"
+)
 
 // HandlerWith is Handler with options.
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
@@ -151,7 +215,11 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		if err != nil {
 			return
 		}
-		serveConn(r.Context(), c, sess, opts.OnCall)
+		idle := opts.AnonymousIdle
+		if idle <= 0 {
+			idle = DefaultAnonymousIdle
+		}
+		serveConn(r.Context(), c, sess, opts.OnCall, idle)
 	}
 	mux.HandleFunc(wire.APIPath, serve)
 	mux.HandleFunc("/api/v25.10.5", serve)
@@ -164,12 +232,16 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // serveConn reads requests until the peer goes away; each call runs on its
 // own goroutine and answers when it is done, so answers may come in another
 // order than the requests (they carry the request's id).
-func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string)) {
+func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
-	// TrueNAS limits an authenticated message to 64 KiB and closes the
-	// websocket (1009) past it (utils/limits.py); arguments have the same
-	// limit in the engine, so the envelope gets a little more.
-	c.SetReadLimit(wire.MaxMessage + 4096)
+	anonymous := !sess.root && !sess.authenticated
+	limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
+	if anonymous {
+		limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+	}
+	// Read one byte past the limit, so that the engine, not the websocket
+	// library, tells the peer why it is closed.
+	c.SetReadLimit(int64(limit) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -182,13 +254,31 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			cancel()
 		}
 	}
+	read := func() (websocket.MessageType, []byte, error) {
+		rctx := ctx
+		if anonymous {
+			var rcancel context.CancelFunc
+			rctx, rcancel = context.WithTimeout(ctx, anonymousIdle)
+			defer rcancel()
+		}
+		typ, r, err := c.Reader(rctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		return typ, data, err
+	}
 	for {
-		typ, data, err := c.Read(ctx)
+		typ, data, err := read()
 		if err != nil {
 			return
 		}
 		if typ != websocket.MessageText {
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
+			return
+		}
+		if len(data) > limit {
+			c.Close(status, text)
 			return
 		}
 		req, rerr := parseRequest(data)

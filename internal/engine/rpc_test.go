@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,6 +231,100 @@ func TestServeUnixSocketPeerCredentials(t *testing.T) {
 	}
 }
 
+// A socket peer is the store user its uid names on the box, as TrueNAS's
+// getpwuid -> user.query by name -> same uid: a foreign account sharing a
+// store user's uid, or a uid etc/passwd does not have, is not
+// authenticated, so it never gets that user's privileges.
+func TestSocketPeerIsTheBoxAccountOfItsUID(t *testing.T) {
+	e := openTest(t)
+	admins := groupID(t, e, "builtin_administrators")
+	ops := createUser(t, e, `{"username":"ops","uid":3000,"full_name":"Ops","group_create":true,"groups":[`+admins+`],"password":"Ops-Pw-1","smb":false}`)
+	ctx := context.Background()
+	if _, err := dialRPC(t, ctx, asCaller(t, e, Caller{UID: ops.UID}), nil).call("user.query", `[]`, `{"count":true}`); err != nil {
+		t.Fatalf("ops (uid 3000, its own passwd line) is refused: %v", err)
+	}
+
+	passwd := filepath.Join(e.Root(), "etc/passwd")
+	data, err := os.ReadFile(passwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A foreign line first at uid 3000: getpwuid(3000) is svc, not ops.
+	if err := os.WriteFile(passwd, append([]byte("svc:x:3000:3000::/home/svc:/bin/sh\n"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dialRPC(t, ctx, asCaller(t, e, Caller{UID: 3000}), nil).call("user.query")
+	wantErr(t, err, "Not authenticated")
+
+	// No line at all for the uid.
+	var kept []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(l, "ops:") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(passwd, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dialRPC(t, ctx, asCaller(t, e, Caller{UID: 3000}), nil).call("user.query")
+	wantErr(t, err, "Not authenticated")
+
+	// A built-in the engine keeps only in the store (messagebus) is no
+	// peer either: its uid on the box is whoever etc/passwd says.
+	mb := decode[[]account.UserEntry](t, mustCall(t, e, "user.query", `[["username","=","messagebus"]]`))
+	if len(mb) == 1 {
+		s, err := e.Login(ctx, Caller{UID: mb[0].UID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.authenticated {
+			t.Fatalf("uid %d (messagebus, in the store only) is authenticated", mb[0].UID)
+		}
+	}
+}
+
+// A caller without FULL_ADMIN or API_KEY_WRITE creates, resets and deletes
+// only its own API keys (api_key_privilege_check): a read-only admin
+// cannot mint, rotate or remove root's key. Root may touch any.
+func TestSocketAPIKeysOfOtherUsersNeedKeyWrite(t *testing.T) {
+	e := openTest(t)
+	ro := groupID(t, e, "truenas_readonly_administrators")
+	mustCall(t, e, "user.create", `{"username":"viewer","full_name":"V","group_create":true,"password_disabled":true,"smb":false,"groups":[`+ro+`]}`)
+	rootKey := decode[map[string]any](t, mustCall(t, e, "api_key.create", `{"name":"roots","username":"root"}`))
+	id := strconv.FormatInt(int64(rootKey["id"].(float64)), 10)
+	viewer := dialRPC(t, context.Background(), asCaller(t, e, Caller{Username: "viewer"}), nil)
+	const denied = "viewer: authenticated user lacks privileges to create or modify API keys of other users."
+
+	_, err := viewer.call("api_key.create", `{"name":"pwn","username":"root"}`)
+	wantCallError(t, err, account.EACCES, denied)
+	_, err = viewer.call("api_key.update", id, `{"reset":true}`)
+	wantCallError(t, err, account.EACCES, denied)
+	_, err = viewer.call("api_key.delete", id)
+	wantCallError(t, err, account.EACCES, denied)
+	if n := decode[int](t, mustCall(t, e, "api_key.query", `[]`, `{"count":true}`)); n != 1 {
+		t.Fatalf("%d keys after the refusals, want root's only", n)
+	}
+
+	// Its own key it may create, reset and delete.
+	own, err := viewer.call("api_key.create", `{"name":"mine","username":"viewer"}`)
+	if err != nil {
+		t.Fatalf("viewer's own key: %v", err)
+	}
+	ownID := strconv.FormatInt(int64(decode[map[string]any](t, own)["id"].(float64)), 10)
+	if _, err := viewer.call("api_key.update", ownID, `{"reset":true}`); err != nil {
+		t.Fatalf("viewer resets its own key: %v", err)
+	}
+	if _, err := viewer.call("api_key.delete", ownID); err != nil {
+		t.Fatalf("viewer deletes its own key: %v", err)
+	}
+
+	// Root (the socket's uid 0) may touch anyone's.
+	root := dialRPC(t, context.Background(), asCaller(t, e, Caller{UID: 0}), nil)
+	if _, err := root.call("api_key.delete", id); err != nil {
+		t.Fatalf("root deletes root's key: %v", err)
+	}
+}
+
 // FuzzParseRequest: any message gives a request or a JSON-RPC error, never
 // a panic, and an accepted request has a method.
 func FuzzParseRequest(f *testing.F) {
@@ -243,4 +338,20 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("%s: accepted without a method", data)
 		}
 	})
+}
+
+// A session's own user cannot be deleted through that session (TrueNAS:
+// "Cannot delete the currently active user"); another administrator may.
+func TestSocketCannotDeleteItsOwnUser(t *testing.T) {
+	e := openTest(t)
+	admins := groupID(t, e, "builtin_administrators")
+	mustCall(t, e, "user.setup_local_administrator", `"truenas_admin"`, `"Admin-Pw-1"`)
+	ops := createUser(t, e, `{"username":"ops","full_name":"Ops","group_create":true,"groups":[`+admins+`],"password":"Ops-Pw-1","smb":false}`)
+	self := dialRPC(t, context.Background(), asCaller(t, e, Caller{Username: "ops"}), nil)
+	_, err := self.call("user.delete", strconv.FormatInt(ops.ID, 10))
+	wantCallError(t, err, account.EINVAL, "Cannot delete the currently active user")
+	root := dialRPC(t, context.Background(), asCaller(t, e, Caller{UID: 0}), nil)
+	if _, err := root.call("user.delete", strconv.FormatInt(ops.ID, 10)); err != nil {
+		t.Fatalf("root deletes ops: %v", err)
+	}
 }

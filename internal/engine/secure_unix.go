@@ -3,8 +3,13 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"net"
 	"os"
+	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -26,6 +31,66 @@ func secureFile(path string) error {
 	if fi.Mode().Perm() != 0o600 {
 		if err := f.Chmod(0o600); err != nil {
 			return fmt.Errorf("engine: database file %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// listenSocket binds the unix socket path with mode 0666 without a chmod by
+// path (which would follow a symlink swapped in after the bind): the bind
+// itself creates it so, under umask 0111. The umask is the process's: the
+// caller binds before it starts anything else that creates files.
+func listenSocket(path string) (net.Listener, error) {
+	socketUmask.Lock()
+	defer socketUmask.Unlock()
+	old := syscall.Umask(0o111)
+	defer syscall.Umask(old)
+	return net.Listen("unix", path)
+}
+
+var socketUmask sync.Mutex
+
+// checkSocketDir refuses a socket directory that another user could
+// change: each component of dir, as written and as its symlinks resolve,
+// must be owned by root or by this process's user and not writable by
+// group or others unless sticky (as /tmp). A component that does not exist
+// yet is accepted when missingOK (it is made by this process).
+func checkSocketDir(dir string, missingOK bool) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	paths := []string{abs}
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		paths = append(paths, real)
+	} else if err != nil && !(missingOK && errors.Is(err, fs.ErrNotExist)) {
+		return fmt.Errorf("socket directory %s: %w", dir, err)
+	}
+	me := uint32(os.Geteuid())
+	for _, p := range paths {
+		for cur := p; ; cur = filepath.Dir(cur) {
+			fi, err := os.Lstat(cur)
+			switch {
+			case err != nil && missingOK && errors.Is(err, fs.ErrNotExist):
+			case err != nil:
+				return fmt.Errorf("socket directory %s: %w", dir, err)
+			case fi.Mode()&fs.ModeSymlink != 0:
+				// Its target is checked through the resolved path.
+			default:
+				st, ok := fi.Sys().(*syscall.Stat_t)
+				if !ok {
+					return fmt.Errorf("socket directory %s: cannot read the owner of %s", dir, cur)
+				}
+				if st.Uid != 0 && st.Uid != me {
+					return fmt.Errorf("socket directory %s: %s is owned by uid %d, not by root: choose a --socket in a directory only root can change", dir, cur, st.Uid)
+				}
+				if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+					return fmt.Errorf("socket directory %s: %s is writable by group or others (mode %v) and not sticky: choose a --socket in a directory only root can change", dir, cur, fi.Mode().Perm())
+				}
+			}
+			if cur == filepath.Dir(cur) {
+				break
+			}
 		}
 	}
 	return nil

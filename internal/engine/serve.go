@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
@@ -17,19 +18,31 @@ import (
 
 // Serve answers the JSON-RPC websocket on ln until ctx ends. Each
 // connection's caller is its peer's credentials (SO_PEERCRED): a
-// connection whose peer cannot be told is refused.
+// connection whose peer cannot be told is refused. A peer other than root
+// may hold MaxConnsPerUID connections, and all such peers together
+// MaxConns; a connection past either is closed at once.
 func (e *Engine) Serve(ctx context.Context, ln net.Listener, log io.Writer) error {
+	return e.serve(ctx, &capListener{Listener: ln, uidOf: peerUID, perUID: MaxConnsPerUID, total: MaxConns, log: log})
+}
+
+// The connection caps of Serve: a local user cannot take every fd of the
+// root server (and so its own files) by opening connections.
+const (
+	MaxConnsPerUID = 32
+	MaxConns       = 512
+)
+
+func (e *Engine) serve(ctx context.Context, ln *capListener) error {
 	srv := &http.Server{
 		Handler:           e.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			uid, err := peerUID(c)
-			if err != nil {
-				fmt.Fprintf(log, "engine serve: cannot read the peer's credentials: %v\n", err)
+			pc, ok := c.(*peerConn)
+			if !ok {
 				c.Close()
 				return ctx
 			}
-			return WithCaller(ctx, Caller{UID: uid})
+			return WithCaller(ctx, Caller{UID: pc.uid})
 		},
 	}
 	done := make(chan struct{})
@@ -53,10 +66,19 @@ func (e *Engine) Serve(ctx context.Context, ln net.Listener, log io.Writer) erro
 
 // ListenSocket listens on the unix socket path with TrueNAS's mode, 0666
 // (main.py, TS-25.10.6, lines 1462-1465): who may do what is decided per
-// call from the peer's credentials. A stale socket at path is replaced;
-// anything else there is left alone and reported.
+// call from the peer's credentials. The socket's directory must be one only
+// root (or this process's user) can change (checkSocketDir); the socket is
+// made 0666 by the bind itself, never by a chmod of the path. A stale socket
+// at path is replaced; anything else there is left alone and reported.
 func ListenSocket(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := checkSocketDir(dir, true); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := checkSocketDir(dir, false); err != nil {
 		return nil, err
 	}
 	if fi, err := os.Lstat(path); err == nil {
@@ -71,15 +93,7 @@ func ListenSocket(path string) (net.Listener, error) {
 			return nil, err
 		}
 	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(path, 0o666); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return ln, nil
+	return listenSocket(path)
 }
 
 // systemdListener returns the socket systemd passed (socket activation,
@@ -109,3 +123,80 @@ func systemdListener() (net.Listener, error) {
 // where TrueNAS's middleware listens, so that a client finds both the same
 // way.
 const DefaultSocket = wire.Socket
+
+// capListener accepts connections whose peer uid it can read, within the
+// caps (root is not counted).
+type capListener struct {
+	net.Listener
+	uidOf         func(net.Conn) (int64, error)
+	perUID, total int
+	log           io.Writer
+
+	mu    sync.Mutex
+	n     int
+	byUID map[int64]int
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		uid, err := l.uidOf(c)
+		if err != nil {
+			fmt.Fprintf(l.log, "engine serve: cannot read the peer's credentials: %v\n", err)
+			c.Close()
+			continue
+		}
+		pc := &peerConn{Conn: c, uid: uid}
+		if uid != 0 {
+			if !l.take(uid) {
+				// Not logged: a peer at its cap would fill the log.
+				c.Close()
+				continue
+			}
+			pc.release = func() { l.give(uid) }
+		}
+		return pc, nil
+	}
+}
+
+func (l *capListener) take(uid int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byUID == nil {
+		l.byUID = map[int64]int{}
+	}
+	if l.n >= l.total || l.byUID[uid] >= l.perUID {
+		return false
+	}
+	l.n++
+	l.byUID[uid]++
+	return true
+}
+
+func (l *capListener) give(uid int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n--
+	if l.byUID[uid]--; l.byUID[uid] == 0 {
+		delete(l.byUID, uid)
+	}
+}
+
+// peerConn is an accepted connection and its peer's uid; closing it gives
+// its place back (once).
+type peerConn struct {
+	net.Conn
+	uid     int64
+	release func()
+	once    sync.Once
+}
+
+func (c *peerConn) Close() error {
+	if c.release != nil {
+		c.once.Do(c.release)
+	}
+	return c.Conn.Close()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
@@ -101,17 +102,11 @@ func (e *Engine) userSetupLocalAdministrator(ctx context.Context, args []json.Ra
 		}
 
 		// truenas_admin: its name and ids must be free, in the store and on
-		// the box (an account the box had before the engine counts).
-		bv := e.newBoxView(ctx, t, now)
-		_, nameTaken := bv.UserByName(truenasAdminName)
-		_, uidTaken := bv.UserByUID(account.UIDTruenasAdmin)
-		_, groupTaken := bv.GroupByName(truenasAdminName)
-		_, gidTaken := bv.GroupByGID(account.UIDTruenasAdmin)
-		if bv.err != nil {
-			return nil, bv.err
-		}
-		if nameTaken || uidTaken || groupTaken || gidTaken {
-			return nil, account.NewCallError(account.EEXIST, "The truenas_admin account, or its uid or gid 950, already exists")
+		// the box (an account the box had before the engine counts, as
+		// TrueNAS's NSS checks find one: plugins/account.py, TS-25.10.6,
+		// lines 1305-1365, in that order and with those messages).
+		if err := e.adminIDsFree(ctx, t, now); err != nil {
+			return nil, err
 		}
 		admins, err := builtinGroupID(ctx, t, "builtin_administrators")
 		if err != nil {
@@ -143,4 +138,36 @@ func (e *Engine) userSetupLocalAdministrator(ctx context.Context, args []json.Ra
 		}
 		return nil, setAuxGroups(ctx, t, userID, aux)
 	})
+}
+
+// adminIDsFree refuses, with TrueNAS's EEXIST messages, when a user has uid
+// 950 or the name truenas_admin, or a group has gid 950 or that name, in
+// the store or as a foreign line of the box's etc/passwd or etc/group.
+func (e *Engine) adminIDsFree(ctx context.Context, t *txn, now time.Time) error {
+	bv := e.newBoxView(ctx, t, now)
+	id := strconv.FormatInt(account.UIDTruenasAdmin, 10)
+	const tail = ", setting up local administrator is not possible"
+	_, storeUID := bv.user("uid = ?", account.UIDTruenasAdmin)
+	_, foreignUID := bv.foreignUser(2, id)
+	_, name := bv.UserByName(truenasAdminName)
+	_, storeGID := bv.group("gid = ?", account.UIDTruenasAdmin)
+	_, foreignGID := bv.foreignGroup(2, id)
+	_, group := bv.GroupByName(truenasAdminName)
+	if bv.err != nil {
+		return bv.err
+	}
+	var msg string
+	switch {
+	case storeUID || foreignUID:
+		msg = "A local user with uid=" + id + " already exists" + tail
+	case name:
+		msg = "'" + truenasAdminName + "' local user already exists" + tail
+	case storeGID || foreignGID:
+		msg = "A local group with gid=" + id + " already exists" + tail
+	case group:
+		msg = "'" + truenasAdminName + "' local group already exists" + tail
+	default:
+		return nil
+	}
+	return account.NewCallError(account.EEXIST, "%s", msg)
 }

@@ -105,3 +105,33 @@ func TestSetupLocalAdministratorShell(t *testing.T) {
 		t.Fatalf("truenas_admin's shell on a box without zsh: %+v", us)
 	}
 }
+
+// An account the box had before the engine at uid or gid 950 keeps it:
+// truenas_admin is not made over it (else its processes would be
+// truenas_admin on the socket), with TrueNAS's messages.
+func TestSetupLocalAdministratorRefusesForeignID950(t *testing.T) {
+	const tail = ", setting up local administrator is not possible"
+	e := openTest(t)
+	appendLine(t, e.Root(), "etc/passwd", "svc:x:950:950::/home/svc:/bin/sh")
+	_, err := call(t, e, "user.setup_local_administrator", `"truenas_admin"`, `"S3cret-pw"`)
+	wantCallError(t, err, account.EEXIST, "A local user with uid=950 already exists"+tail)
+
+	e = openTest(t)
+	appendLine(t, e.Root(), "etc/group", "svc:x:950:")
+	_, err = call(t, e, "user.setup_local_administrator", `"truenas_admin"`, `"S3cret-pw"`)
+	wantCallError(t, err, account.EEXIST, "A local group with gid=950 already exists"+tail)
+
+	e = openTest(t)
+	appendLine(t, e.Root(), "etc/passwd", "truenas_admin:x:4000:4000::/home/x:/bin/sh")
+	_, err = call(t, e, "user.setup_local_administrator", `"truenas_admin"`, `"S3cret-pw"`)
+	wantCallError(t, err, account.EEXIST, "'truenas_admin' local user already exists"+tail)
+
+	// A store user at uid 950 too.
+	e = openTest(t)
+	createUser(t, e, `{"username":"u950","uid":950,"full_name":"U","group_create":true,"password_disabled":true,"smb":false}`)
+	_, err = call(t, e, "user.setup_local_administrator", `"truenas_admin"`, `"S3cret-pw"`)
+	wantCallError(t, err, account.EEXIST, "A local user with uid=950 already exists"+tail)
+	if set := decode[bool](t, mustCall(t, e, "user.has_local_administrator_set_up")); set {
+		t.Fatal("a refused setup left a local administrator")
+	}
+}

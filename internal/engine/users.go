@@ -676,6 +676,10 @@ func (e *Engine) userDelete(ctx context.Context, args []json.RawMessage) (any, e
 		if u == nil {
 			return nil, account.NotFound("User", id)
 		}
+		// plugins/account.py, TS-25.10.6, lines 1046-1051.
+		if who, ok := callerOf(ctx); ok && who.username != "" && who.username == u.Username {
+			return nil, account.NewCallError(account.EINVAL, "Cannot delete the currently active user")
+		}
 		bv := e.newBoxView(ctx, t, now)
 		ue, err := bv.l.userEntry(u, now)
 		if err != nil {
