@@ -173,8 +173,8 @@ func (c *Converter) convert(enc *msgpack.Encoder, js json.RawMessage) error {
 		if js[0] != '{' {
 			return ErrUnsupported
 		}
-		var elems map[string]json.RawMessage
-		if err := json.Unmarshal(js, &elems); err != nil {
+		elems, err := members(js)
+		if err != nil {
 			return err
 		}
 		if err := enc.EncodeMapLen(len(elems)); err != nil {
@@ -194,8 +194,8 @@ func (c *Converter) convert(enc *msgpack.Encoder, js json.RawMessage) error {
 		if js[0] != '{' {
 			return ErrUnsupported
 		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(js, &fields); err != nil {
+		fields, err := members(js)
+		if err != nil {
 			return err
 		}
 		if err := enc.EncodeMapLen(len(c.attrs)); err != nil {
@@ -219,6 +219,52 @@ func (c *Converter) convert(enc *msgpack.Encoder, js json.RawMessage) error {
 		return nil
 	}
 	return ErrUnsupported
+}
+
+// members decodes the JSON object js into its members. A name that stands
+// twice is ErrUnsupported: encoding/json keeps the last value, while
+// tftypes, reading a stream, checks each in turn, so tftypes decides.
+func members(js json.RawMessage) (map[string]json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(js, &fields); err != nil {
+		return nil, err
+	}
+	// Count the names: one more than len(fields) means a duplicate. The
+	// object is valid JSON here, so the scan only needs to follow nesting
+	// and strings.
+	names, depth, inString, escaped, expectName := 0, 0, false, false, false
+	for _, b := range js {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+		case b == '"':
+			inString = true
+			if depth == 1 && expectName {
+				names++
+				expectName = false
+			}
+		case b == '{' || b == '[':
+			depth++
+			if depth == 1 {
+				expectName = true
+			}
+		case b == '}' || b == ']':
+			depth--
+		case b == ',' && depth == 1:
+			expectName = true
+		}
+	}
+	if names != len(fields) {
+		return nil, ErrUnsupported
+	}
+	return fields, nil
 }
 
 // encodeNumber writes a JSON number as tftypes does: as an integer when it
