@@ -292,7 +292,11 @@ func (o *obj) intList(key string) Field[[]int64] {
 	return Some(out)
 }
 
-func (o *obj) strList(key string) Field[[]string] {
+// strList decodes a list of non-empty strings (sudo commands).
+func (o *obj) strList(key string) Field[[]string] { return o.strListWith(key, strOpts{min: 1}) }
+
+// strListWith decodes a list of strings, each checked with opts.
+func (o *obj) strListWith(key string, opts strOpts) Field[[]string] {
 	items, sent, ok := o.list(key)
 	if !sent || !ok {
 		return Field[[]string]{V: []string{}}
@@ -300,7 +304,7 @@ func (o *obj) strList(key string) Field[[]string] {
 	out := make([]string, 0, len(items))
 	bad := false
 	for i, it := range items {
-		s, msg := strValue(it, strOpts{min: 1})
+		s, msg := strValue(it, opts)
 		if msg != "" {
 			o.fail(fmt.Sprintf("%s.%d", o.attr(key), i), msg)
 			bad = true

@@ -196,29 +196,6 @@ func (o *obj) dsGroupList(key string) Field[[]any] {
 	return Some(out)
 }
 
-// plainStrList decodes a list[str] (no length floor).
-func (o *obj) plainStrList(key string) Field[[]string] {
-	items, sent, ok := o.list(key)
-	if !sent || !ok {
-		return Field[[]string]{V: []string{}}
-	}
-	out := make([]string, 0, len(items))
-	bad := false
-	for i, it := range items {
-		s, msg := strValue(it, strOpts{})
-		if msg != "" {
-			o.fail(fmt.Sprintf("%s.%d", o.attr(key), i), msg)
-			bad = true
-			continue
-		}
-		out = append(out, s)
-	}
-	if bad {
-		return Field[[]string]{V: []string{}}
-	}
-	return Some(out)
-}
-
 func decodePrivilege(raw []byte, create bool) (*PrivilegePayload, Errors) {
 	prefix := "privilege_update"
 	if create {
@@ -232,7 +209,7 @@ func decodePrivilege(raw []byte, create bool) (*PrivilegePayload, Errors) {
 	p.Name = o.str("name", strOpts{required: create, min: 1}, Field[string]{})
 	p.LocalGroups = o.intList("local_groups")
 	p.DSGroups = o.dsGroupList("ds_groups")
-	p.Roles = o.plainStrList("roles")
+	p.Roles = o.strListWith("roles", strOpts{}) // list[str]: no length floor
 	p.WebShell = o.bool("web_shell", false)
 	if create && !p.WebShell.Set {
 		if _, sent := o.vals["web_shell"]; !sent {
