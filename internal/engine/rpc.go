@@ -48,16 +48,22 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 	return context.WithValue(ctx, callerKey{}, c)
 }
 
-// Session is one authenticated connection: what its caller may call is
-// decided once, at connect time, as TrueNAS does for a unix socket peer
-// (plugins/auth.py check_permission, TS-25.10.6, lines 1302-1339): root is
-// a full administrator; another local user is logged in with the roles of
-// its privileges, through its groups; a user TrueNAS does not know, or one
-// without any privilege, is not authenticated.
+// Session is one connection: its caller is fixed (the peer's credentials)
+// but what the caller may do is read from the store again at every call
+// (refresh), as TrueNAS decides it for a unix socket peer (plugins/auth.py
+// check_permission, TS-25.10.6, lines 1302-1339): root is a full
+// administrator; another local user is logged in with the roles of its
+// privileges, through its groups; a user TrueNAS does not know, or one
+// without any privilege, is not authenticated. So deleting or demoting a
+// user, changing its groups or a privilege takes effect on the next call
+// of every open session.
 type Session struct {
-	e             *Engine
-	caller        Caller
-	root          bool
+	e      *Engine
+	caller Caller
+	root   bool
+	known  bool // a caller was given (a session without one is anonymous)
+
+	mu            sync.Mutex
 	authenticated bool
 	username      string // the store user the caller is ("" for root)
 	roles         []string
@@ -84,11 +90,25 @@ func callerOf(ctx context.Context) (sessionUser, bool) {
 
 // Login authenticates caller on the engine.
 func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
-	s := &Session{e: e, caller: caller}
+	s := &Session{e: e, caller: caller, known: true}
 	if caller.isRoot() {
 		s.root, s.authenticated = true, true
 		return s, nil
 	}
+	if _, err := s.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// refresh reads the caller's user and roles from the store and the box as
+// they are now, and returns them.
+func (s *Session) refresh(ctx context.Context) (sessionUser, error) {
+	su := sessionUser{peer: s.caller.String()}
+	if !s.known {
+		return su, nil
+	}
+	e, caller := s.e, s.caller
 	_, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
 		box := e.newBoxView(ctx, t, now)
 		var u *account.UserEntry
@@ -103,16 +123,26 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 			// Through the same rule the API key checks use, so that where
 			// privileges come from (built-in or the store) is decided in
 			// one place.
-			s.roles = account.UserRoles(u, box)
-			s.username = u.Username
+			su.roles = account.UserRoles(u, box)
+			su.username = u.Username
 		}
 		return nil, box.err
 	})
 	if err != nil {
-		return nil, err
+		return su, err
 	}
-	s.authenticated = len(s.roles) > 0
-	return s, nil
+	s.mu.Lock()
+	s.roles, s.username, s.authenticated = su.roles, su.username, len(su.roles) > 0
+	s.mu.Unlock()
+	return su, nil
+}
+
+// Authenticated reports whether the caller was authenticated at its last
+// call (or login).
+func (s *Session) Authenticated() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authenticated
 }
 
 // userOfPeerUID finds the store user a socket peer's uid is, as TrueNAS
@@ -134,8 +164,13 @@ func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, boo
 	return u, true
 }
 
-// Roles returns the roles the session holds (nil for root, who needs none).
-func (s *Session) Roles() []string { return s.roles }
+// Roles returns the roles the session held at its last call (nil for
+// root, who needs none).
+func (s *Session) Roles() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.roles
+}
 
 // Call runs one method for the session's caller. A refusal is a
 // *wire.RPCError with TrueNAS's error ("Not authenticated", "Not
@@ -145,15 +180,21 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 		return nil, &MethodNotFoundError{Method: method}
 	}
 	if !s.root {
+		// The caller's rights as the store has them now, never as they
+		// were when the connection was opened.
+		su, err := s.refresh(ctx)
+		if err != nil {
+			return nil, err
+		}
 		access, _ := account.MethodAccess(method)
 		switch {
 		case access == account.AccessAnyone:
-		case !s.authenticated:
+		case len(su.roles) == 0:
 			return nil, wire.NotAuthenticated()
-		case !account.MayCall(s.roles, method):
+		case !account.MayCall(su.roles, method):
 			return nil, wire.NotAuthorized()
 		}
-		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: s.username, roles: s.roles})
+		ctx = context.WithValue(ctx, sessionUserKey{}, su)
 	}
 	return s.e.Call(ctx, method, args)
 }
@@ -234,14 +275,23 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // order than the requests (they carry the request's id).
 func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
-	anonymous := !sess.root && !sess.authenticated
-	limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
-	if anonymous {
-		limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+	// Whether the connection is anonymous (its message limit, its idle
+	// timeout) follows the session's last call: a caller that lost its
+	// roles is treated as one that never had any.
+	var anonymous bool
+	var limit int
+	var status websocket.StatusCode
+	var text string
+	setMode := func() {
+		anonymous = !sess.root && !sess.Authenticated()
+		limit, status, text = maxMessage, websocket.StatusMessageTooBig, tooBig
+		if anonymous {
+			limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+		}
+		// Read one byte past the limit, so that the engine, not the
+		// websocket library, tells the peer why it is closed.
+		c.SetReadLimit(int64(limit) + 2)
 	}
-	// Read one byte past the limit, so that the engine, not the websocket
-	// library, tells the peer why it is closed.
-	c.SetReadLimit(int64(limit) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -269,6 +319,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		return typ, data, err
 	}
 	for {
+		setMode()
 		typ, data, err := read()
 		if err != nil {
 			return
