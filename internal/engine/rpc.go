@@ -324,6 +324,10 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		if err != nil {
 			return
 		}
+		// The session may have lost its roles while this message came.
+		if len(data) > maxAnonymousMessage && !sess.root && !sess.Authenticated() {
+			setMode()
+		}
 		if typ != websocket.MessageText {
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
 			return
