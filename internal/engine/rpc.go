@@ -239,6 +239,7 @@ const (
 // HandlerWith is Handler with options.
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	mux := http.NewServeMux()
+	limits := newAnswerLimits()
 	serve := func(w http.ResponseWriter, r *http.Request) {
 		caller, ok := r.Context().Value(callerKey{}).(Caller)
 		var sess *Session
@@ -260,7 +261,7 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		if idle <= 0 {
 			idle = DefaultAnonymousIdle
 		}
-		serveConn(r.Context(), c, sess, opts.OnCall, idle)
+		serveConn(r.Context(), c, sess, limits, opts.OnCall, idle)
 	}
 	mux.HandleFunc(wire.APIPath, serve)
 	mux.HandleFunc("/api/v25.10.5", serve)
@@ -273,7 +274,7 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // serveConn reads requests until the peer goes away; each call runs on its
 // own goroutine and answers when it is done, so answers may come in another
 // order than the requests (they carry the request's id).
-func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
+func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *answerLimits, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
 	// Whether the connection is anonymous (its message limit, its idle
 	// timeout) follows the session's last call: a caller that lost its
@@ -295,7 +296,10 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// gone ends when the connection stops being read: calls still waiting
+	// for a turn or a budget give up then (a call already running ends).
+	gone, goneCancel := context.WithCancel(ctx)
+	defer func() { goneCancel(); wg.Wait() }()
 	slots := make(chan struct{}, maxConcurrentCalls)
 	send := func(b []byte) {
 		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
@@ -304,6 +308,44 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			cancel()
 		}
 	}
+	// sendResult writes a result as it is, in one message (no copy of it
+	// inside an envelope).
+	sendResult := func(id, res json.RawMessage) {
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		defer wcancel()
+		if len(bytes.TrimSpace(res)) == 0 {
+			res = json.RawMessage("null")
+		}
+		if len(bytes.TrimSpace(id)) == 0 {
+			id = json.RawMessage("null")
+		}
+		w, err := c.Writer(wctx, websocket.MessageText)
+		if err == nil {
+			for _, part := range [][]byte{[]byte(`{"jsonrpc":"2.0","result":`), res, []byte(`,"id":`), id, []byte(`}`)} {
+				if _, err = w.Write(part); err != nil {
+					break
+				}
+			}
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	// unsent counts the answers of a caller other than root that are
+	// waiting to be written: while there is one, no request is read.
+	var unsentMu sync.Mutex
+	unsentCond := sync.NewCond(&unsentMu)
+	unsent := 0
+	addUnsent := func(d int) {
+		unsentMu.Lock()
+		unsent += d
+		unsentMu.Unlock()
+		unsentCond.Broadcast()
+	}
+	caller := sess.caller.String()
 	read := func() (websocket.MessageType, []byte, error) {
 		rctx := ctx
 		if anonymous {
@@ -319,6 +361,11 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		return typ, data, err
 	}
 	for {
+		unsentMu.Lock()
+		for unsent > 0 {
+			unsentCond.Wait()
+		}
+		unsentMu.Unlock()
 		setMode()
 		typ, data, err := read()
 		if err != nil {
@@ -359,15 +406,46 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			res, err := sessionCall(ctx, sess, req.Method, req.Params)
-			if req.ID == nil {
-				return // a notification
-			}
-			if err != nil {
-				send(wire.EncodeError(req.ID, rpcError(err)))
+			if sess.root {
+				res, err := sessionCall(ctx, sess, req.Method, req.Params)
+				switch {
+				case req.ID == nil: // a notification
+				case err != nil:
+					send(wire.EncodeError(req.ID, rpcError(err)))
+				default:
+					sendResult(req.ID, res)
+				}
 				return
 			}
-			send(wire.EncodeResult(req.ID, res))
+			ca, endTurn, err := limits.turn(gone, caller)
+			if err != nil {
+				return // the connection is gone
+			}
+			res, err := sessionCall(ctx, sess, req.Method, req.Params)
+			if req.ID == nil {
+				endTurn()
+				return // a notification
+			}
+			var msg []byte
+			size := len(res) + len(req.ID) + 64
+			if err != nil {
+				res, msg = nil, wire.EncodeError(req.ID, rpcError(err))
+				size = len(msg)
+			}
+			free, rerr := limits.reserve(gone, ca, size)
+			endTurn()
+			if rerr != nil {
+				return
+			}
+			addUnsent(1)
+			if msg != nil {
+				send(msg)
+			} else {
+				sendResult(req.ID, res)
+			}
+			res, msg = nil, nil
+			free()
+			addUnsent(-1)
 		}()
 	}
 }

@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"context"
+	"sync"
+)
+
+// Memory per caller is bounded: a local user (any uid, its connections
+// capped by Serve) sends requests whose answers it never reads. Every call
+// of a caller other than root
+//
+//   - is built while holding one of the caller's build turns (one at a
+//     time per caller) and one of the few turns shared by every caller, so
+//     that at most maxBuilds answers are being built at once;
+//   - keeps its turn until its answer's bytes fit in the caller's and the
+//     shared budget of answers waiting to be sent (maxWaitingPerCaller,
+//     maxWaiting), and holds those bytes until the answer is written;
+//
+// and a connection reads no further request while one of its answers is
+// unsent (serveConn). So the answers a caller has waiting are bounded by
+// its budget plus one answer, and all callers' by the shared budget plus
+// maxBuilds answers, whatever number of connections and calls they open.
+// Root is not held: it is the administrator of the box.
+const (
+	maxBuilds           = 2
+	maxWaitingPerCaller = 24 << 20
+	maxWaiting          = 64 << 20
+)
+
+// answerLimits are the turns and budgets of one handler.
+type answerLimits struct {
+	builds chan struct{}
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced when bytes are given back
+	waiting int
+	callers map[string]*callerAnswers
+}
+
+type callerAnswers struct {
+	key     string
+	build   chan struct{} // the caller's one build turn
+	waiting int
+	users   int
+}
+
+func newAnswerLimits() *answerLimits {
+	return &answerLimits{builds: make(chan struct{}, maxBuilds), changed: make(chan struct{}), callers: map[string]*callerAnswers{}}
+}
+
+// turn waits for a build turn of caller and returns the caller's state
+// and the turn's release.
+func (l *answerLimits) turn(ctx context.Context, caller string) (*callerAnswers, func(), error) {
+	l.mu.Lock()
+	c := l.callers[caller]
+	if c == nil {
+		c = &callerAnswers{key: caller, build: make(chan struct{}, 1)}
+		l.callers[caller] = c
+	}
+	c.users++
+	l.mu.Unlock()
+	done := func() {
+		l.mu.Lock()
+		if c.users--; c.users == 0 && c.waiting == 0 {
+			delete(l.callers, caller)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case c.build <- struct{}{}:
+	case <-ctx.Done():
+		done()
+		return nil, nil, ctx.Err()
+	}
+	select {
+	case l.builds <- struct{}{}:
+	case <-ctx.Done():
+		<-c.build
+		done()
+		return nil, nil, ctx.Err()
+	}
+	return c, func() { <-l.builds; <-c.build; done() }, nil
+}
+
+// reserve waits until n more bytes of c's answers fit the budgets (an
+// answer larger than a budget fits when nothing else waits) and returns
+// their release.
+func (l *answerLimits) reserve(ctx context.Context, c *callerAnswers, n int) (func(), error) {
+	for {
+		l.mu.Lock()
+		if (c.waiting == 0 || c.waiting+n <= maxWaitingPerCaller) && (l.waiting == 0 || l.waiting+n <= maxWaiting) {
+			c.waiting += n
+			l.waiting += n
+			c.users++ // kept until the bytes are given back
+			l.mu.Unlock()
+			var once sync.Once
+			return func() {
+				once.Do(func() {
+					l.mu.Lock()
+					c.waiting -= n
+					l.waiting -= n
+					if c.users--; c.users == 0 && c.waiting == 0 {
+						delete(l.callers, c.key)
+					}
+					close(l.changed)
+					l.changed = make(chan struct{})
+					l.mu.Unlock()
+				})
+			}, nil
+		}
+		ch := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
