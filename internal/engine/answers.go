@@ -12,14 +12,17 @@ import (
 //   - is built while holding one of the caller's build turns (one at a
 //     time per caller) and one of the few turns shared by every caller, so
 //     that at most maxBuilds answers are being built at once;
-//   - keeps its turn until its answer's bytes fit in the caller's and the
-//     shared budget of answers waiting to be sent (maxWaitingPerCaller,
-//     maxWaiting), and holds those bytes until the answer is written;
+//   - keeps its own turn (not the shared one) until its answer's bytes fit
+//     in the caller's and the shared budget of answers waiting to be sent
+//     (maxWaitingPerCaller, maxWaiting), and holds those bytes until the
+//     answer is written;
 //
 // and a connection reads no further request while one of its answers is
 // unsent (serveConn). So the answers a caller has waiting are bounded by
 // its budget plus one answer, and all callers' by the shared budget plus
-// maxBuilds answers, whatever number of connections and calls they open.
+// one answer per caller and maxBuilds being built, whatever number of
+// connections and calls they open (and callers are bounded by Serve's
+// connection caps).
 // Root is not held: it is the administrator of the box.
 const (
 	maxBuilds           = 2
@@ -48,9 +51,11 @@ func newAnswerLimits() *answerLimits {
 	return &answerLimits{builds: make(chan struct{}, maxBuilds), changed: make(chan struct{}), callers: map[string]*callerAnswers{}}
 }
 
-// turn waits for a build turn of caller and returns the caller's state
-// and the turn's release.
-func (l *answerLimits) turn(ctx context.Context, caller string) (*callerAnswers, func(), error) {
+// turn waits for a build turn of caller and returns the caller's state,
+// the release of the shared turn (once the answer is built: waiting for
+// the budget holds only the caller's own turn, so that a caller who never
+// reads blocks no other) and the release of the whole turn.
+func (l *answerLimits) turn(ctx context.Context, caller string) (*callerAnswers, func(), func(), error) {
 	l.mu.Lock()
 	c := l.callers[caller]
 	if c == nil {
@@ -70,16 +75,18 @@ func (l *answerLimits) turn(ctx context.Context, caller string) (*callerAnswers,
 	case c.build <- struct{}{}:
 	case <-ctx.Done():
 		done()
-		return nil, nil, ctx.Err()
+		return nil, nil, nil, ctx.Err()
 	}
 	select {
 	case l.builds <- struct{}{}:
 	case <-ctx.Done():
 		<-c.build
 		done()
-		return nil, nil, ctx.Err()
+		return nil, nil, nil, ctx.Err()
 	}
-	return c, func() { <-l.builds; <-c.build; done() }, nil
+	var shared sync.Once
+	endShared := func() { shared.Do(func() { <-l.builds }) }
+	return c, endShared, func() { endShared(); <-c.build; done() }, nil
 }
 
 // reserve waits until n more bytes of c's answers fit the budgets (an

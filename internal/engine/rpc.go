@@ -417,11 +417,12 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *an
 				}
 				return
 			}
-			ca, endTurn, err := limits.turn(gone, caller)
+			ca, endShared, endTurn, err := limits.turn(gone, caller)
 			if err != nil {
 				return // the connection is gone
 			}
 			res, err := sessionCall(ctx, sess, req.Method, req.Params)
+			endShared()
 			if req.ID == nil {
 				endTurn()
 				return // a notification
