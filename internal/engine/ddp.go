@@ -83,7 +83,8 @@ type connLoop func(ctx context.Context, c *websocket.Conn, sess *Session, onCall
 func ddpLoop(d wire.DDPDialect) connLoop {
 	return func(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
 		defer c.CloseNow()
-		authenticated := sess.root || sess.authenticated
+		// Read before any call runs on the session (a call may change it).
+		root, authenticated := sess.root, sess.root || sess.authenticated
 		limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
 		if !authenticated {
 			limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
@@ -203,10 +204,11 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 					return
 				}
 				switch {
-				case sess.root || (d.PlainAuthError && sess.authenticated):
+				case root || (d.PlainAuthError && authenticated):
 					// CORE lets any authenticated connection subscribe;
 					// SCALE checks the SUBSCRIBE role, which here only root
-					// is taken to hold.
+					// is taken to hold. Who the connection was at connect
+					// decides (the engine has no events to send anyway).
 					send(wire.EncodeDDPReady(m.ID))
 				case d.PlainAuthError:
 					send(wire.EncodeDDPError(m.ID, d.NotAuthenticated()))
@@ -232,7 +234,7 @@ func ddpError(d wire.DDPDialect, method string, re *wire.RPCError) *wire.DDPErro
 // or []`): absent or any false value (null, false, 0, "", {}, []) is no
 // argument; a list is the arguments; anything else is refused.
 func ddpParams(raw json.RawMessage) ([]json.RawMessage, bool) {
-	if raw == nil {
+	if len(raw) == 0 {
 		return nil, true
 	}
 	switch string(raw) {
