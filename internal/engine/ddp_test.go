@@ -332,7 +332,7 @@ func TestDDPLimits(t *testing.T) {
 		head := `{"msg":"method","id":1,"method":"user.has_local_administrator_set_up","params":[],"pad":"`
 		return head + strings.Repeat("x", n-len(head)-2) + `"}`
 	}
-	anon := serveAs(t, e, HandlerOptions{AnonymousIdle: 300 * time.Millisecond}, Caller{UID: 4242}) + wire.DDPPath
+	anon := serveAs(t, e, HandlerOptions{}, Caller{UID: 4242}) + wire.DDPPath
 	d := connectDDP(t, anon)
 	d.send(pad(8192))
 	if m := d.recv(); m.Error != nil || string(m.Result) != "false" {
@@ -340,7 +340,7 @@ func TestDDPLimits(t *testing.T) {
 	}
 	d.send(pad(8193))
 	d.wantClosed(websocket.StatusInvalidFramePayloadData, "Anonymous connection max message length is 8 kB")
-	d = connectDDP(t, anon)
+	d = connectDDP(t, serveAs(t, e, HandlerOptions{AnonymousIdle: 300 * time.Millisecond}, Caller{UID: 4242})+wire.DDPPath)
 	// Idle past its time, an anonymous connection is closed.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
