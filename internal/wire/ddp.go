@@ -329,7 +329,7 @@ func (d DDPDialect) FromRPC(re *RPCError) *DDPError {
 				return d.validation(es)
 			}
 		}
-		if re.Data.Error == ENOTAUTHENTICATED {
+		if re.Data.Error == ENOTAUTHENTICATED && re.Data.Reason == NotAuthenticated().Data.Reason {
 			return d.NotAuthenticated()
 		}
 		if re.Code == CodeCallError {

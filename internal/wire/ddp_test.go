@@ -283,3 +283,40 @@ func TestDDPEncoders(t *testing.T) {
 		t.Fatalf("connect %s", EncodeDDPConnect())
 	}
 }
+
+// FuzzDDPErrorRoundTrip: for any validation or call error, what a DDP
+// client reads back from the server's bytes is what a JSON-RPC client
+// reads back from its bytes, in every dialect; any message a peer sends
+// parses or fails without a panic.
+func FuzzDDPErrorRoundTrip(f *testing.F) {
+	f.Add("user_create.username", "Invalid", 22, true, []byte(`{"msg":"result","id":1,"error":{"error":2}}`))
+	f.Add("", "User 9 does not exist", 2, true, []byte(`{"msg":"result","id":"x","error":"nope"}`))
+	f.Add("", "not the refusal", 207, false, []byte(`{}`))
+	f.Add("a", "[EPERM] x: y\nz", 1, false, []byte(`{"msg":"result","id":1,"error":{"type":"VALIDATION","extra":[[1,2,3]]}}`))
+	f.Fuzz(func(t *testing.T, attr, msg string, errno int, validation bool, peer []byte) {
+		if m, err := ParseDDP(peer); err == nil && m.Error != nil {
+			if m.Error.AsError() == nil {
+				t.Fatalf("%s: no error read back", peer)
+			}
+		}
+		var failure error = &account.CallError{Errno: account.Errno(errno), Message: msg}
+		if validation {
+			failure = account.Errors{{Attribute: attr, Message: msg, Errno: account.Errno(errno)}}
+		}
+		re := ErrorOf(failure)
+		var resp Response
+		if err := json.Unmarshal(EncodeError(json.RawMessage(`1`), re), &resp); err != nil || resp.Error == nil {
+			t.Fatalf("JSON-RPC bytes: %v", err)
+		}
+		want := resp.Error.AsError()
+		for _, d := range []DDPDialect{DDPCore133, DDPScale25, DDPScale26} {
+			m, err := ParseDDP(EncodeDDPError(json.RawMessage(`1`), d.FromRPC(re)))
+			if err != nil || m.Error == nil {
+				t.Fatalf("DDP bytes: %v", err)
+			}
+			if got := m.Error.AsError(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%+v: DDP %#v, JSON-RPC %#v", d, got, want)
+			}
+		}
+	})
+}
