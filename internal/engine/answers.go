@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
+
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
 // Memory per caller is bounded: a local user (any uid, its connections
@@ -123,4 +126,84 @@ func (l *answerLimits) reserve(ctx context.Context, c *callerAnswers, n int) (fu
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// connAnswers bounds the answers of one connection: its calls take the
+// caller's turns and budgets (answerLimits), and while one of its answers
+// is unsent the connection reads no request (waitSent). Every protocol's
+// loop answers through it.
+type connAnswers struct {
+	gone   context.Context // ends when the connection stops being read
+	limits *answerLimits
+	sess   *Session
+	caller string
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	unsent int
+}
+
+func newConnAnswers(gone context.Context, limits *answerLimits, sess *Session) *connAnswers {
+	a := &connAnswers{gone: gone, limits: limits, sess: sess, caller: sess.caller.String()}
+	a.cond = sync.NewCond(&a.mu)
+	return a
+}
+
+// waitSent returns once no answer of the connection is waiting to be
+// written.
+func (a *connAnswers) waitSent() {
+	a.mu.Lock()
+	for a.unsent > 0 {
+		a.cond.Wait()
+	}
+	a.mu.Unlock()
+}
+
+func (a *connAnswers) addUnsent(d int) {
+	a.mu.Lock()
+	a.unsent += d
+	a.mu.Unlock()
+	a.cond.Broadcast()
+}
+
+// answer runs one call (callOnConn) and, when it has an id (reply), hands
+// its result or error to write, within the caller's turns and budgets
+// (root is not held). copies is how many times write holds the result's
+// bytes at once (1 when it writes them as they are).
+func (a *connAnswers) answer(ctx context.Context, sess *Session, method string, params []json.RawMessage, reply bool, copies int,
+	write func(json.RawMessage, *wire.RPCError)) {
+	if sess.root {
+		res, rerr := callOnConn(ctx, sess, method, params)
+		if reply {
+			write(res, rerr)
+		}
+		return
+	}
+	ca, endShared, endTurn, err := a.limits.turn(a.gone, a.caller)
+	if err != nil {
+		return // the connection is gone
+	}
+	res, rerr := callOnConn(ctx, sess, method, params)
+	endShared()
+	if !reply {
+		endTurn()
+		return // a notification
+	}
+	size := copies*len(res) + 256
+	if rerr != nil {
+		size += 2 * len(rerr.Message)
+		if rerr.Data != nil {
+			size += 4 * len(rerr.Data.Reason) // the reason and the extra list
+		}
+	}
+	free, err := a.limits.reserve(a.gone, ca, size)
+	endTurn()
+	if err != nil {
+		return
+	}
+	a.addUnsent(1)
+	write(res, rerr)
+	res = nil
+	free()
+	a.addUnsent(-1)
 }

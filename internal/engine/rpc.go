@@ -218,6 +218,9 @@ type HandlerOptions struct {
 	// AnonymousIdle closes a connection that is not authenticated after
 	// that long without a message (0: DefaultAnonymousIdle).
 	AnonymousIdle time.Duration
+	// DDP is the dialect of the legacy websocket at /websocket (nil:
+	// wire.DDPScale25).
+	DDP *wire.DDPDialect
 }
 
 // DefaultAnonymousIdle is how long a connection that is not authenticated
@@ -240,7 +243,7 @@ const (
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	mux := http.NewServeMux()
 	limits := newAnswerLimits()
-	serve := func(w http.ResponseWriter, r *http.Request) {
+	serveWith := func(loop connLoop, w http.ResponseWriter, r *http.Request) {
 		caller, ok := r.Context().Value(callerKey{}).(Caller)
 		var sess *Session
 		if ok {
@@ -261,13 +264,16 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		if idle <= 0 {
 			idle = DefaultAnonymousIdle
 		}
-		serveConn(r.Context(), c, sess, limits, opts.OnCall, idle)
+		loop(r.Context(), c, sess, limits, opts.OnCall, idle)
 	}
+	serve := func(w http.ResponseWriter, r *http.Request) { serveWith(serveConn, w, r) }
 	mux.HandleFunc(wire.APIPath, serve)
 	mux.HandleFunc("/api/v25.10.5", serve)
-	mux.HandleFunc("/websocket", func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "the legacy DDP websocket is not served; use "+wire.APIPath, http.StatusNotFound)
-	})
+	ddp := wire.DDPScale25
+	if opts.DDP != nil {
+		ddp = *opts.DDP
+	}
+	mux.HandleFunc(wire.DDPPath, func(w http.ResponseWriter, r *http.Request) { serveWith(ddpLoop(ddp), w, r) })
 	return mux
 }
 
@@ -334,18 +340,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *an
 			cancel()
 		}
 	}
-	// unsent counts the answers of a caller other than root that are
-	// waiting to be written: while there is one, no request is read.
-	var unsentMu sync.Mutex
-	unsentCond := sync.NewCond(&unsentMu)
-	unsent := 0
-	addUnsent := func(d int) {
-		unsentMu.Lock()
-		unsent += d
-		unsentMu.Unlock()
-		unsentCond.Broadcast()
-	}
-	caller := sess.caller.String()
+	answers := newConnAnswers(gone, limits, sess)
 	read := func() (websocket.MessageType, []byte, error) {
 		rctx := ctx
 		if anonymous {
@@ -361,11 +356,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *an
 		return typ, data, err
 	}
 	for {
-		unsentMu.Lock()
-		for unsent > 0 {
-			unsentCond.Wait()
-		}
-		unsentMu.Unlock()
+		answers.waitSent()
 		setMode()
 		typ, data, err := read()
 		if err != nil {
@@ -406,47 +397,13 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *an
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			if sess.root {
-				res, err := sessionCall(ctx, sess, req.Method, req.Params)
-				switch {
-				case req.ID == nil: // a notification
-				case err != nil:
-					send(wire.EncodeError(req.ID, rpcError(err)))
-				default:
+			answers.answer(ctx, sess, req.Method, req.Params, req.ID != nil, 1, func(res json.RawMessage, rerr *wire.RPCError) {
+				if rerr != nil {
+					send(wire.EncodeError(req.ID, rerr))
+				} else {
 					sendResult(req.ID, res)
 				}
-				return
-			}
-			ca, endShared, endTurn, err := limits.turn(gone, caller)
-			if err != nil {
-				return // the connection is gone
-			}
-			res, err := sessionCall(ctx, sess, req.Method, req.Params)
-			endShared()
-			if req.ID == nil {
-				endTurn()
-				return // a notification
-			}
-			var msg []byte
-			size := len(res) + len(req.ID) + 64
-			if err != nil {
-				res, msg = nil, wire.EncodeError(req.ID, rpcError(err))
-				size = len(msg)
-			}
-			free, rerr := limits.reserve(gone, ca, size)
-			endTurn()
-			if rerr != nil {
-				return
-			}
-			addUnsent(1)
-			if msg != nil {
-				send(msg)
-			} else {
-				sendResult(req.ID, res)
-			}
-			res, msg = nil, nil
-			free()
-			addUnsent(-1)
+			})
 		}()
 	}
 }
