@@ -261,4 +261,3 @@ func TestHomeChangeCopies(t *testing.T) {
 		t.Fatalf("the old home was not left in place: %q %v", b, err)
 	}
 }
-
