@@ -24,6 +24,8 @@ type nssEntry struct {
 	compat bool
 	// members is the group line's member list (group only).
 	members []string
+	// gecos, home and shell are the passwd line's other fields.
+	gecos, home, shell string
 	// line is the line's number in the file (1-based), for messages.
 	line int
 }
@@ -138,9 +140,12 @@ func parsePasswdLine(line []byte) (nssEntry, bool) {
 	if e.id, line, ok = nssIntField(line, e.compat); !ok {
 		return nssEntry{}, false
 	}
-	if e.gid, _, ok = nssIntField(line, e.compat); !ok {
+	if e.gid, line, ok = nssIntField(line, e.compat); !ok {
 		return nssEntry{}, false
 	}
+	gecos, line := nssStringField(line)
+	home, line := nssStringField(line)
+	e.gecos, e.home, e.shell = string(gecos), string(home), string(line)
 	return e, true
 }
 
@@ -226,7 +231,7 @@ func newNSSIndex(data []byte, passwd bool) *nssIndex {
 		held: map[uint32]int{}, primary: map[uint32]int{}}
 	for i := range ix.entries {
 		e := &ix.entries[i]
-		e.members = nil // not needed for lookups
+		e.members, e.gecos, e.home, e.shell = nil, "", "", "" // not needed for lookups
 		if _, ok := ix.held[e.id]; !ok {
 			ix.held[e.id] = i
 		}

@@ -17,7 +17,7 @@ import (
 // last-administrator rules expect.
 
 const (
-	truenasAdminName     = "truenas_admin"
+	truenasAdminName     = account.TruenasAdminName
 	truenasAdminHome     = "/home/truenas_admin"
 	truenasAdminFullName = "Local Administrator"
 )
