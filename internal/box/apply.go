@@ -711,6 +711,13 @@ func validate(st State) error {
 			}
 		}
 	}
+	if len(errs) == 0 {
+		// Every sudo command must render as exactly what it asks
+		// (sudoers.go), before any file is written.
+		if _, _, err := sudoersContent(st); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 

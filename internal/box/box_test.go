@@ -486,7 +486,7 @@ func TestSudoers(t *testing.T) {
 		"# alice\n#3000 ALL=(ALL) ALL\n" +
 		"# bob\n#3001 ALL=(ALL) NOPASSWD: ALL\n" +
 		"# carol\n#3003 ALL=(ALL) ALL, NOPASSWD: ALL\n" +
-		"# dave\n#3004 ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=d\\\\e \\#x, NOPASSWD: /usr/bin/id\n" +
+		"# dave\n#3004 ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=de \\#x, NOPASSWD: /usr/bin/id\n" +
 		"# group staff2\n%#3002 ALL=(ALL) NOPASSWD: ALL\n"
 	path := filepath.Join(root, SudoersFile)
 	if got := read(t, root, SudoersFile); got != want {
@@ -505,6 +505,18 @@ func TestSudoers(t *testing.T) {
 			t.Fatalf("visudo -c: %v\n%s", err, out)
 		}
 	})
+	// A command sudo would read otherwise than asked is refused and the
+	// drop-in in place stays as it is.
+	for _, bad := range []string{"ALL /usr/bin/ls", "'ALL'", `"ALL"`, `AL\L`, "/usr/bin/echo 'a b'", `/usr/bin/echo a\\b`, "/usr/bin/echo ^x$", "ls"} {
+		st2 := baseState()
+		st2.Users[0].SudoCommands = []string{"/usr/bin/id", bad}
+		if err := Apply(root, st2); err == nil || !strings.Contains(err.Error(), "sudoers") {
+			t.Errorf("%q: Apply gave %v; want a sudoers refusal", bad, err)
+		}
+		if got := read(t, root, SudoersFile); got != want {
+			t.Fatalf("%q: the drop-in changed:\n%s", bad, got)
+		}
+	}
 	st = baseState()
 	must(t, Apply(root, st))
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
