@@ -154,7 +154,7 @@ func TestFormsSudoGrammar(t *testing.T) {
 				UserID int64 `json:"userid"`
 			} `json:"User_List"`
 			CmndSpecs []struct {
-				Options []map[string]any `json:"Options"`
+				Options  []map[string]any `json:"Options"`
 				Commands []struct {
 					Command string `json:"command"`
 				} `json:"Commands"`
