@@ -133,6 +133,10 @@ func (b *boxView) foreignIDErrors(errs account.Errors, prefix string, user bool,
 		}
 	} else if name, ok := b.gidHolder(id); ok {
 		errs = append(errs, account.RuleByID(account.RuleGroupGIDUsed).Err(prefix, "", -1, id, name))
+	} else if l, ok := b.index(box.PasswdFile).primaryHolder(id); ok {
+		// No group line, but an account's primary gid: a group made at it
+		// would take that account in (sudo's %#gid, the files it owns).
+		errs = append(errs, account.RuleByID(account.RuleGroupGIDUsed).Err(prefix, "", -1, id, "of user "+l.name+"'s primary gid"))
 	}
 	return errs
 }

@@ -307,6 +307,8 @@ func TestForeignIDsInEverySpelling(t *testing.T) {
 	if got := decode[int64](t, mustCall(t, e, "group.get_next_gid")); got == nextG {
 		t.Errorf("the next gid %d is a foreign account's primary group", got)
 	}
+	_, err := call(t, e, "group.create", `{"name":"orphans","gid":`+strconv.FormatInt(nextG, 10)+`}`)
+	wantErr(t, err, "[EEXIST] group_create.gid: Gid "+strconv.FormatInt(nextG, 10)+" is already used (group of user orphan's primary gid has it)")
 }
 
 // The socket maps a uid through getpwuid as glibc reads the lines: a

@@ -159,6 +159,12 @@ loop:
 			return RuleCmd{}, "", fmt.Errorf(`"" among other arguments`)
 		}
 	}
+	if strings.HasSuffix(words[0], "/") && len(words) > 1 {
+		return RuleCmd{}, "", fmt.Errorf("a folder with arguments")
+	}
+	if strings.HasSuffix(words[0], "/sudoedit") {
+		return RuleCmd{}, "", fmt.Errorf("sudoedit with a path")
+	}
 	if len(words) > 1 && strings.HasPrefix(words[1], "^") {
 		return RuleCmd{}, "", fmt.Errorf("arguments that sudo reads as a regular expression")
 	}

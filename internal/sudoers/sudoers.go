@@ -101,10 +101,10 @@ func WordProblem(words []string) string {
 	if len(words) == 0 {
 		return "the command is empty"
 	}
-	if len(words) == 2 && words[1] == "" {
-		return "" // exe "": sudoers' "no arguments"
-	}
 	for i, w := range words {
+		if i == 1 && w == "" && len(words) == 2 {
+			break // exe "": sudoers' "no arguments"
+		}
 		what := "argument " + itoa(i)
 		if i == 0 {
 			what = "the executable"
@@ -123,6 +123,12 @@ func WordProblem(words []string) string {
 		case strings.ContainsFunc(w, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 			return what + " holds a control character"
 		}
+	}
+	if strings.HasSuffix(words[0], "/") && len(words) > 1 {
+		return "a folder (a path ending in /) grants every command in it and takes no arguments in sudoers"
+	}
+	if words[0] == "sudoedit" || strings.HasSuffix(words[0], "/sudoedit") {
+		return "sudoedit is sudo's own command, which sudoers names without a path"
 	}
 	if len(words) > 1 && strings.HasPrefix(words[1], "^") {
 		return "the arguments start with ^, which sudo reads as a regular expression"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,6 +135,27 @@ func TestFormsSudoGrammar(t *testing.T) {
 	for _, f := range forms(t) {
 		if f.ok {
 			accepted = append(accepted, f)
+		}
+	}
+	// And commands made of random words over every printable ASCII
+	// character and some others, kept when the rules accept them.
+	rng := rand.New(rand.NewPCG(17, 4))
+	alphabet := []rune("abc/-_.*?[]!^$#,:=\\\"' ~@%&;|<>{}()+`é漢")
+	for n := 0; n < 400; {
+		var b strings.Builder
+		b.WriteString("/usr/bin/")
+		for k := rng.IntN(12); k >= 0; k-- {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		for a := rng.IntN(4); a > 0; a-- {
+			b.WriteByte(' ')
+			for k := rng.IntN(8); k >= 0; k-- {
+				b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+			}
+		}
+		if _, p := check(b.String()); p == "" {
+			accepted = append(accepted, form{true, b.String()})
+			n++
 		}
 	}
 	content, want := rendered(t, accepted)
