@@ -28,7 +28,26 @@ type BuiltinGroup struct {
 
 // Immutable says whether TrueNAS 25.10 reports the group as immutable: a
 // built-in group whose gid is not in AllowedBuiltinGIDs.
-func (g BuiltinGroup) Immutable() bool { return !slices.Contains(AllowedBuiltinGIDs, g.GID) }
+func (g BuiltinGroup) Immutable() bool { return !AllowedBuiltinGroup(g.Name, g.GID) }
+
+// AllowedBuiltinGroup says whether the built-in group name at gid is one
+// whose membership may be changed: its gid is in AllowedBuiltinGIDs and it
+// is TrueNAS's group of that name at that gid, so that another box's
+// group that happens to hold one of those gids is not.
+func AllowedBuiltinGroup(name string, gid int64) bool {
+	return slices.Contains(AllowedBuiltinGIDs, gid) && allowedBuiltinNames[gid] == name
+}
+
+// allowedBuiltinNames is the name of each AllowedBuiltinGIDs group.
+var allowedBuiltinNames = func() map[int64]string {
+	m := map[int64]string{}
+	for _, g := range BuiltinGroups() {
+		if slices.Contains(AllowedBuiltinGIDs, g.GID) {
+			m[g.GID] = g.Name
+		}
+	}
+	return m
+}()
 
 // BuiltinPrivilege is one of the privileges TrueNAS creates: its
 // builtin_name, display name, the gid of its one local group, its roles and

@@ -182,3 +182,20 @@ func TestReservedIdentitiesCoverThePrivileges(t *testing.T) {
 		t.Error("uid 950 is not reserved")
 	}
 }
+
+// A group that holds an allowed built-in gid under another name is not
+// TrueNAS's: it stays immutable.
+func TestAllowedBuiltinGroupByNameAndGID(t *testing.T) {
+	for _, gid := range AllowedBuiltinGIDs {
+		name := allowedBuiltinNames[gid]
+		if name == "" || !AllowedBuiltinGroup(name, gid) {
+			t.Errorf("gid %d (%q) not allowed", gid, name)
+		}
+		if AllowedBuiltinGroup("intruder", gid) {
+			t.Errorf("intruder at gid %d allowed", gid)
+		}
+	}
+	if AllowedBuiltinGroup("tty", 5) {
+		t.Error("tty allowed")
+	}
+}

@@ -126,7 +126,7 @@ func sudoCommands(cmds []string, nopasswd bool, rule *sudoers.Rule) (string, err
 // checkSudoers reads content back as sudo's grammar reads the engine's
 // form (sudoers.ReadDropIn) and wants exactly the rules asked for; then,
 // where the box has visudo, visudo -c -f on a private copy.
-func checkSudoers(content []byte, want []sudoers.Rule) error {
+func checkSudoers(dir string, content []byte, want []sudoers.Rule) error {
 	got, err := sudoers.ReadDropIn(string(content))
 	if err != nil {
 		return fmt.Errorf("sudoers: the drop-in does not read as written: %w", err)
@@ -136,15 +136,17 @@ func checkSudoers(content []byte, want []sudoers.Rule) error {
 	}) {
 		return fmt.Errorf("sudoers: the drop-in reads as %+v, not the %+v asked for", got, want)
 	}
-	return visudoCheck(content)
+	return visudoCheck(dir, content)
 }
 
 // visudoPaths are where the box's visudo may be; never looked up in PATH.
 var visudoPaths = []string{"/usr/sbin/visudo", "/usr/bin/visudo", "/sbin/visudo"}
 
-// visudoCheck runs visudo -c -f on a copy of content in a new private
-// folder (0700, a name nobody else can have made), when visudo exists.
-func visudoCheck(content []byte) error {
+// visudoCheck runs visudo -c -f, when the box has visudo, on a copy of
+// content in a new folder of the drop-in's own folder (root's, so nobody
+// can swap the copy; its name starts with a dot, so sudo's @includedir
+// skips it), with a fixed environment.
+func visudoCheck(dir string, content []byte) error {
 	visudo := ""
 	for _, p := range visudoPaths {
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
@@ -155,16 +157,18 @@ func visudoCheck(content []byte) error {
 	if visudo == "" {
 		return nil
 	}
-	dir, err := os.MkdirTemp("", "truenas-engine-sudoers-")
+	tmpDir, err := os.MkdirTemp(dir, ".truenas-engine-check-")
 	if err != nil {
 		return fmt.Errorf("sudoers: check: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	tmp := filepath.Join(dir, "drop-in")
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, "drop-in")
 	if err := os.WriteFile(tmp, content, 0o440); err != nil {
 		return fmt.Errorf("sudoers: check: %w", err)
 	}
-	out, err := exec.Command(visudo, "-c", "-q", "-f", tmp).CombinedOutput()
+	cmd := exec.Command(visudo, "-c", "-f", tmp)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("sudoers: visudo refuses the drop-in, so it was not written: %v: %s", err, strings.TrimSpace(strings.ReplaceAll(string(out), tmp, SudoersFile)))
 	}
@@ -183,13 +187,13 @@ func writeSudoers(root string, st State) (bool, error) {
 	if content == nil {
 		return removeFile(path)
 	}
-	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, content) {
-		if err := checkSudoers(content, want); err != nil {
-			return false, err
-		}
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return false, err
+	}
+	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, content) {
+		if err := checkSudoers(filepath.Dir(path), content, want); err != nil {
+			return false, err
+		}
 	}
 	return writeFileAtomic(path, content, fileSpec{mode: 0o440, force: true})
 }
