@@ -128,8 +128,9 @@ func nssLine(raw []byte) ([]byte, bool) {
 	return raw, true
 }
 
-// parsePasswdLine is _nss_files_parse_pwent on one prepared line.
-func parsePasswdLine(line []byte) (nssEntry, bool) {
+// parsePasswdLine is _nss_files_parse_pwent on one prepared line; full
+// keeps the gecos, home and shell too.
+func parsePasswdLine(line []byte, full bool) (nssEntry, bool) {
 	name, line := nssStringField(line)
 	e := nssEntry{name: string(name), compat: len(name) > 0 && (name[0] == '+' || name[0] == '-')}
 	if len(line) == 0 && e.compat {
@@ -143,16 +144,18 @@ func parsePasswdLine(line []byte) (nssEntry, bool) {
 	if e.gid, line, ok = nssIntField(line, e.compat); !ok {
 		return nssEntry{}, false
 	}
-	gecos, line := nssStringField(line)
-	home, line := nssStringField(line)
-	e.gecos, e.home, e.shell = string(gecos), string(home), string(line)
+	if full {
+		gecos, line := nssStringField(line)
+		home, line := nssStringField(line)
+		e.gecos, e.home, e.shell = string(gecos), string(home), string(line)
+	}
 	return e, true
 }
 
 // parseGroupLine is _nss_files_parse_grent on one prepared line, members
-// split as parse_list does (white space before a member skipped, ','
-// between them, empty members dropped).
-func parseGroupLine(line []byte) (nssEntry, bool) {
+// (full only) split as parse_list does (white space before a member
+// skipped, ',' between them, empty members dropped).
+func parseGroupLine(line []byte, full bool) (nssEntry, bool) {
 	name, line := nssStringField(line)
 	e := nssEntry{name: string(name), compat: len(name) > 0 && (name[0] == '+' || name[0] == '-')}
 	if len(line) == 0 && e.compat {
@@ -163,7 +166,7 @@ func parseGroupLine(line []byte) (nssEntry, bool) {
 	if e.id, line, ok = nssIntField(line, e.compat); !ok {
 		return nssEntry{}, false
 	}
-	for len(line) > 0 {
+	for full && len(line) > 0 {
 		i := 0
 		for i < len(line) && cSpace(line[i]) {
 			i++
@@ -185,9 +188,11 @@ func parseGroupLine(line []byte) (nssEntry, bool) {
 }
 
 // nssEntries parses a whole passwd (passwd true) or group file: every line
-// glibc returns, in file order.
-func nssEntries(data []byte, passwd bool) []nssEntry {
-	var out []nssEntry
+// glibc returns, in file order, with all their fields.
+func nssEntries(data []byte, passwd bool) []nssEntry { return parseNSS(data, passwd, true) }
+
+func parseNSS(data []byte, passwd, full bool) []nssEntry {
+	out := make([]nssEntry, 0, bytes.Count(data, []byte{'\n'})+1)
 	for n := 1; len(data) > 0; n++ {
 		raw := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -201,9 +206,9 @@ func nssEntries(data []byte, passwd bool) []nssEntry {
 		}
 		var e nssEntry
 		if passwd {
-			e, ok = parsePasswdLine(line)
+			e, ok = parsePasswdLine(line, full)
 		} else {
-			e, ok = parseGroupLine(line)
+			e, ok = parseGroupLine(line, full)
 		}
 		if ok {
 			e.line = n
@@ -227,11 +232,15 @@ type nssIndex struct {
 }
 
 func newNSSIndex(data []byte, passwd bool) *nssIndex {
-	ix := &nssIndex{entries: nssEntries(data, passwd), byID: map[uint32]int{}, byName: map[string]int{},
-		held: map[uint32]int{}, primary: map[uint32]int{}}
+	entries := parseNSS(data, passwd, false)
+	n := len(entries)
+	ix := &nssIndex{entries: entries, byID: make(map[uint32]int, n), byName: make(map[string]int, n),
+		held: make(map[uint32]int, n), primary: map[uint32]int{}}
+	if passwd {
+		ix.primary = make(map[uint32]int, n)
+	}
 	for i := range ix.entries {
 		e := &ix.entries[i]
-		e.members, e.gecos, e.home, e.shell = nil, "", "", "" // not needed for lookups
 		if _, ok := ix.held[e.id]; !ok {
 			ix.held[e.id] = i
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -342,4 +343,26 @@ func TestSocketPeerUIDInEverySpelling(t *testing.T) {
 	if s, err := e.Login(ctx, Caller{UID: ops.UID}); err != nil || !s.authenticated {
 		t.Fatalf("ops with its own line: %v", err)
 	}
+}
+
+// BenchmarkNSSIndex10k builds the index of a 10,000-line etc/passwd (done
+// once per version of the file) next to one bytes.Index search of the same
+// data (what one text lookup cost before), as the baseline.
+func BenchmarkNSSIndex10k(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&sb, "user%d:x:%d:%d:User %d:/mnt/tank/user%d:/usr/bin/zsh\n", i, 3000+i, 3000+i, i, i)
+	}
+	data := []byte(sb.String())
+	b.Run("index", func(b *testing.B) {
+		for range b.N {
+			_ = newNSSIndex(data, true)
+		}
+	})
+	b.Run("baseline-one-text-search", func(b *testing.B) {
+		pat := []byte(":12999:")
+		for range b.N {
+			_ = bytes.Index(data, pat)
+		}
+	})
 }
