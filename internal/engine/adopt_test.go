@@ -185,6 +185,11 @@ func TestAdoptRefusesReservedIdentities(t *testing.T) {
 			openRefused(t, writeBox(t, passwd, group), fmt.Sprintf(`"mallory" (uid 1000) has gid %d (%s) as its primary group`, r.ID, r.Name))
 		})
 	}
+	t.Run("uid 0 before root", func(t *testing.T) {
+		passwd, group := debianBase()
+		passwd = append([]string{"toor:x:00:0::/root:/bin/sh"}, passwd...)
+		openRefused(t, writeBox(t, passwd, group), `etc/passwd line 1 "toor" (uid 0) is the first line with uid 0`)
+	})
 	t.Run("root not uid 0", func(t *testing.T) {
 		passwd, group := debianBase()
 		passwd[0] = "root:x:1234:0:root:/root:/bin/sh"

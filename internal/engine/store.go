@@ -454,6 +454,16 @@ func adoptionErrors(pw, gr []nssEntry) error {
 		}
 	}
 	for _, u := range pw {
+		if !u.compat && u.id == 0 && u.name != "root" {
+			// getpwuid(0) is this line: the rules that keep root an
+			// administrator would apply to it, not to root.
+			problems = append(problems, fmt.Sprintf("%s is the first line with uid 0, before root's: move root's line first or remove it", where("passwd", u, "uid")))
+		}
+		if u.id == 0 && !u.compat {
+			break
+		}
+	}
+	for _, u := range pw {
 		if u.name == "root" && u.id != 0 {
 			problems = append(problems, fmt.Sprintf("%s is root with a uid other than 0: the engine makes root a member of builtin_administrators; fix or remove the line", where("passwd", u, "uid")))
 		}
