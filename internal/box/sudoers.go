@@ -34,12 +34,13 @@ import (
 //
 // Each command is rendered from its words (internal/sudoers: split as
 // TrueNAS splits it, , : = # escaped, ALL only alone); one that sudo would
-// read otherwise than asked is an error and nothing is written. Users come
-// first, then groups, each in State order. nil when there is no rule. want
-// is what each rule line must read back as.
-func sudoersContent(st State) ([]byte, []sudoers.Rule, error) {
+// read otherwise than asked leaves its account out (bad says which and
+// why; the account rules refuse such commands before they are saved, so
+// only a store of an older engine has them). Users come first, then
+// groups, each in State order. nil when there is no rule. want is what
+// each rule line must read back as.
+func sudoersContent(st State) (content []byte, want []sudoers.Rule, bad []badSudo) {
 	var b strings.Builder
-	var want []sudoers.Rule
 	add := func(group bool, id int64, comment string, cmds, nopasswd []string) error {
 		e, rule, err := sudoEntry(cmds, nopasswd)
 		if err != nil || e == "" {
@@ -57,19 +58,26 @@ func sudoersContent(st State) ([]byte, []sudoers.Rule, error) {
 	for i := range st.Users {
 		u := &st.Users[i]
 		if err := add(false, u.UID, u.Name, u.SudoCommands, u.SudoCommandsNopasswd); err != nil {
-			return nil, nil, fmt.Errorf("sudoers: user %s: %w", u.Name, err)
+			bad = append(bad, badSudo{name: u.Name, err: fmt.Errorf("sudoers: user %s left out of the drop-in: %w", u.Name, err)})
 		}
 	}
 	for i := range st.Groups {
 		g := &st.Groups[i]
 		if err := add(true, g.GID, "group "+g.Name, g.SudoCommands, g.SudoCommandsNopasswd); err != nil {
-			return nil, nil, fmt.Errorf("sudoers: group %s: %w", g.Name, err)
+			bad = append(bad, badSudo{group: true, name: g.Name, err: fmt.Errorf("sudoers: group %s left out of the drop-in: %w", g.Name, err)})
 		}
 	}
 	if b.Len() == 0 {
-		return nil, nil, nil
+		return nil, nil, bad
 	}
-	return []byte("# Written by the truenas engine; do not edit.\n" + b.String()), want, nil
+	return []byte("# Written by the truenas engine; do not edit.\n" + b.String()), want, bad
+}
+
+// badSudo is an account left out of the drop-in, and why.
+type badSudo struct {
+	group bool
+	name  string
+	err   error
 }
 
 func sudoEntry(cmds, nopasswd []string) (string, sudoers.Rule, error) {
@@ -178,22 +186,21 @@ func visudoCheck(dir string, content []byte) error {
 // writeSudoers writes the drop-in (0440, root-owned) or removes it when
 // there is no rule. A changed drop-in is checked (checkSudoers) before it
 // is written; a refused one leaves the one in place untouched.
-func writeSudoers(root string, st State) (bool, error) {
+func writeSudoers(root string, st State) (bool, []badSudo, error) {
 	path := filepath.Join(root, SudoersFile)
-	content, want, err := sudoersContent(st)
-	if err != nil {
-		return false, err
-	}
+	content, want, bad := sudoersContent(st)
 	if content == nil {
-		return removeFile(path)
+		changed, err := removeFile(path)
+		return changed, bad, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return false, err
+		return false, bad, err
 	}
 	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, content) {
 		if err := checkSudoers(filepath.Dir(path), content, want); err != nil {
-			return false, err
+			return false, bad, err
 		}
 	}
-	return writeFileAtomic(path, content, fileSpec{mode: 0o440, force: true})
+	changed, err := writeFileAtomic(path, content, fileSpec{mode: 0o440, force: true})
+	return changed, bad, err
 }
