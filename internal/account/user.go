@@ -440,7 +440,7 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 				c.idx(RuleUserGroupsMissing, i)
 				continue
 			}
-			if !g.Builtin || slices.Contains(AllowedBuiltinGIDs, g.GID) {
+			if !g.Builtin || AllowedBuiltinGroup(g.Name, g.GID) {
 				continue
 			}
 			if old != nil && slices.Contains(old.Groups, id) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -123,11 +122,13 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 // a package), or a built-in the engine keeps only in the store is no user:
 // its peer is not authenticated, whatever store user shares its uid.
 func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, bool) {
-	name, _, ok := boxLine(box.file(boxpkg.PasswdFile), 2, strconv.FormatInt(uid, 10))
+	// getpwuid as glibc answers it: the ids of the lines parsed as
+	// nss_files parses them (foreign.go), so "03000" is uid 3000 here too.
+	l, ok := box.index(boxpkg.PasswdFile).lookupID(uid)
 	if !ok {
 		return nil, false
 	}
-	u, ok := box.user("username = ?", name)
+	u, ok := box.user("username = ?", l.name)
 	if !ok || u.UID != uid || !u.Local {
 		return nil, false
 	}

@@ -163,6 +163,8 @@ func TestRealBoxInner(t *testing.T) {
 	// 5. A shared box: names that are sudoers words, planted symlinks,
 	// swapped homes and a non-root owner's obstacles (shared_test.go).
 	t.Run("shared box", func(t *testing.T) { sharedBox(t, rb, work) })
+	// Every accepted form of sudo command is what the real sudo grants.
+	t.Run("sudo forms", sudoFormsOnTheBox)
 
 	// 6. Every line the box had before is still there, byte for byte.
 	for f, lines := range before {
