@@ -55,12 +55,15 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 // its privileges, through its groups; a user TrueNAS does not know, or one
 // without any privilege, is not authenticated.
 type Session struct {
-	e             *Engine
-	caller        Caller
+	e      *Engine
+	caller Caller
+	// mu guards what a login on the connection changes (session_auth.go).
+	mu            sync.Mutex
 	root          bool
 	authenticated bool
 	username      string // the store user the caller is ("" for root)
 	roles         []string
+	conn          connState // session_auth.go
 }
 
 // sessionUser is who runs a call that came through a Session, for the rules
@@ -135,7 +138,11 @@ func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, boo
 }
 
 // Roles returns the roles the session holds (nil for root, who needs none).
-func (s *Session) Roles() []string { return s.roles }
+func (s *Session) Roles() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.roles
+}
 
 // Call runs one method for the session's caller. A refusal is a
 // *wire.RPCError with TrueNAS's error ("Not authenticated", "Not
@@ -144,16 +151,20 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 	if _, ok := methods[method]; !ok {
 		return nil, &MethodNotFoundError{Method: method}
 	}
-	if !s.root {
+	s.mu.Lock()
+	root, authenticated, username, roles := s.root, s.authenticated, s.username, s.roles
+	s.mu.Unlock()
+	ctx = context.WithValue(ctx, sessionKey{}, s)
+	if !root {
 		access, _ := account.MethodAccess(method)
 		switch {
 		case access == account.AccessAnyone:
-		case !s.authenticated:
+		case !authenticated:
 			return nil, wire.NotAuthenticated()
-		case !account.MayCall(s.roles, method):
+		case !account.MayCall(roles, method):
 			return nil, wire.NotAuthorized()
 		}
-		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: s.username, roles: s.roles})
+		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: username, roles: roles})
 	}
 	return s.e.Call(ctx, method, args)
 }
@@ -317,15 +328,10 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 	}
 }
 
-// sessionCall adds the connection-level methods a TrueNAS client sends
-// (truenas_api_client on_open: core.set_options; core.ping) to the engine's.
+// sessionCall runs one call of a connection. The connection-level methods
+// a TrueNAS client sends (core.set_options, core.subscribe, auth.login...)
+// are engine methods that find their Session in ctx (session_auth.go).
 func sessionCall(ctx context.Context, sess *Session, method string, params []json.RawMessage) (json.RawMessage, error) {
-	switch method {
-	case "core.set_options":
-		return json.RawMessage("null"), nil
-	case "core.ping":
-		return json.RawMessage(`"pong"`), nil
-	}
 	return sess.Call(ctx, method, params)
 }
 

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Release is one TrueNAS release the engine answers as: everything that
+// differs between releases outside the account model is a value here, so
+// that a release with another protocol (CORE 13.3's DDP) is one more entry,
+// not a second engine.
+type Release struct {
+	// Name is what --release takes: "25.10", "26.0".
+	Name string
+	// Version is the manifest version (system.version_short, system.info):
+	// "25.10.6"; system.version is "TrueNAS-" + Version + "+engine.<v>".
+	Version string
+	// APIVersion is the middleware API of the release (api/vXX_YY_Z), the
+	// account model the release's methods speak.
+	APIVersion string
+	// Protocol is the wire protocol of the middleware socket: "jsonrpc"
+	// (JSON-RPC 2.0 at /api/current); CORE speaks "ddp".
+	Protocol string
+	// Socket is the middleware socket's path on the box.
+	Socket string
+	// APIPaths are the websocket paths the socket serves the release's API on.
+	APIPaths []string
+	// MidcltStdin: midclt call takes a final "-" as one JSON argument read
+	// from stdin (TrueNAS 26.0; 25.10's midclt reads argv only, and the
+	// engine keeps accepting it there as the provider's private channel).
+	MidcltStdin bool
+}
+
+// Releases are the releases the engine answers as, by name.
+var Releases = map[string]Release{
+	"25.10": {
+		Name: "25.10", Version: "25.10.6", APIVersion: "v25_10_5", Protocol: "jsonrpc",
+		Socket:   "/var/run/middleware/middlewared.sock",
+		APIPaths: []string{"/api/current", "/api/v25.10.5"},
+	},
+	"26.0": {
+		Name: "26.0", Version: "26.0.0-BETA.3", APIVersion: "v26_0_0", Protocol: "jsonrpc",
+		Socket:      "/run/middleware/middlewared.sock",
+		APIPaths:    []string{"/api/current", "/api/v26.0.0"},
+		MidcltStdin: true,
+	},
+}
+
+// DefaultRelease is the release of a new root without --release.
+const DefaultRelease = "25.10"
+
+// ReleaseNames lists the releases, sorted.
+func ReleaseNames() []string {
+	out := make([]string, 0, len(Releases))
+	for n := range Releases {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LookupRelease finds a release by name; the error names the known ones.
+func LookupRelease(name string) (Release, error) {
+	if r, ok := Releases[name]; ok {
+		return r, nil
+	}
+	return Release{}, fmt.Errorf("unknown release %q (known: %s)", name, strings.Join(ReleaseNames(), ", "))
+}
+
+// FullVersion is system.version's answer for the release: TrueNAS's form
+// (utils/__init__.py sw_info "fullname") with the engine's version as
+// build metadata.
+func (r Release) FullVersion() string {
+	return "TrueNAS-" + r.Version + "+engine." + versionLabel(Version)
+}
+
+// Release is the release the engine's root was created with.
+func (e *Engine) Release() Release {
+	if e.release.Name == "" {
+		return Releases[DefaultRelease]
+	}
+	return e.release
+}
