@@ -162,8 +162,9 @@ func Methods() []string {
 	return out
 }
 
-// Open opens (creating and initialising when needed) the engine on root.
-func Open(root string) (*Engine, error) {
+// openRoot opens (creating and initialising when needed) the engine on
+// root, before its release is read (OpenRelease).
+func openRoot(root string) (*Engine, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("engine: root %q: %w", root, err)

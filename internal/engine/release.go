@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -81,4 +82,74 @@ func (e *Engine) Release() Release {
 		return Releases[DefaultRelease]
 	}
 	return e.release
+}
+
+// ReleaseMismatchError refuses a --release other than the one a root was
+// created with.
+type ReleaseMismatchError struct{ Root, Have, Want string }
+
+func (e *ReleaseMismatchError) Error() string {
+	return fmt.Sprintf("engine: root %s answers as TrueNAS %s (the release it was created with); --release %s refused: a root keeps its release, use a new root for another",
+		e.Root, e.Have, e.Want)
+}
+
+// OpenRelease opens the engine on root as Open does and gives it its
+// release: the one the root was created with, kept in its store. A root
+// without one takes want (DefaultRelease when want is ""); a root with one
+// refuses another want.
+func OpenRelease(root, want string) (*Engine, error) {
+	if want != "" {
+		if _, err := LookupRelease(want); err != nil {
+			return nil, fmt.Errorf("engine: --release: %v", err)
+		}
+	}
+	e, err := openRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.pinRelease(want); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Open opens (creating and initialising when needed) the engine on root,
+// with the release the root was created with (DefaultRelease for a new
+// one).
+func Open(root string) (*Engine, error) { return OpenRelease(root, "") }
+
+// pinRelease reads (or, on a root without one, records) the root's release.
+func (e *Engine) pinRelease(want string) error {
+	ctx := context.Background()
+	var have string
+	err := e.db.QueryRowContext(ctx, `SELECT name FROM engine_release WHERE one = 1`).Scan(&have)
+	if err != nil {
+		// A root without one (new, or made before releases were kept):
+		// the first engine on it records want. Several engines may race
+		// here; the table keeps one row and every one reads it back.
+		name := want
+		if name == "" {
+			name = DefaultRelease
+		}
+		if _, err := e.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS engine_release (
+			one INTEGER PRIMARY KEY CHECK (one = 1), name TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("engine: release: %w", err)
+		}
+		if _, err := e.db.ExecContext(ctx, `INSERT OR IGNORE INTO engine_release (one, name) VALUES (1, ?)`, name); err != nil {
+			return fmt.Errorf("engine: release: %w", err)
+		}
+		if err := e.db.QueryRowContext(ctx, `SELECT name FROM engine_release WHERE one = 1`).Scan(&have); err != nil {
+			return fmt.Errorf("engine: release: %w", err)
+		}
+	}
+	r, err := LookupRelease(have)
+	if err != nil {
+		return fmt.Errorf("engine: root %s: %v", e.root, err)
+	}
+	if want != "" && want != have {
+		return &ReleaseMismatchError{Root: e.root, Have: have, Want: want}
+	}
+	e.release = r
+	return nil
 }

@@ -233,7 +233,11 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		serveConn(r.Context(), c, sess, opts.OnCall, idle)
 	}
 	mux.HandleFunc(wire.APIPath, serve)
-	mux.HandleFunc("/api/v25.10.5", serve)
+	for _, p := range e.Release().APIPaths { // the release's versioned path (release.go)
+		if p != wire.APIPath {
+			mux.HandleFunc(p, serve)
+		}
+	}
 	mux.HandleFunc("/websocket", func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "the legacy DDP websocket is not served; use "+wire.APIPath, http.StatusNotFound)
 	})
