@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // Release is one TrueNAS release the engine answers as: everything that
@@ -20,6 +22,8 @@ type Release struct {
 	// APIVersion is the middleware API of the release (api/vXX_YY_Z), the
 	// account model the release's methods speak.
 	APIVersion string
+	// Model is the account API of APIVersion (internal/account).
+	Model *account.Model
 	// Protocol is the wire protocol of the middleware socket: "jsonrpc"
 	// (JSON-RPC 2.0 at /api/current); CORE speaks "ddp".
 	Protocol string
@@ -36,12 +40,12 @@ type Release struct {
 // Releases are the releases the engine answers as, by name.
 var Releases = map[string]Release{
 	"25.10": {
-		Name: "25.10", Version: "25.10.6", APIVersion: "v25_10_5", Protocol: "jsonrpc",
+		Name: "25.10", Version: "25.10.6", APIVersion: "v25_10_5", Model: account.ModelV25_10_5, Protocol: "jsonrpc",
 		Socket:   "/var/run/middleware/middlewared.sock",
 		APIPaths: []string{"/api/current", "/api/v25.10.5"},
 	},
 	"26.0": {
-		Name: "26.0", Version: "26.0.0-BETA.3", APIVersion: "v26_0_0", Protocol: "jsonrpc",
+		Name: "26.0", Version: "26.0.0-BETA.3", APIVersion: "v26_0_0", Model: account.ModelV26_0_0, Protocol: "jsonrpc",
 		Socket:      "/run/middleware/middlewared.sock",
 		APIPaths:    []string{"/api/current", "/api/v26.0.0"},
 		MidcltStdin: true,
@@ -153,3 +157,6 @@ func (e *Engine) pinRelease(want string) error {
 	e.release = r
 	return nil
 }
+
+// Model is the account model of the box the view is of (account.ModelBox).
+func (b *boxView) Model() *account.Model { return b.model }

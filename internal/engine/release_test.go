@@ -85,3 +85,26 @@ func TestReleaseAPIPath(t *testing.T) {
 		t.Fatalf("%s %v", res, err)
 	}
 }
+
+// TestAPIKeyCapByRelease: 25.10 caps a user at 10 keys
+// (PAM_TDB_MAX_KEYS); 26.0 has no cap.
+func TestAPIKeyCapByRelease(t *testing.T) {
+	for release, wantCap := range map[string]bool{"25.10": true, "26.0": false} {
+		t.Run(release, func(t *testing.T) {
+			e, err := OpenRelease(t.TempDir(), release)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			for i := 0; i < 10; i++ {
+				mustCall(t, e, "api_key.create", `{"name":"k`+itoa(int64(i))+`","username":"root"}`)
+			}
+			_, err = call(t, e, "api_key.create", `{"name":"k10","username":"root"}`)
+			if wantCap {
+				wantErr(t, err, "[EINVAL] api_key_create.username: User already meets or exceeds maximum per-user API key limit of 10")
+			} else if err != nil {
+				t.Fatalf("11th key on %s: %v", release, err)
+			}
+		})
+	}
+}
