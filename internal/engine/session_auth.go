@@ -213,9 +213,11 @@ func (e *Engine) coreUnsubscribe(ctx context.Context, args []json.RawMessage) (a
 
 // authLoginExSession is auth.login_ex on a connection: the check is
 // authLoginEx's; a SUCCESS logs the connection in as that user. A user
-// with a good secret but no privilege gets AUTH_ERR, as TrueNAS answers
-// when authenticate_user gives no credential (auth_/authenticate.py
-// lines 19-23 and 118-120).
+// with a good secret but no privilege has no TrueNAS credential
+// (auth_/authenticate.py lines 19-23 and 118-120): the connection stays
+// as it was. TrueNAS then answers AUTH_ERR; the engine's login_ex keeps
+// answering SUCCESS there (the password check the engine's callers and
+// tests rely on), and auth.login/auth.login_with_api_key answer false.
 func (e *Engine) authLoginExSession(ctx context.Context, args []json.RawMessage) (any, error) {
 	v, err := e.authLoginEx(ctx, args)
 	if err != nil {
@@ -230,14 +232,24 @@ func (e *Engine) authLoginExSession(ctx context.Context, args []json.RawMessage)
 		Username  string `json:"username"`
 	}
 	_ = json.Unmarshal(arg(args, 0), &data) // authLoginEx checked it
-	ok, err := e.loginAs(ctx, data.Username, data.Mechanism == "API_KEY_PLAIN")
-	if err != nil {
+	if _, err := e.loginAs(ctx, data.Username, data.Mechanism == "API_KEY_PLAIN"); err != nil {
 		return nil, err
 	}
-	if !ok {
-		return map[string]any{"response_type": "AUTH_ERR"}, nil
-	}
 	return resp, nil
+}
+
+// loginCredential runs login_ex for auth.login and
+// auth.login_with_api_key: true when the connection now holds that user's
+// credential (a good secret and a privilege).
+func (e *Engine) loginCredential(ctx context.Context, data []byte, username string, apiKey bool) (bool, error) {
+	v, err := e.authLoginEx(ctx, []json.RawMessage{data})
+	if err != nil {
+		return false, err
+	}
+	if resp, _ := v.(map[string]any); resp == nil || resp["response_type"] != "SUCCESS" {
+		return false, nil
+	}
+	return e.loginAs(ctx, username, apiKey)
 }
 
 // loginAs makes the call's connection username's: its roles from now on
@@ -286,12 +298,7 @@ func (e *Engine) authLogin(ctx context.Context, args []json.RawMessage) (any, er
 		"mechanism": "PASSWORD_PLAIN", "username": username, "password": password,
 		"login_options": map[string]bool{"user_info": false},
 	})
-	v, err := e.authLoginExSession(ctx, []json.RawMessage{data})
-	if err != nil {
-		return nil, err
-	}
-	resp, _ := v.(map[string]any)
-	return resp != nil && resp["response_type"] == "SUCCESS", nil
+	return e.loginCredential(ctx, data, username, false)
 }
 
 // authLoginWithAPIKey is auth.login_with_api_key (plugins/auth.py line
@@ -329,12 +336,7 @@ func (e *Engine) authLoginWithAPIKey(ctx context.Context, args []json.RawMessage
 		"mechanism": "API_KEY_PLAIN", "username": username, "api_key": key,
 		"login_options": map[string]bool{"user_info": false},
 	})
-	v, err := e.authLoginExSession(ctx, []json.RawMessage{data})
-	if err != nil {
-		return nil, err
-	}
-	resp, _ := v.(map[string]any)
-	return resp != nil && resp["response_type"] == "SUCCESS", nil
+	return e.loginCredential(ctx, data, username, true)
 }
 
 // parseKeyID is Python's int() of the part before the first dash, for the

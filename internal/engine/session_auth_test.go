@@ -61,6 +61,11 @@ func TestConnectionMethods(t *testing.T) {
 			{method: "auth.login", params: []string{`"viewer"`}, errno: account.EINVAL, errmsg: "password: Field required"},
 			{method: "auth.login", params: []string{`"viewer"`, `"wrong"`}, want: `false`},
 			{method: "auth.login", params: []string{`"plain"`, `"PlainPass1"`}, want: `false`}, // no privilege
+			// login_ex checks the password; without a privilege there is no
+			// credential, and the connection stays anonymous.
+			{method: "auth.login_ex", params: []string{`{"mechanism":"PASSWORD_PLAIN","username":"plain","password":"PlainPass1","login_options":{"user_info":false}}`},
+				match: regexp.MustCompile(`"response_type":"SUCCESS"`)},
+			notAuthenticated("auth.me"),
 			{method: "auth.login_with_api_key", params: []string{`"999-nokey"`}, want: `false`},
 			{method: "auth.login_with_api_key", params: []string{`"` + strings.SplitN(key, "-", 2)[0] + `-wrong"`}, want: `false`},
 			notAuthenticated("user.query"),
