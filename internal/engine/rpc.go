@@ -249,14 +249,24 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // order than the requests (they carry the request's id).
 func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
-	anonymous := !sess.root && !sess.authenticated
-	limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
-	if anonymous {
-		limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+	// Whether the connection is anonymous is read when a message has
+	// arrived, and when the idle timer fires: a login (auth.login...) or
+	// auth.logout changes it (session_auth.go). The websocket reads up to
+	// the authenticated limit; the engine then applies the one in force.
+	isAnonymous := func() bool {
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		return !sess.root && !sess.authenticated
+	}
+	limits := func() (int, websocket.StatusCode, string) {
+		if isAnonymous() {
+			return maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+		}
+		return maxMessage, websocket.StatusMessageTooBig, tooBig
 	}
 	// Read one byte past the limit, so that the engine, not the websocket
 	// library, tells the peer why it is closed.
-	c.SetReadLimit(int64(limit) + 2)
+	c.SetReadLimit(int64(maxMessage) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -270,17 +280,21 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		}
 	}
 	read := func() (websocket.MessageType, []byte, error) {
-		rctx := ctx
-		if anonymous {
-			var rcancel context.CancelFunc
-			rctx, rcancel = context.WithTimeout(ctx, anonymousIdle)
-			defer rcancel()
+		rctx, rcancel := context.WithCancel(ctx)
+		defer rcancel()
+		if isAnonymous() {
+			idle := time.AfterFunc(anonymousIdle, func() {
+				if isAnonymous() {
+					rcancel()
+				}
+			})
+			defer idle.Stop()
 		}
 		typ, r, err := c.Reader(rctx)
 		if err != nil {
 			return 0, nil, err
 		}
-		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		data, err := io.ReadAll(io.LimitReader(r, int64(maxMessage)+1))
 		return typ, data, err
 	}
 	for {
@@ -292,7 +306,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
 			return
 		}
-		if len(data) > limit {
+		if limit, status, text := limits(); len(data) > limit {
 			c.Close(status, text)
 			return
 		}

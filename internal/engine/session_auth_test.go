@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
@@ -219,5 +221,31 @@ func TestPyTimedelta(t *testing.T) {
 		if got := pyTimedelta(d); got != want {
 			t.Errorf("pyTimedelta(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestLoginLiftsAnonymousLimits: a connection that logs in may send what an
+// authenticated one may (64 KiB, no idle timeout), and after auth.logout
+// only what an anonymous one may (8 KiB).
+func TestLoginLiftsAnonymousLimits(t *testing.T) {
+	e := openTest(t)
+	e.logins.delay = func() time.Duration { return 0 }
+	ctx := context.Background()
+	mustCall(t, e, "user.create", `{"username":"big","full_name":"B","group_create":true,"password":"BigPass-1","smb":false,"groups":[`+groupID(t, e, "builtin_administrators")+`]}`)
+	conn := dialRPC(t, ctx, asCaller(t, e, Caller{UID: 4242}), nil)
+	if res, err := conn.call("auth.login", `"big"`, `"BigPass-1"`); err != nil || string(res) != "true" {
+		t.Fatalf("login: %s %v", res, err)
+	}
+	filler := `"` + strings.Repeat("x", 20000) + `"`
+	if res, err := conn.call("user.query", `[["username","=",`+filler+`]]`, `{"count":true}`); err != nil || string(res) != "0" {
+		t.Fatalf("20 kB message after login: %s %v", res, err)
+	}
+	if _, err := conn.call("auth.logout"); err != nil {
+		t.Fatal(err)
+	}
+	conn.send(`{"jsonrpc":"2.0","id":2,"method":"user.query","params":[[["username","=",` + filler + `]]]}`)
+	_, _, err := conn.c.Read(ctx)
+	if status := websocket.CloseStatus(err); status != websocket.StatusInvalidFramePayloadData || !strings.Contains(err.Error(), "Anonymous connection max message length is 8 kB") {
+		t.Fatalf("20 kB message after logout: %v", err)
 	}
 }
