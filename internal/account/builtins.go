@@ -99,9 +99,12 @@ const (
 )
 
 // AllowedBuiltinGIDs are the built-in groups whose membership may be
-// changed (ftp, builtin_administrators, builtin_users, apps,
-// truenas_readonly_administrators, truenas_sharing_administrators).
-var AllowedBuiltinGIDs = []int64{14, 544, 545, 568, 951, 952}
+// changed (ftp, truenas_webshare_administrators, builtin_administrators,
+// builtin_users, apps, truenas_readonly_administrators,
+// truenas_sharing_administrators; plugins/account_/constants.py, 445
+// since 25.10.2). 25.10 has no built-in group of gid 445: the gid is
+// reserved for one.
+var AllowedBuiltinGIDs = []int64{14, 445, 544, 545, 568, 951, 952}
 
 // BuiltinUsers returns the built-in users of TrueNAS 25.10 (25.10.1 homes),
 // root first. root's shell is the one its DB row carries.

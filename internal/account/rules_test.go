@@ -99,7 +99,7 @@ func userCases(t testing.TB) []userCase {
 		{name: "home used", raw: `{"home":"/mnt/tank/alice"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice."}},
 		{name: "home used via create", raw: `{"home":"/mnt/tank","home_create":true,"username":"alice","smb":false}`, want: []string{
 			`[EEXIST] user_create.username: The username "alice" already exists.`,
-			"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice.",
+			"[EEXIST] user_create.home: /mnt/tank: homedir already used by alice.",
 		}},
 		{name: "home own ok", update: "alice", raw: `{"home":"/mnt/tank/alice"}`},
 		{name: "home dotdot out of the pool", raw: `{"home":"/mnt/tank/../../usr/local/bin"}`, want: []string{"[EINVAL] user_create.home: The path must reside within a pool mount point"}},
@@ -129,7 +129,7 @@ func userCases(t testing.TB) []userCase {
 			want:  []string{"[EEXIST] user_create.home: Path for home directory already exists and is not a directory"}},
 		{name: "home used trailing slash", raw: `{"home":"/mnt/tank/alice/"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice/: homedir already used by alice."}},
 		{name: "home used double slash dot", raw: `{"home":"/mnt/tank//./alice"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank//./alice: homedir already used by alice."}},
-		{name: "home create inside another home", raw: `{"home":"/mnt/tank/alice","home_create":true}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice/bob: homedir already used by alice."}},
+		{name: "home create inside another home", raw: `{"home":"/mnt/tank/alice","home_create":true}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice."}},
 		{name: "home around another home", raw: `{"home":"/mnt/tank/homes"}`,
 			tweak: func(b *fakeBox) { b.users[3].Home = "/mnt/tank/homes/carol" },
 			want:  []string{"[EEXIST] user_create.home: /mnt/tank/homes: homedir already used by carol."}},

@@ -24,12 +24,14 @@ type boxView struct {
 	// them, for foreign-line lookups.
 	indexes map[string]*nssIndex
 	cache   *fileCache
+	// model is the account model of the root's release.
+	model *account.Model
 }
 
 var _ account.Box = (*boxView)(nil)
 
 func (e *Engine) newBoxView(ctx context.Context, q querier, now time.Time) *boxView {
-	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now, cache: &e.boxFiles}
+	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now, cache: &e.boxFiles, model: e.Release().Model}
 }
 
 func (b *boxView) fail(err error) {

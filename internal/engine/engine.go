@@ -28,23 +28,23 @@ import (
 // Version is the engine's own version, part of system.version.
 var Version = "dev"
 
-// The TrueNAS release whose account API the engine implements, and the
-// API version of that release's midclt (api/v25_10_5 at tag TS-25.10.6).
+// The default release's manifest version and API (release.go has every
+// release the engine answers as).
 const (
-	Release    = "25.10.6"
 	APIVersion = "v25_10_5"
-	// APIFlavour is system.version's form of Release: "TrueNAS-" followed
-	// by the manifest version (utils/__init__.py:113 sw_info "fullname").
-	APIFlavour = "TrueNAS-" + Release
+	// APIFlavour is system.version's form of the default release:
+	// "TrueNAS-" followed by the manifest version (utils/__init__.py:113
+	// sw_info "fullname").
+	APIFlavour = "TrueNAS-25.10.6"
 )
 
-// SystemVersion is what system.version answers: TrueNAS's form of the
-// release, with the engine's own version as build metadata
-// ("TrueNAS-25.10.6+engine.1.2.3"). A "+" suffix is ignored by semver and
-// is a PEP 440 local version, so clients that parse the release (with a
-// regexp, semver or Python's packaging) read 25.10.6; a "-" suffix would
-// read as a pre-release and "MASTER" as a nightly.
-func SystemVersion() string { return APIFlavour + "+engine." + versionLabel(Version) }
+// SystemVersion is what system.version answers on the default release:
+// TrueNAS's form of the release, with the engine's own version as build
+// metadata ("TrueNAS-25.10.6+engine.1.2.3"). A "+" suffix is ignored by
+// semver and is a PEP 440 local version, so clients that parse the release
+// (with a regexp, semver or Python's packaging) read 25.10.6; a "-" suffix
+// would read as a pre-release and "MASTER" as a nightly.
+func SystemVersion() string { return Releases[DefaultRelease].FullVersion() }
 
 // versionLabel keeps what a PEP 440 local version label and semver build
 // metadata both allow: ASCII letters and digits, separated by dots.
@@ -98,6 +98,9 @@ type Engine struct {
 
 	// logins delays a socket peer's failed auth.login_ex (login.go).
 	logins *loginGuard
+
+	// release is the TrueNAS release the root answers as (release.go).
+	release Release
 }
 
 type method struct {
@@ -138,9 +141,15 @@ func init() {
 		"privilege.delete":       {1, (*Engine).privilegeDelete},
 		"privilege.roles":        {2, (*Engine).privilegeRoles},
 		"auth.login_ex":          {1, (*Engine).authLoginEx},
-		"system.version": {0, func(*Engine, context.Context, []json.RawMessage) (any, error) {
-			return SystemVersion(), nil
+		"system.version": {0, func(e *Engine, _ context.Context, _ []json.RawMessage) (any, error) {
+			return e.Release().FullVersion(), nil
 		}},
+	}
+	for name, m := range connMethods() {
+		methods[name] = m
+	}
+	for name, m := range systemMethods() {
+		methods[name] = m
 	}
 }
 
@@ -153,8 +162,9 @@ func Methods() []string {
 	return out
 }
 
-// Open opens (creating and initialising when needed) the engine on root.
-func Open(root string) (*Engine, error) {
+// openRoot opens (creating and initialising when needed) the engine on
+// root, before its release is read (OpenRelease).
+func openRoot(root string) (*Engine, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("engine: root %q: %w", root, err)

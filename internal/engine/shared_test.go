@@ -66,7 +66,7 @@ func TestHomeStaysInThePool(t *testing.T) {
 	_, err := call(t, e, "user.create", `{"username":"t2","home":"/mnt/tank/share/t1/",`+base+`}`)
 	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share/t1/: homedir already used by t1.")
 	_, err = call(t, e, "user.create", `{"username":"hd2","home":"/mnt/tank/share/t1","home_create":true,`+base+`}`)
-	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share/t1/hd2: homedir already used by t1.")
+	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share/t1: homedir already used by t1.")
 	_, err = call(t, e, "user.create", `{"username":"t3","home":"/mnt/tank/share",`+base+`}`)
 	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share: homedir already used by t1.")
 	// t1 may set its own home again.
