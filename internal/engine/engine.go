@@ -435,6 +435,22 @@ func (e *Engine) writeStoreOnly(ctx context.Context, fn func(t *txn, now time.Ti
 }
 
 func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, now time.Time) (any, error)) (any, error) {
+	// A change for the box takes the box's locks (the engine's, then
+	// shadow-utils') before the store: when another program holds the
+	// account files too long, nothing is saved. Always in this order
+	// (box, then the store's one connection), as syncBox at start.
+	unlock := func() {}
+	if boxRelevant && e.boxSync {
+		var err error
+		if unlock, err = box.Lock(e.root); err != nil {
+			var le *box.LockError
+			if errors.As(err, &le) {
+				return nil, account.NewCallError(account.EAGAIN, "%v", err)
+			}
+			return nil, account.NewCallError(account.EFAULT, "the box files could not be locked, nothing was changed: %v", err)
+		}
+	}
+	defer unlock()
 	t, err := e.begin(ctx, true)
 	if err != nil {
 		return nil, storeErr(err)
@@ -472,7 +488,7 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 	if !boxRelevant {
 		return v, nil
 	}
-	if err := e.syncBox(ctx, false); err != nil {
+	if err := e.syncBoxLocked(ctx, false, unlock); err != nil {
 		var acct *box.AccountErrors
 		if !errors.As(err, &acct) {
 			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
