@@ -84,7 +84,7 @@ func (s *shadowUtilsRun) run(t *testing.T) {
 			id := fmt.Sprint(s.firstToolID + i)
 			for _, step := range []func() error{
 				func() error {
-					return tool("", "useradd", "-M", "-N", "-g", "100", "-u", id, "-s", "/bin/sh", "-c", "made", u)
+					return tool("", "useradd", "-l", "-M", "-N", "-g", "100", "-u", id, "-s", "/bin/sh", "-c", "made", u)
 				},
 				func() error { return tool("", "usermod", "-c", "Tool "+u, u) },
 				func() error { return tool(u+":"+hash+"\n", "chpasswd", "-e") },
