@@ -52,9 +52,10 @@ func (e *LockError) Error() string {
 
 // accountLocks are the locks of one root that this process holds.
 type accountLocks struct {
-	pwd   *os.File // etc/.pwd.lock, with an OFD write lock
-	etc   int      // etc, opened without following symlinks
-	links []string // the "<file>.lock" names taken, in etc
+	pwdFile *os.File // etc/.pwd.lock, open from the first try to release
+	pwd     bool     // pwdFile has its OFD write lock
+	etc     int      // etc, opened without following symlinks
+	links   []string // the "<file>.lock" names taken, in etc
 }
 
 // held records the roots whose account locks Lock holds in this process,
@@ -129,27 +130,31 @@ func lockAccountFiles(root string) (*accountLocks, error) {
 // try takes every lock not yet held; busy names the first one another
 // process holds.
 func (l *accountLocks) try() (busy *LockError, err error) {
-	if l.pwd == nil {
+	if l.pwdFile == nil {
+		// Opened once and kept open until release: closing any
+		// descriptor of the file would drop a process-owned (lckpwdf)
+		// lock this process might hold on it.
 		fd, err := unix.Openat(l.etc, ".pwd.lock", unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("box: lock /%s: %w", pwdLockFile, err)
 		}
-		f := os.NewFile(uintptr(fd), pwdLockFile)
+		l.pwdFile = os.NewFile(uintptr(fd), pwdLockFile)
+	}
+	if !l.pwd {
+		fd := l.pwdFile.Fd()
 		lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
-		if err := unix.FcntlFlock(uintptr(fd), ofdSetLock, &lk); err != nil {
+		if err := unix.FcntlFlock(fd, ofdSetLock, &lk); err != nil {
 			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
 				q := unix.Flock_t{Type: unix.F_WRLCK}
 				pid := 0
-				if unix.FcntlFlock(uintptr(fd), unix.F_GETLK, &q) == nil && q.Type != unix.F_UNLCK && q.Pid > 0 {
+				if unix.FcntlFlock(fd, unix.F_GETLK, &q) == nil && q.Type != unix.F_UNLCK && q.Pid > 0 {
 					pid = int(q.Pid)
 				}
-				f.Close()
 				return &LockError{Lock: pwdLockFile, PID: pid}, nil
 			}
-			f.Close()
 			return nil, fmt.Errorf("box: lock /%s: %w", pwdLockFile, err)
 		}
-		l.pwd = f
+		l.pwd = true
 	}
 	for _, file := range accountFiles[len(l.links):] {
 		name := filepath.Base(file)
@@ -217,10 +222,12 @@ func (l *accountLocks) linkLock(name string) (busy *LockError, err error) {
 		if unix.Kill(holder, 0) == nil {
 			return &LockError{Lock: rel, PID: holder}, nil
 		}
-		// Stale: its process is gone.
+		// Stale: its process is gone. So is the PID file it linked from,
+		// when it died before removing it.
 		if err := unix.Unlinkat(l.etc, lock, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 			return fail(err)
 		}
+		_ = unix.Unlinkat(l.etc, name+"."+strconv.Itoa(holder), 0)
 	}
 }
 
@@ -281,9 +288,9 @@ func (l *accountLocks) release() {
 		return
 	}
 	l.unlinkLocks()
-	if l.pwd != nil {
-		l.pwd.Close() // closing the description drops its OFD lock
-		l.pwd = nil
+	if l.pwdFile != nil {
+		l.pwdFile.Close() // closing the description drops its OFD lock
+		l.pwdFile, l.pwd = nil, false
 	}
 	if l.etc >= 0 {
 		unix.Close(l.etc)
