@@ -131,6 +131,7 @@ func writeTemp(tmp string, content []byte, mode fs.FileMode, uid, gid int) error
 	if err := f.Chmod(mode); err != nil {
 		return fail(err)
 	}
+	syncs.Add(1)
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
@@ -208,6 +209,7 @@ func syncDir(dir string) error {
 		return err
 	}
 	defer d.Close()
+	syncs.Add(1)
 	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
 		return err
 	}

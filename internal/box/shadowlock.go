@@ -190,6 +190,7 @@ func (l *accountLocks) linkLock(name string) (busy *LockError, err error) {
 	buf := append([]byte(strconv.Itoa(pid)), 0)
 	_, err = unix.Write(fd, buf)
 	if err == nil {
+		syncs.Add(1)
 		err = unix.Fsync(fd)
 	}
 	unix.Close(fd)
