@@ -220,6 +220,9 @@ func (l *accountLocks) linkLock(name string) (busy *LockError, err error) {
 		if why != "" {
 			return &LockError{Lock: rel, Reason: why}, nil
 		}
+		if holder == 0 {
+			continue // released meanwhile: link again
+		}
 		if unix.Kill(holder, 0) == nil {
 			return &LockError{Lock: rel, PID: holder}, nil
 		}
@@ -238,7 +241,7 @@ func lockHolder(etc int, name string) (pid int, why string) {
 	fd, err := unix.Openat(etc, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
-			return 0, "" // released meanwhile: pid 0 is never "live" below
+			return 0, "" // released meanwhile
 		}
 		return 0, "it cannot be read: " + err.Error()
 	}
