@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -60,13 +59,20 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 type Session struct {
 	e      *Engine
 	caller Caller
-	root   bool
-	known  bool // a caller was given (a session without one is anonymous)
-
-	mu            sync.Mutex
+	// mu guards what a login on the connection changes (session_auth.go)
+	// and what refresh reads again at every call.
+	mu    sync.Mutex
+	root  bool
+	known bool // a caller was given (a session without one is anonymous)
+	// login is the user a login on the connection made it (auth.login*),
+	// "" for the peer itself; loginKey the API key it logged in with (0:
+	// a password). refresh checks them again at every call.
+	login         string
+	loginKey      int64
 	authenticated bool
 	username      string // the store user the caller is ("" for root)
 	roles         []string
+	conn          connState // session_auth.go
 }
 
 // sessionUser is who runs a call that came through a Session, for the rules
@@ -105,21 +111,51 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 // they are now, and returns them.
 func (s *Session) refresh(ctx context.Context) (sessionUser, error) {
 	su := sessionUser{peer: s.caller.String()}
-	if !s.known {
+	s.mu.Lock()
+	known, login, key, loggedOut := s.known, s.login, s.loginKey, s.conn.loggedOut
+	s.mu.Unlock()
+	unauth := func() (sessionUser, error) {
+		s.mu.Lock()
+		s.root, s.roles, s.username, s.authenticated = false, nil, "", false
+		s.mu.Unlock()
 		return su, nil
 	}
-	e, caller := s.e, s.caller
+	if !known || (loggedOut && login == "") {
+		return unauth()
+	}
+	caller := s.caller
+	if login != "" {
+		caller = Caller{Username: login} // who the connection logged in as
+	}
+	if caller.isRoot() && key == 0 {
+		// A root peer, or a login as root with its password.
+		s.mu.Lock()
+		s.root, s.authenticated = true, true
+		s.mu.Unlock()
+		return su, nil
+	}
+	e := s.e
+	var found, keyOK bool
 	_, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
 		box := e.newBoxView(ctx, t, now)
 		var u *account.UserEntry
-		var ok bool
 		if caller.Username != "" {
 			// The store's user of that name (not a foreign line).
-			u, ok = box.user("username = ?", caller.Username)
+			u, found = box.user("username = ?", caller.Username)
 		} else {
-			u, ok = e.userOfPeerUID(box, caller.UID)
+			u, found = e.userOfPeerUID(box, caller.UID)
 		}
-		if ok {
+		keyOK = key == 0
+		if found && key != 0 {
+			// A login with an API key holds while the key does: deleted,
+			// revoked, expired or given to another user, it ends.
+			k, err := getKeyRow(ctx, t, "id = ?", key)
+			if err != nil {
+				return nil, err
+			}
+			keyOK = k != nil && k.UserID == u.ID && !k.Revoked && !(k.ExpiresAt.Valid && now.UnixMilli() >= k.ExpiresAt.Int64)
+		}
+		if found && keyOK && !caller.isRoot() {
 			// Through the same rule the API key checks use, so that where
 			// privileges come from (built-in or the store) is decided in
 			// one place.
@@ -131,8 +167,17 @@ func (s *Session) refresh(ctx context.Context) (sessionUser, error) {
 	if err != nil {
 		return su, err
 	}
+	if !found || !keyOK {
+		return unauth()
+	}
+	if caller.isRoot() {
+		s.mu.Lock()
+		s.root, s.authenticated = true, true
+		s.mu.Unlock()
+		return su, nil
+	}
 	s.mu.Lock()
-	s.roles, s.username, s.authenticated = su.roles, su.username, len(su.roles) > 0
+	s.root, s.roles, s.username, s.authenticated = false, su.roles, su.username, len(su.roles) > 0
 	s.mu.Unlock()
 	return su, nil
 }
@@ -153,11 +198,13 @@ func (s *Session) Authenticated() bool {
 // a package), or a built-in the engine keeps only in the store is no user:
 // its peer is not authenticated, whatever store user shares its uid.
 func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, bool) {
-	name, _, ok := boxLine(box.file(boxpkg.PasswdFile), 2, strconv.FormatInt(uid, 10))
+	// getpwuid as glibc answers it: the ids of the lines parsed as
+	// nss_files parses them (foreign.go), so "03000" is uid 3000 here too.
+	l, ok := box.index(boxpkg.PasswdFile).lookupID(uid)
 	if !ok {
 		return nil, false
 	}
-	u, ok := box.user("username = ?", name)
+	u, ok := box.user("username = ?", l.name)
 	if !ok || u.UID != uid || !u.Local {
 		return nil, false
 	}
@@ -179,22 +226,31 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 	if _, ok := methods[method]; !ok {
 		return nil, &MethodNotFoundError{Method: method}
 	}
-	if !s.root {
+	ctx = context.WithValue(ctx, sessionKey{}, s)
+	s.mu.Lock()
+	root := s.root && s.login == ""
+	s.mu.Unlock()
+	if !root {
 		// The caller's rights as the store has them now, never as they
-		// were when the connection was opened.
+		// were when the connection was opened or logged in.
 		su, err := s.refresh(ctx)
 		if err != nil {
 			return nil, err
 		}
-		access, _ := account.MethodAccess(method)
-		switch {
-		case access == account.AccessAnyone:
-		case len(su.roles) == 0:
-			return nil, wire.NotAuthenticated()
-		case !account.MayCall(su.roles, method):
-			return nil, wire.NotAuthorized()
+		s.mu.Lock()
+		nowRoot := s.root
+		s.mu.Unlock()
+		if !nowRoot {
+			access, _ := account.MethodAccess(method)
+			switch {
+			case access == account.AccessAnyone:
+			case len(su.roles) == 0:
+				return nil, wire.NotAuthenticated()
+			case !account.MayCall(su.roles, method):
+				return nil, wire.NotAuthorized()
+			}
+			ctx = context.WithValue(ctx, sessionUserKey{}, su)
 		}
-		ctx = context.WithValue(ctx, sessionUserKey{}, su)
 	}
 	return s.e.Call(ctx, method, args)
 }
@@ -268,7 +324,11 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	}
 	serve := func(w http.ResponseWriter, r *http.Request) { serveWith(serveConn, w, r) }
 	mux.HandleFunc(wire.APIPath, serve)
-	mux.HandleFunc("/api/v25.10.5", serve)
+	for _, p := range e.Release().APIPaths { // the release's versioned path (release.go)
+		if p != wire.APIPath {
+			mux.HandleFunc(p, serve)
+		}
+	}
 	ddp := wire.DDPScale25
 	if opts.DDP != nil {
 		ddp = *opts.DDP
@@ -282,23 +342,22 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // order than the requests (they carry the request's id).
 func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *answerLimits, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
-	// Whether the connection is anonymous (its message limit, its idle
-	// timeout) follows the session's last call: a caller that lost its
-	// roles is treated as one that never had any.
-	var anonymous bool
-	var limit int
-	var status websocket.StatusCode
-	var text string
-	setMode := func() {
-		anonymous = !sess.root && !sess.Authenticated()
-		limit, status, text = maxMessage, websocket.StatusMessageTooBig, tooBig
-		if anonymous {
-			limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+	// Whether the connection is anonymous is read when a message has
+	// arrived, and when the idle timer fires: a login (auth.login...) or
+	// auth.logout changes it (session_auth.go). The websocket reads up to
+	// the authenticated limit; the engine then applies the one in force.
+	// (A caller that lost its roles at its last call is anonymous too:
+	// rights follow the store.)
+	isAnonymous := func() bool { return !sess.Authenticated() }
+	msgLimits := func() (int, websocket.StatusCode, string) {
+		if isAnonymous() {
+			return maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
 		}
-		// Read one byte past the limit, so that the engine, not the
-		// websocket library, tells the peer why it is closed.
-		c.SetReadLimit(int64(limit) + 2)
+		return maxMessage, websocket.StatusMessageTooBig, tooBig
 	}
+	// Read one byte past the limit, so that the engine, not the websocket
+	// library, tells the peer why it is closed.
+	c.SetReadLimit(int64(maxMessage) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -342,35 +401,34 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *an
 	}
 	answers := newConnAnswers(gone, limits, sess)
 	read := func() (websocket.MessageType, []byte, error) {
-		rctx := ctx
-		if anonymous {
-			var rcancel context.CancelFunc
-			rctx, rcancel = context.WithTimeout(ctx, anonymousIdle)
-			defer rcancel()
+		rctx, rcancel := context.WithCancel(ctx)
+		defer rcancel()
+		if isAnonymous() {
+			idle := time.AfterFunc(anonymousIdle, func() {
+				if isAnonymous() {
+					rcancel()
+				}
+			})
+			defer idle.Stop()
 		}
 		typ, r, err := c.Reader(rctx)
 		if err != nil {
 			return 0, nil, err
 		}
-		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		data, err := io.ReadAll(io.LimitReader(r, int64(maxMessage)+1))
 		return typ, data, err
 	}
 	for {
 		answers.waitSent()
-		setMode()
 		typ, data, err := read()
 		if err != nil {
 			return
-		}
-		// The session may have lost its roles while this message came.
-		if len(data) > maxAnonymousMessage && !sess.root && !sess.Authenticated() {
-			setMode()
 		}
 		if typ != websocket.MessageText {
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
 			return
 		}
-		if len(data) > limit {
+		if limit, status, text := msgLimits(); len(data) > limit {
 			c.Close(status, text)
 			return
 		}
@@ -408,15 +466,10 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *an
 	}
 }
 
-// sessionCall adds the connection-level methods a TrueNAS client sends
-// (truenas_api_client on_open: core.set_options; core.ping) to the engine's.
+// sessionCall runs one call of a connection. The connection-level methods
+// a TrueNAS client sends (core.set_options, core.subscribe, auth.login...)
+// are engine methods that find their Session in ctx (session_auth.go).
 func sessionCall(ctx context.Context, sess *Session, method string, params []json.RawMessage) (json.RawMessage, error) {
-	switch method {
-	case "core.set_options":
-		return json.RawMessage("null"), nil
-	case "core.ping":
-		return json.RawMessage(`"pong"`), nil
-	}
 	return sess.Call(ctx, method, params)
 }
 

@@ -190,14 +190,35 @@ func TestNoSecretReachesASessionWithoutTheRole(t *testing.T) {
 			"privilege.roles":                     {{}},
 			"auth.login_ex": {{`{"mechanism":"PASSWORD_PLAIN","username":"victim","password":"Victim-pw-1"}`},
 				{`{"mechanism":"API_KEY_PLAIN","username":"victim","api_key":"` + vkey.Key + `"}`}},
-			"system.version": {{}},
+			"system.version":         {{}},
+			"system.version_short":   {{}},
+			"system.info":            {{}},
+			"core.ping":              {{}},
+			"core.set_options":       {{`{}`}},
+			"core.subscribe":         {{`"core.get_jobs"`}},
+			"core.unsubscribe":       {{`"x"`}},
+			"auth.me":                {{}},
+			"auth.mechanism_choices": {{}},
+			// Last (they change who the session is): a login as the
+			// victim, then a logout.
+			"auth.login":              {{`"victim"`, `"Victim-pw-1"`}},
+			"auth.login_with_api_key": {{`"` + vkey.Key + `"`}},
+			"auth.logout":             {{}},
 		}
 		names := Methods()
 		slices.Sort(names)
-		// Deletes last, so that the others find their targets.
-		slices.SortStableFunc(names, func(a, b string) int {
-			return boolInt(strings.HasSuffix(a, ".delete")) - boolInt(strings.HasSuffix(b, ".delete"))
-		})
+		// Deletes last, so that the others find their targets; then the
+		// logins and the logout, which change who the session is.
+		rank := func(m string) int {
+			switch {
+			case m == "auth.logout":
+				return 3
+			case strings.HasPrefix(m, "auth.login") && m != "auth.login_ex":
+				return 2
+			}
+			return boolInt(strings.HasSuffix(m, ".delete"))
+		}
+		slices.SortStableFunc(names, func(a, b string) int { return rank(a) - rank(b) })
 		for _, m := range names {
 			as, ok := args[m]
 			if !ok {
