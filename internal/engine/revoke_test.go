@@ -66,3 +66,39 @@ func TestRevocationMidSession(t *testing.T) {
 	_, err = c.call("user.query", `[]`, `{"count":true}`)
 	wantErr(t, err, "Not authenticated")
 }
+
+// A connection logged in with an API key (auth.login_with_api_key) holds
+// while the key does: revoked (expired) or deleted, the next call of the
+// open connection is not authenticated; a password login ends with its
+// user.
+func TestRevocationOfALoggedInSession(t *testing.T) {
+	e := openTest(t)
+	ctx := context.Background()
+	ro := groupID(t, e, "truenas_readonly_administrators")
+	mustCall(t, e, "user.create", `{"username":"kim","full_name":"K","group_create":true,"password":"Kim-pw-1","smb":false,"groups":[`+ro+`]}`)
+	key := decode[account.APIKeyWithKey](t, mustCall(t, e, "api_key.create", `{"name":"k","username":"kim"}`))
+	// A peer without any privilege of its own logs in with kim's key.
+	c := dialRPC(t, ctx, asCaller(t, e, Caller{UID: 4242}), nil)
+	if res, err := c.call("auth.login_with_api_key", `"`+key.Key+`"`); err != nil || string(res) != "true" {
+		t.Fatalf("login: %s %v", res, err)
+	}
+	if _, err := c.call("user.query", `[]`, `{"count":true}`); err != nil {
+		t.Fatalf("logged in with the key: %v", err)
+	}
+	mustCall(t, e, "api_key.delete", fmt.Sprint(key.ID))
+	_, err := c.call("user.query", `[]`, `{"count":true}`)
+	wantErr(t, err, "Not authenticated")
+
+	// A password login, then the user is deleted.
+	c = dialRPC(t, ctx, asCaller(t, e, Caller{UID: 4242}), nil)
+	if res, err := c.call("auth.login", `"kim"`, `"Kim-pw-1"`); err != nil || string(res) != "true" {
+		t.Fatalf("login: %s %v", res, err)
+	}
+	if _, err := c.call("user.query", `[]`, `{"count":true}`); err != nil {
+		t.Fatalf("logged in with the password: %v", err)
+	}
+	kim := decode[[]account.UserEntry](t, mustCall(t, e, "user.query", `[["username","=","kim"]]`))[0]
+	mustCall(t, e, "user.delete", fmt.Sprint(kim.ID))
+	_, err = c.call("user.query", `[]`, `{"count":true}`)
+	wantErr(t, err, "Not authenticated")
+}
