@@ -117,10 +117,12 @@ func TestNoSecretReachesASessionWithoutTheRole(t *testing.T) {
 		{`[]`, `{"select":[["keyhash","x"]]}`},
 		{`[]`, `{"select":["password_history.0"]}`},
 	}
+	roID := groupID(t, e, "truenas_readonly_administrators")
 	makeTargets := func(tmp string) (account.UserEntry, account.GroupEntry, account.APIKeyWithKey, account.PrivilegeEntry) {
-		tu := decode[account.UserEntry](t, mustCall(t, e, "user.create", `{"username":"`+tmp+`","full_name":"T","group_create":true,"password":"Tmp-pw-1","smb":true}`))
+		tu := decode[account.UserEntry](t, mustCall(t, e, "user.create", `{"username":"`+tmp+`","full_name":"T","group_create":true,"password":"Tmp-pw-1","smb":true,"groups":[`+roID+`]}`))
 		tg := decode[account.GroupEntry](t, mustCall(t, e, "group.get_instance", string(mustCall(t, e, "group.create", `{"name":"`+tmp+`g","smb":false}`))))
-		tk := decode[account.APIKeyWithKey](t, mustCall(t, e, "api_key.create", `{"name":"`+tmp+`","username":"root"}`))
+		// Its own user's key (a user may hold 10).
+		tk := decode[account.APIKeyWithKey](t, mustCall(t, e, "api_key.create", `{"name":"`+tmp+`","username":"`+tmp+`"}`))
 		plainKeys = append(plainKeys, strings.SplitN(tk.Key, "-", 2)[1])
 		tp := decode[account.PrivilegeEntry](t, mustCall(t, e, "privilege.create", fmt.Sprintf(`{"name":"%sp","local_groups":[%d],"ds_groups":[],"roles":["READONLY_ADMIN"],"web_shell":false}`, tmp, tg.GID)))
 		return tu, tg, tk, tp
