@@ -233,8 +233,13 @@ func CheckCoreUserCreate(p *CoreUserPayload, box Box) error {
 	if p.SSHPubKey.Set && !p.SSHPubKey.Null && p.SSHPubKey.V != "" && !strings.HasPrefix(p.Home.V, "/mnt") {
 		c.lit("sshpubkey", coreMsgSSHPubKeyCreate, EINVAL)
 	}
-	if err := c.result(); err != nil || box == nil {
+	if err := c.result(); err != nil {
 		return err
+	}
+	if box == nil {
+		// an item that is not an integer is never a group id
+		_, ce := p.GroupIDs()
+		return ceErr(ce)
 	}
 	if !groupCreate {
 		if g, ok := box.GroupByID(p.Group.V); !ok || g.ID == ForeignID {
@@ -308,10 +313,22 @@ func CheckCoreUserUpdate(p *CoreUserPayload, old *CoreUserEntry, box Box) error 
 	if !old.SMB && p.SMB.Set && p.SMB.V && !(p.Password.Set && p.Password.V != "") {
 		c.lit("smb", coreMsgSMBPassword, EINVAL)
 	}
-	if err := c.result(); err != nil || box == nil {
+	if err := c.result(); err != nil {
 		return err
 	}
+	if box == nil {
+		_, ce := p.GroupIDs()
+		return ceErr(ce)
+	}
 	return coreCheckGroupIDs(p, box)
+}
+
+// ceErr keeps a nil *CallError a nil error.
+func ceErr(ce *CallError) error {
+	if ce == nil {
+		return nil
+	}
+	return ce
 }
 
 // CheckCoreUserDelete is user.delete's refusal (account.py:610): a

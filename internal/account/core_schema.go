@@ -131,8 +131,10 @@ func coreClean(d coreDict, raw []byte) (coreValues, *CoreSchemaError) {
 	if isNull(raw) {
 		return out, &CoreSchemaError{d.name, coreMsgNull}
 	}
+	// The argument is one JSON value of a parsed message; anything else
+	// is not a dict.
 	o, errs := newObj(d.name, false, raw)
-	if errs != nil {
+	if errs != nil || !json.Valid(raw) {
 		return out, &CoreSchemaError{d.name, coreMsgDict}
 	}
 	// Keys in the order sent (a repeated key keeps its first place and
