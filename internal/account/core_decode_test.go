@@ -129,6 +129,14 @@ func TestCoreDecodeUserCreateErrors(t *testing.T) {
 		// validators.py:26: the placeholder is not filled in
 		{"email 255", with(coreUser, "email", `"`+strings.Repeat("a", 250)+`@b.cd"`), "V user_create.email: Maximum length is {self.max_path} characters. (EINVAL)"},
 		{"email 1025", with(coreUser, "email", `"`+strings.Repeat("a", 1021)+`@b.cd"`), "V user_create.email: Value greater than 1024 not allowed (EINVAL)"},
+		// client/ejson.py object_hook: CORE reads these objects as a datetime, time or date
+		{"ejson date argument", `{"$date":5}`, "S [user_create] A dict was expected"},
+		{"ejson time argument", `{"$time":"10:00"}`, "S [user_create] A dict was expected"},
+		{"ejson date type argument", `{"$type":"date","$value":"2020-01-01"}`, "S [user_create] A dict was expected"},
+		{"not ejson", `{"$type":"x","$value":1}`, "S [$type] Field was not expected"},
+		{"not ejson two keys", `{"$date":5,"x":1}`, "S [$date] Field was not expected"},
+		{"ejson attributes", with(coreUser, "attributes", `{"$date":1}`), "S [attributes] A dict was expected"},
+		{"ejson username", with(coreUser, "username", `{"$date":1}`), "S [username] Not a string"},
 		// a Python int beyond SQLite's INTEGER fails when CORE stores it
 		{"uid beyond int64", with(coreUser, "uid", "9223372036854775808"), "C [EINVAL] Python int too large to convert to SQLite INTEGER"},
 	}

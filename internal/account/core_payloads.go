@@ -126,6 +126,20 @@ type CoreUserPayload struct {
 	// values and looks each up as a group id (GroupIDs).
 	Groups     Field[[]json.RawMessage]
 	Attributes Field[json.RawMessage] // a JSON object
+
+	// unstorable is the Python type of an ejson value ({"$date": ms},
+	// ...) inside attributes: CORE takes it as a datetime, time or date
+	// and fails to store it (the checks report it last).
+	unstorable string
+}
+
+// storeError is the error CORE meets storing attributes that hold a
+// datetime, time or date (sqlalchemy.py JSON: json.dumps), or nil.
+func (p *CoreUserPayload) storeError() *CallError {
+	if p.unstorable == "" {
+		return nil
+	}
+	return NewCallError(EINVAL, "Object of type %s is not JSON serializable", p.unstorable)
 }
 
 // Prefix is "user_create" or "user_update".
@@ -251,6 +265,7 @@ func decodeCoreUser(raw []byte, create bool) (*CoreUserPayload, error) {
 	p.Groups = fraws(v, "groups")
 	if v.has("attributes") {
 		p.Attributes = Some(v.vals["attributes"].(json.RawMessage))
+		p.unstorable = coreEjsonInside(p.Attributes.V)
 	}
 	return p, nil
 }
@@ -377,4 +392,24 @@ func DecodeCoreGroupDeleteOptions(raw []byte) (deleteUsers bool, err error) {
 		return false, err
 	}
 	return v.vals["delete_users"].(bool), nil
+}
+
+// AssignedUID is the uid user.create stores: the one sent, or, when none
+// or 0 was sent (account.py:352: if not data.get('uid')), CoreNextID of
+// the uids of the non-builtin users.
+func (p *CoreUserPayload) AssignedUID(nonBuiltinUIDs []int64) int64 {
+	if p.UID.Set && p.UID.V != 0 {
+		return p.UID.V
+	}
+	return CoreNextID(nonBuiltinUIDs)
+}
+
+// AssignedGID is the gid group.create stores: the one sent, 0 included,
+// or, when none was sent (account.py:1177: if data.get('gid') is None),
+// CoreNextID of the gids of the non-builtin groups.
+func (p *CoreGroupPayload) AssignedGID(nonBuiltinGIDs []int64) int64 {
+	if p.GID.Set {
+		return p.GID.V
+	}
+	return CoreNextID(nonBuiltinGIDs)
 }

@@ -238,13 +238,19 @@ func CheckCoreUserCreate(p *CoreUserPayload, box Box) error {
 	}
 	if box == nil {
 		// an item that is not an integer is never a group id
-		_, ce := p.GroupIDs()
-		return ceErr(ce)
+		if _, ce := p.GroupIDs(); ce != nil {
+			return ce
+		}
+		return ceErr(p.storeError())
 	}
 	if !groupCreate {
 		if g, ok := box.GroupByID(p.Group.V); !ok || g.ID == ForeignID {
 			return NewCallError(EFAULT, "Group %d not found", p.Group.V)
 		}
+	}
+	// the row is inserted (attributes stored) before the groups are set
+	if ce := p.storeError(); ce != nil {
+		return ce
 	}
 	return coreCheckGroupIDs(p, box)
 }
@@ -317,10 +323,16 @@ func CheckCoreUserUpdate(p *CoreUserPayload, old *CoreUserEntry, box Box) error 
 		return err
 	}
 	if box == nil {
-		_, ce := p.GroupIDs()
-		return ceErr(ce)
+		if _, ce := p.GroupIDs(); ce != nil {
+			return ce
+		}
+		return ceErr(p.storeError())
 	}
-	return coreCheckGroupIDs(p, box)
+	// the groups are set before the row is updated (account.py:566-571)
+	if err := coreCheckGroupIDs(p, box); err != nil {
+		return err
+	}
+	return ceErr(p.storeError())
 }
 
 // ceErr keeps a nil *CallError a nil error.

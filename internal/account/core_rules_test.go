@@ -116,6 +116,11 @@ func TestCoreCheckUserCreate(t *testing.T) {
 		// no uid reservation: a uid another user has, or 0, is accepted
 		{"uid in use", u(`,"uid":3000`), "", "="},
 		{"uid 0", u(`,"uid":0`), "", "="},
+		// a datetime inside attributes cannot be stored (sqlalchemy.py JSON: json.dumps); the row is
+		// inserted after the primary group is looked up and before the other groups are
+		{"attributes datetime", u(`,"attributes":{"a":[{"$date":1}]},"groups":[99]`), "C [EINVAL] Object of type datetime is not JSON serializable", "="},
+		{"attributes time after group", `{"username":"bob","full_name":"B","password":"p","group":99,"attributes":{"t":{"$time":"1:2"}}}`,
+			"C [EFAULT] Group 99 not found", "C [EINVAL] Object of type time is not JSON serializable"},
 		// microsoft_account and attributes are stored, no rule
 		{"microsoft_account attributes", u(`,"microsoft_account":true,"attributes":{"k":[1]}`), "", "="},
 	}
@@ -178,6 +183,9 @@ func TestCoreCheckUserUpdate(t *testing.T) {
 		{"smb with password", `{"smb":true,"password":"x"}`, carol, ""},
 		{"smb already", `{"smb":true}`, coreAlice(), ""},
 		{"groups not found", `{"groups":[98]}`, coreAlice(), "C [ENOENT] Group 98 not found"},
+		// __set_groups runs before datastore.update stores the attributes (:566-571)
+		{"groups before attributes", `{"groups":[98],"attributes":{"d":{"$type":"date","$value":"2020-01-01"}}}`, coreAlice(), "C [ENOENT] Group 98 not found"},
+		{"attributes date", `{"attributes":{"d":{"$type":"date","$value":"2020-01-01"}}}`, coreAlice(), "C [EINVAL] Object of type date is not JSON serializable"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -291,6 +299,29 @@ func TestCoreNextID(t *testing.T) {
 	} {
 		if got := CoreNextID(c.ids); got != c.want {
 			t.Errorf("CoreNextID(%v) = %d, want %d", c.ids, got, c.want)
+		}
+	}
+}
+
+func TestCoreAssignedIDs(t *testing.T) {
+	used := []int64{1000, 1001}
+	for raw, want := range map[string]int64{
+		`{"username":"a","full_name":"b"}`:          1002,
+		`{"username":"a","full_name":"b","uid":0}`:  1002, // account.py:352 not data.get('uid')
+		`{"username":"a","full_name":"b","uid":7}`:  7,
+		`{"username":"a","full_name":"b","uid":-5}`: -5, // Int('uid') has no range
+	} {
+		if got := mustCoreUser(t, true, raw).AssignedUID(used); got != want {
+			t.Errorf("%s: uid %d, want %d", raw, got, want)
+		}
+	}
+	for raw, want := range map[string]int64{`{"name":"g"}`: 1002, `{"name":"g","gid":0}`: 0} { // :1177 is None
+		p, err := DecodeCoreGroupCreate([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.AssignedGID(used); got != want {
+			t.Errorf("%s: gid %d, want %d", raw, got, want)
 		}
 	}
 }

@@ -134,7 +134,7 @@ func coreClean(d coreDict, raw []byte) (coreValues, *CoreSchemaError) {
 	// The argument is one JSON value of a parsed message; anything else
 	// is not a dict.
 	o, errs := newObj(d.name, false, raw)
-	if errs != nil || !json.Valid(raw) {
+	if errs != nil || !json.Valid(raw) || coreEjsonKind(o) != "" {
 		return out, &CoreSchemaError{d.name, coreMsgDict}
 	}
 	// Keys in the order sent (a repeated key keeps its first place and
@@ -244,12 +244,69 @@ func coreCleanValue(a coreAttr, raw json.RawMessage) (any, bool, *CoreSchemaErro
 		return out, anyBig, nil
 	case coreDictAny:
 		o, errs := newObj(a.name, false, raw)
-		if errs != nil {
+		if errs != nil || coreEjsonKind(o) != "" {
 			return fail(coreMsgDict)
 		}
 		return coreCanonicalObject(o), false, nil
 	}
 	return fail(coreMsgString)
+}
+
+// coreEjsonKind is the Python type CORE's message decoder makes of an
+// object (client/ejson.py object_hook): {"$date": ms} a datetime,
+// {"$time": "h:m"} a time, {"$type": "date", "$value": ...} a date;
+// "" for a plain dict.
+func coreEjsonKind(o *obj) string {
+	switch len(o.keys) {
+	case 1:
+		switch o.keys[0] {
+		case "$date":
+			return "datetime"
+		case "$time":
+			return "time"
+		}
+	case 2:
+		var t string
+		if _, ok := o.vals["$value"]; ok && json.Unmarshal(o.vals["$type"], &t) == nil && t == "date" {
+			return "date"
+		}
+	}
+	return ""
+}
+
+// coreEjsonInside returns the Python type of the first ejson value (see
+// coreEjsonKind) nested in a JSON value, or "": CORE's json.dumps of a
+// JSON column cannot store it.
+func coreEjsonInside(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return ""
+	}
+	switch t[0] {
+	case '{':
+		o, errs := newObj("", false, t)
+		if errs != nil {
+			return ""
+		}
+		if k := coreEjsonKind(o); k != "" {
+			return k
+		}
+		for _, k := range o.keys {
+			if kind := coreEjsonInside(o.vals[k]); kind != "" {
+				return kind
+			}
+		}
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(t, &items) == nil {
+			for _, it := range items {
+				if kind := coreEjsonInside(it); kind != "" {
+					return kind
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // coreCanonicalObject re-encodes an object as the dict Python keeps:
