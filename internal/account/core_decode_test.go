@@ -229,9 +229,22 @@ func TestCoreDecodeUserValues(t *testing.T) {
 	if ids, ce := q.GroupIDs(); ce != nil || !reflect.DeepEqual(ids, []int64{3, 1}) {
 		t.Errorf("GroupIDs %v %v", ids, ce)
 	}
-	// superscript digits pass str.isdigit but not int(): not an integer here
-	if _, err := DecodeCoreUserCreate([]byte(`{"username":"a","full_name":"b","uid":"²"}`)); coreErr(err) != "S [uid] Not an integer" {
-		t.Errorf("superscript: %s", coreErr(err))
+	// superscript digits pass str.isdigit but not int(): the ValueError is
+	// not caught (schema.py:407-408, main.py:174)
+	for raw, want := range map[string]string{
+		`{"username":"a","full_name":"b","uid":"1²"}`:  `C [EINVAL] invalid literal for int() with base 10: '1²'`,
+		`{"username":"a","full_name":"b","group":"①"}`: `C [EINVAL] invalid literal for int() with base 10: '①'`,
+		`{"username":"a","full_name":"b","uid":"𝟗"}`:   ``,                       // a decimal digit (Nd) of another script
+		`{"username":"a","full_name":"b","uid":"𑽑"}`:   `S [uid] Not an integer`, // Kawi digit one: Unicode 15, not in CORE's Python
+		`{"username":"a","full_name":"b","uid":" 1"}`:  `S [uid] Not an integer`,
+		`{"username":"a","full_name":"b","uid":"1_0"}`: `S [uid] Not an integer`,
+	} {
+		if _, err := DecodeCoreUserCreate([]byte(raw)); coreErr(err) != want {
+			t.Errorf("%s: %s, want %s", raw, coreErr(err), want)
+		}
+	}
+	if _, err := DecodeCoreGroupCreate([]byte(`{"name":"g","users":[1,"²"]}`)); coreErr(err) != `C [EINVAL] invalid literal for int() with base 10: '²'` {
+		t.Errorf("users item: %s", coreErr(err))
 	}
 }
 

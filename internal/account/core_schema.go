@@ -123,7 +123,7 @@ func (v coreValues) has(k string) bool { return v.set[k] }
 
 // coreClean is Dict.clean (schema.py:591) of one argument; raw nil is an
 // argument that was not given (NOT_PROVIDED: the Dict's default {}).
-func coreClean(d coreDict, raw []byte) (coreValues, *CoreSchemaError) {
+func coreClean(d coreDict, raw []byte) (coreValues, error) {
 	out := coreValues{set: map[string]bool{}, vals: map[string]any{}}
 	if raw == nil {
 		raw = []byte("{}")
@@ -168,8 +168,14 @@ func coreClean(d coreDict, raw []byte) (coreValues, *CoreSchemaError) {
 
 // coreCleanValue is the clean() of one attribute's type; big says an
 // integer did not fit in int64 (kept as its int64 bits, refused later).
-func coreCleanValue(a coreAttr, raw json.RawMessage) (any, bool, *CoreSchemaError) {
-	fail := func(msg string) (any, bool, *CoreSchemaError) { return nil, false, &CoreSchemaError{a.name, msg} }
+func coreCleanValue(a coreAttr, raw json.RawMessage) (any, bool, error) {
+	fail := func(msg string) (any, bool, error) { return nil, false, coreMsgErr(a.name, msg) }
+	item := func(i int, msg string) (any, bool, error) {
+		if strings.HasPrefix(msg, coreIntLiteral) {
+			return fail(msg) // a ValueError is not caught by List.clean
+		}
+		return fail(fmt.Sprintf("Item#%d is not valid per list types: [%s] %s", i, a.items, msg))
+	}
 	if isNull(raw) {
 		if !a.null {
 			return fail(coreMsgNull)
@@ -219,7 +225,7 @@ func coreCleanValue(a coreAttr, raw json.RawMessage) (any, bool, *CoreSchemaErro
 				out[i], msg = coreStrClean(it, true)
 			}
 			if msg != "" {
-				return fail(fmt.Sprintf("Item#%d is not valid per list types: [%s] %s", i, a.items, msg))
+				return item(i, msg)
 			}
 		}
 		return out, false, nil
@@ -237,7 +243,7 @@ func coreCleanValue(a coreAttr, raw json.RawMessage) (any, bool, *CoreSchemaErro
 				out[i], big, msg = coreIntClean(it)
 			}
 			if msg != "" {
-				return fail(fmt.Sprintf("Item#%d is not valid per list types: [%s] %s", i, a.items, msg))
+				return item(i, msg)
 			}
 			anyBig = anyBig || big
 		}
@@ -250,6 +256,20 @@ func coreCleanValue(a coreAttr, raw json.RawMessage) (any, bool, *CoreSchemaErro
 		return coreCanonicalObject(o), false, nil
 	}
 	return fail(coreMsgString)
+}
+
+// coreIntLiteral begins the text of the ValueError Python's int() raises
+// for a string str.isdigit accepts but int() does not read (superscript,
+// circled digits): CORE does not catch it, so it reaches the caller as
+// a call error (main.py:174, errno EINVAL).
+const coreIntLiteral = "invalid literal for int() with base 10: "
+
+// coreMsgErr is the error of a clean() failure of attribute attr.
+func coreMsgErr(attr, msg string) error {
+	if strings.HasPrefix(msg, coreIntLiteral) {
+		return &CallError{Errno: EINVAL, Message: msg}
+	}
+	return &CoreSchemaError{attr, msg}
 }
 
 // coreEjsonKind is the Python type CORE's message decoder makes of an
@@ -372,26 +392,63 @@ func coreIntClean(raw json.RawMessage) (int64, bool, string) {
 		return n.Int64(), !n.IsInt64(), ""
 	}
 	var s string
-	if len(t) > 0 && t[0] == '"' && json.Unmarshal(t, &s) == nil && s != "" {
+	if len(t) > 0 && t[0] == '"' && json.Unmarshal(t, &s) == nil && coreIsDigit(s) {
 		n, ok := coreDecimalDigits(s)
-		if ok {
-			return n.Int64(), !n.IsInt64(), ""
+		if !ok {
+			return 0, false, coreIntLiteral + pyRepr(s)
 		}
+		return n.Int64(), !n.IsInt64(), ""
 	}
 	return 0, false, coreMsgInt
 }
 
-// coreDecimalDigits reads a string made only of Unicode decimal digits
-// (category Nd, which Python's str.isdigit accepts and int() reads, in
-// any script). Digits that are not decimal (superscripts, circled
-// digits) are refused: str.isdigit accepts them but int() then raises,
-// which CORE reports as an internal error; here they are "Not an
-// integer" (see the report of the CORE model).
+// coreDigitNotDecimal are the characters of Numeric_Type Digit: Python's
+// str.isdigit accepts them, int() does not (superscripts, subscripts,
+// circled and parenthesized digits...). Unicode 13.0, CORE 13.3's Python
+// 3.9.
+var coreDigitNotDecimal = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{0xB2, 0xB3, 1}, {0xB9, 0xB9, 1}, {0x1369, 0x1371, 1}, {0x19DA, 0x19DA, 1}, {0x2070, 0x2070, 1},
+		{0x2074, 0x2079, 1}, {0x2080, 0x2089, 1}, {0x2460, 0x2468, 1}, {0x2474, 0x247C, 1}, {0x2488, 0x2490, 1},
+		{0x24EA, 0x24EA, 1}, {0x24F5, 0x24FD, 1}, {0x24FF, 0x24FF, 1}, {0x2776, 0x277E, 1}, {0x2780, 0x2788, 1},
+		{0x278A, 0x2792, 1},
+	},
+	R32: []unicode.Range32{
+		{0x10A40, 0x10A43, 1}, {0x10E60, 0x10E68, 1}, {0x11052, 0x1105A, 1}, {0x1F100, 0x1F10A, 1},
+	},
+}
+
+// coreNewerDecimal are decimal digits (Nd) added after Unicode 13.0, which
+// Go's tables have and CORE's Python does not: Tangsa (14.0), Kawi and
+// Nag Mundari (15.0).
+var coreNewerDecimal = &unicode.RangeTable{
+	R32: []unicode.Range32{{0x11F50, 0x11F59, 1}, {0x16AC0, 0x16AC9, 1}, {0x1E4F0, 0x1E4F9, 1}},
+}
+
+// coreDecimal says whether r is a decimal digit for CORE's Python.
+func coreDecimal(r rune) bool { return unicode.IsDigit(r) && !unicode.Is(coreNewerDecimal, r) }
+
+// coreIsDigit is str.isdigit: non-empty, every character a decimal digit
+// or a digit of coreDigitNotDecimal.
+func coreIsDigit(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !coreDecimal(r) && !unicode.Is(coreDigitNotDecimal, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// coreDecimalDigits reads a string of decimal digits (category Nd, in
+// any script, as Python's int() does); false if a character is not one.
 func coreDecimalDigits(s string) (*big.Int, bool) {
 	n := new(big.Int)
 	ten := big.NewInt(10)
 	for _, r := range s {
-		if !unicode.IsDigit(r) {
+		if !coreDecimal(r) {
 			return nil, false
 		}
 		// Nd digits come in runs of ten, 0 to 9.
