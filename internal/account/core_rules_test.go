@@ -49,6 +49,9 @@ func TestCoreCheckUserCreate(t *testing.T) {
 			`V user_create.username: Name must begin with an alphanumeric character and not a "-". (EINVAL); ` +
 				`user_create.username: The character $ is only allowed as the final character. (EINVAL); ` +
 				`user_create.username: name contains invalid characters:   (EINVAL)`, "="},
+		// ord(char) & 0x80 (:49-51): bit 7 of the code point, each occurrence listed
+		{"username high characters", `{"username":"éaéĀ","full_name":"B","group_create":true,"password":"p"}`,
+			"V user_create.username: name contains invalid characters: é, é (EINVAL)", "="},
 		{"username trailing dollar", `{"username":"mach$","full_name":"B","group_create":true,"password":"p"}`, "", "="},
 		// :819-839
 		{"username exists", `{"username":"carol","full_name":"B","group_create":true,"password":"p"}`,
