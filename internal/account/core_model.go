@@ -1,5 +1,37 @@
 package account
 
+// What the CORE methods do once the checks pass, for the engine that
+// implements them (plugins/account.py and api_key.py at TN-13.3-U1.2):
+//
+//   - user.create (:242-401) returns the new DB id. With group_create a
+//     group named as the user is reused if one exists, else created (smb
+//     false, no sudo); with smb the builtin_users group is added to
+//     groups; a home other than /nonexistent is created with home_mode
+//     (or chowned if it exists; a non-directory fails "Path for home
+//     directory already exists and is not a directory", EEXIST) and gets
+//     the skeleton files; the uid is AssignedUID; the password gives a
+//     SHA-512 crypt unixhash and an smbhash, no password gives "*".
+//   - user.update (:412-578) returns the id; a changed home is created
+//     and the old one copied into it; home_mode is applied to the home,
+//     not stored; a stored home that vanished is recreated.
+//   - user.delete (:600-643) returns the id; with delete_group (default)
+//     the primary group goes too when it is not builtin and no other user
+//     has it as primary or auxiliary group.
+//   - group.create (:1156-1200) returns the id, gid AssignedGID;
+//     group.update (:1210-1257) returns the id and replaces the members
+//     when users is sent; group.delete (:1260-1290) returns the id and
+//     moves the users whose primary group it was to nogroup, or deletes
+//     them with delete_users.
+//   - api_key.create (api_key.py:41) returns CoreAPIKeyCreated;
+//     api_key.update returns CoreAPIKeyEntry, or CoreAPIKeyReset with
+//     reset; api_key.delete returns the datastore's answer (true).
+//   - a CoreSchemaError is sent as a call error: errno EINVAL, the reason
+//     "[attr] message", no extra, class Error of middlewared.schema
+//     (main.py:165); Errors as ValidationErrors (errno EAGAIN, type
+//     VALIDATION, main.py:163); a missing instance as the ValidationError
+//     "User 5 does not exist" (ENOENT; verbose names User, Group, ApiKey:
+//     service.py:286, 554).
+
 // CoreAccountAPI is TrueNAS CORE 13.3-U1.2's account API (middleware tag
 // TN-13.3-U1.2): its @accepts schemas, validation, defaults and query
 // entries, as one value a release's Model can point at. It lives in this
