@@ -32,6 +32,12 @@ const (
 	coreMsgGIDExists        = `The Group ID "%d" already exists.`                              // account.py:1374
 	coreMsgAPIKeyNameExists = "Object with this name already exists"                           // service.py:564
 	coreMsgIndexError       = "list index out of range"                                        // Python's IndexError
+
+	// Ours (ourUser, ourGroup): what CORE takes but a line of passwd,
+	// group or sudoers cannot hold.
+	coreMsgNameEmpty   = "Must be at least 1 character in length"
+	coreMsgNameControl = "Control characters (line breaks, NUL...) are not allowed."
+	coreMsgIDRange     = "Must be between 0 and %d."
 )
 
 // coreChecker collects validation errors and stops at the first
@@ -212,6 +218,58 @@ func coreCommonUser(c *coreChecker, p *CoreUserPayload, pk int64, old *CoreUserE
 	}
 }
 
+// ourUser adds the engine's own refusals, after CORE's: CORE stores these
+// in its database and renders passwd from it; the engine writes the
+// box's text files, where an empty name, a control character (a line
+// break in a username, full name, home or sudo command would add a line
+// to passwd or sudoers) or an id no kernel takes would break them.
+func ourUser(c *coreChecker, p *CoreUserPayload) {
+	if p.UID.Set && (p.UID.V < 0 || p.UID.V > MaxContainerXID) {
+		c.lit("uid", fmt.Sprintf(coreMsgIDRange, MaxContainerXID), EINVAL)
+	}
+	if p.Username.Set {
+		ourName(c, "username", p.Username.V)
+	}
+	if p.FullName.Set && strings.ContainsFunc(p.FullName.V, func(r rune) bool { return r != '\n' && IsControl(r) }) {
+		c.add(RuleUserFullNameControl) // a line break has CORE's own message
+	}
+	if p.Home.Set && strings.ContainsFunc(p.Home.V, IsControl) {
+		c.add(RuleUserHomeControl)
+	}
+	ourSudo(c, p.SudoCommands)
+}
+
+func ourName(c *coreChecker, field, name string) {
+	switch {
+	case name == "":
+		c.lit(field, coreMsgNameEmpty, EINVAL)
+	case strings.ContainsFunc(name, func(r rune) bool { return r != '\t' && IsControl(r) }):
+		c.lit(field, coreMsgNameControl, EINVAL) // a tab is in pw_checkname's list
+	}
+}
+
+func ourSudo(c *coreChecker, cmds Field[[]string]) {
+	if !cmds.Set {
+		return
+	}
+	for i, cmd := range cmds.V {
+		if strings.ContainsFunc(cmd, IsControl) {
+			c.at(RuleSudoControl, "sudo_commands", i)
+		}
+	}
+}
+
+// ourGroup is ourUser for groups.
+func ourGroup(c *coreChecker, p *CoreGroupPayload) {
+	if p.GID.Set && (p.GID.V < 0 || p.GID.V > MaxContainerXID) {
+		c.lit("gid", fmt.Sprintf(coreMsgIDRange, MaxContainerXID), EINVAL)
+	}
+	if p.Name.Set {
+		ourName(c, "name", p.Name.V)
+	}
+	ourSudo(c, p.SudoCommands)
+}
+
 // CheckCoreUserCreate runs CORE's user.create checks (account.py:259-304,
 // 363) on a decoded payload, in CORE's order: the group choice, the
 // common validation, the authorized key's home; then, with a box, the
@@ -233,6 +291,7 @@ func CheckCoreUserCreate(p *CoreUserPayload, box Box) error {
 	if p.SSHPubKey.Set && !p.SSHPubKey.Null && p.SSHPubKey.V != "" && !strings.HasPrefix(p.Home.V, "/mnt") {
 		c.lit("sshpubkey", coreMsgSSHPubKeyCreate, EINVAL)
 	}
+	ourUser(c, p)
 	if err := c.result(); err != nil {
 		return err
 	}
@@ -319,6 +378,7 @@ func CheckCoreUserUpdate(p *CoreUserPayload, old *CoreUserEntry, box Box) error 
 	if !old.SMB && p.SMB.Set && p.SMB.V && !(p.Password.Set && p.Password.V != "") {
 		c.lit("smb", coreMsgSMBPassword, EINVAL)
 	}
+	ourUser(c, p)
 	if err := c.result(); err != nil {
 		return err
 	}
@@ -404,6 +464,9 @@ func CheckCoreGroup(p *CoreGroupPayload, old *CoreGroupEntry, box Box) error {
 	}
 	if p.SudoCommands.Set {
 		coreSudo(c, p.SudoCommands.V, box)
+	}
+	if c.fatal == nil {
+		ourGroup(c, p)
 	}
 	return c.result()
 }

@@ -124,6 +124,21 @@ func TestCoreCheckUserCreate(t *testing.T) {
 		{"attributes datetime", u(`,"attributes":{"a":[{"$date":1}]},"groups":[99]`), "C [EINVAL] Object of type datetime is not JSON serializable", "="},
 		{"attributes time after group", `{"username":"bob","full_name":"B","password":"p","group":99,"attributes":{"t":{"$time":"1:2"}}}`,
 			"C [EFAULT] Group 99 not found", "C [EINVAL] Object of type time is not JSON serializable"},
+		// Ours: CORE takes these, the box's text files cannot hold them
+		{"ours empty username", `{"username":"","full_name":"B","group_create":true,"password":"p"}`,
+			"V user_create.username: Must be at least 1 character in length (EINVAL)", "="},
+		{"ours username line break", `{"username":"a\nroot","full_name":"B","group_create":true,"password":"p"}`,
+			"V user_create.username: Control characters (line breaks, NUL...) are not allowed. (EINVAL)", "="},
+		{"ours username tab is CORE's", `{"username":"a\tb","full_name":"B","group_create":true,"password":"p"}`,
+			"V user_create.username: name contains invalid characters: \t (EINVAL)", "="},
+		{"ours full_name CR", `{"username":"bob","full_name":"a\rb\nc","group_create":true,"password":"p"}`,
+			`V user_create.full_name: The "\n" character is not allowed in a "Full Name". (EINVAL); user_create.full_name: Control characters (carriage return, NUL, tab...) are not allowed. (EINVAL)`, "="},
+		{"ours home control", u(`,"home":"/mnt/tank/a\u0000b"`), `V user_create.home: "Home Directory" cannot contain control characters (line breaks, tabs, NUL). (EINVAL)`, "="},
+		{"ours sudo line break", u(`,"sudo_commands":["/usr/bin/ls\nALL ALL=(ALL) NOPASSWD: ALL"]`),
+			"V user_create.sudo_commands.0: Control characters (line breaks, tabs, NUL...) are not allowed in a command. (EINVAL)", "="},
+		{"ours uid negative", u(`,"uid":-1`), "V user_create.uid: Must be between 0 and 4294967294. (EINVAL)", "="},
+		{"ours uid too big", u(`,"uid":4294967295`), "V user_create.uid: Must be between 0 and 4294967294. (EINVAL)", "="},
+		{"ours uid largest", u(`,"uid":4294967294`), "", "="},
 		// microsoft_account and attributes are stored, no rule
 		{"microsoft_account attributes", u(`,"microsoft_account":true,"attributes":{"k":[1]}`), "", "="},
 	}
@@ -230,6 +245,13 @@ func TestCoreCheckGroup(t *testing.T) {
 		{"update gid change", `{"gid":4000}`, devs, ""},
 		{"update other's name, smb not sent", `{"name":"ops"}`, devs, `V group_update.name: A Group with the name "ops" already exists. (EEXIST)`},
 		{"update users", `{"users":[10,12]}`, devs, ""},
+		// Ours
+		{"ours empty name", `{"name":""}`, nil, "V group_create.name: Must be at least 1 character in length (EINVAL)"},
+		{"ours name NUL", `{"name":"a\u0000","smb":false}`, nil, "V group_create.name: Control characters (line breaks, NUL...) are not allowed. (EINVAL)"},
+		{"ours gid negative", `{"gid":-5}`, devs, "V group_update.gid: Must be between 0 and 4294967294. (EINVAL)"},
+		{"ours sudo control", `{"sudo_commands":["/usr/bin/ls\u0007"]}`, devs,
+			`V group_update.sudo_commands.0: No paths matching '/usr/bin/ls\x07' exist (EINVAL); ` +
+				"group_update.sudo_commands.0: Control characters (line breaks, tabs, NUL...) are not allowed in a command. (EINVAL)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -312,7 +334,7 @@ func TestCoreAssignedIDs(t *testing.T) {
 		`{"username":"a","full_name":"b"}`:          1002,
 		`{"username":"a","full_name":"b","uid":0}`:  1002, // account.py:352 not data.get('uid')
 		`{"username":"a","full_name":"b","uid":7}`:  7,
-		`{"username":"a","full_name":"b","uid":-5}`: -5, // Int('uid') has no range
+		`{"username":"a","full_name":"b","uid":-5}`: -5, // Int('uid') has no range (ours refuses it: ourUser)
 	} {
 		if got := mustCoreUser(t, true, raw).AssignedUID(used); got != want {
 			t.Errorf("%s: uid %d, want %d", raw, got, want)
