@@ -333,6 +333,9 @@ func coreCheckGroupIDs(p *CoreUserPayload, box Box) error {
 // authorized key's home, the built-in user's fixed attributes, SMB needing
 // a password; then, with a box, the auxiliary groups.
 func CheckCoreUserUpdate(p *CoreUserPayload, old *CoreUserEntry, box Box) error {
+	if old == nil {
+		return NotFound("User", 0) // the caller looks the user up first
+	}
 	c := &coreChecker{checker: checker{prefix: "user_update"}}
 	if p.Group.Set && box != nil {
 		if g, ok := box.GroupByID(p.Group.V); !ok || g.ID == ForeignID {
