@@ -56,6 +56,11 @@ import (
 //     of them has something to say, the framework answers, so the
 //     diagnostics are exactly the framework's.
 //
+// Identities (Terraform 1.12+, OpenTofu 1.12+) go through as the framework
+// sends them: a read answers the identity of the entry it read, leaving a
+// different current identity to the framework (which reports the change);
+// a plan answers the prior identity.
+//
 // Whenever private state is present the framework answers, because it
 // keeps its own keys there; so it does while the provider configuration
 // has unknown values, because it then defers plans.
@@ -193,8 +198,23 @@ func (s *fastServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResour
 	if err != nil {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
+	// The identity, as userResource.Read sets it: the id of the new state.
+	// A current identity other than that one is the framework's to report.
+	id, err := parseID(ns.ID.ValueString())
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	if !identityIsNull(req.CurrentIdentity) {
+		if cur, ok := identityID(req.CurrentIdentity); !ok || cur != id {
+			return s.ProviderServer.ReadResource(ctx, req)
+		}
+	}
+	ident, err := identityValue(id)
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
 	s.reads.Add(1)
-	return &tfprotov6.ReadResourceResponse{NewState: &tfprotov6.DynamicValue{MsgPack: b}}, nil
+	return &tfprotov6.ReadResourceResponse{NewState: &tfprotov6.DynamicValue{MsgPack: b}, NewIdentity: ident}, nil
 }
 
 // ValidateResourceConfig answers for a truenas_user configuration the
@@ -213,8 +233,17 @@ func (s *fastServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Plan
 		!s.user.unchanged(req) {
 		return s.ProviderServer.PlanResourceChange(ctx, req)
 	}
+	// The framework plans the prior identity unchanged (a null one when
+	// the client sent none).
+	ident := req.PriorIdentity
+	if ident == nil || ident.IdentityData == nil {
+		var err error
+		if ident, err = nullIdentity(); err != nil {
+			return s.ProviderServer.PlanResourceChange(ctx, req)
+		}
+	}
 	s.plans.Add(1)
-	return &tfprotov6.PlanResourceChangeResponse{PlannedState: req.PriorState}, nil
+	return &tfprotov6.PlanResourceChangeResponse{PlannedState: req.PriorState, PlannedIdentity: ident}, nil
 }
 
 // userShortcuts knows when the framework's answer for a truenas_user is
