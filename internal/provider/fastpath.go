@@ -76,6 +76,10 @@ func NewServer(version string) func() tfprotov6.ProviderServer {
 // fastServer is the framework's server with the fast path in front.
 type fastServer struct {
 	tfprotov6.ProviderServer
+	// lists is the same framework server: list resources (Terraform 1.14)
+	// are outside tfprotov6.ProviderServer for now, and tf6server serves
+	// them only from a server that has their methods.
+	lists tfprotov6.ListResourceServer
 
 	p       *truenasProvider
 	schemas map[string]resourceSchemaInfo
@@ -94,6 +98,7 @@ type resourceSchemaInfo struct {
 func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer {
 	ctx := context.Background()
 	s := &fastServer{ProviderServer: fw, p: p, schemas: map[string]resourceSchemaInfo{}}
+	s.lists, _ = fw.(tfprotov6.ListResourceServer)
 	for _, r := range resourcesOf(ctx, p) {
 		info := resourceSchemaInfo{version: r.schema.Version, typ: r.schema.Type().TerraformType(ctx)}
 		info.state, _ = tfmsgpack.NewConverter(info.typ)
@@ -105,6 +110,23 @@ func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer 
 		}
 	}
 	return s
+}
+
+var _ tfprotov6.ProviderServerWithListResource = (*fastServer)(nil)
+
+// ValidateListResourceConfig and ListResource go to the framework.
+func (s *fastServer) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	if s.lists == nil {
+		return nil, fmt.Errorf("the framework's server has no list resources")
+	}
+	return s.lists.ValidateListResourceConfig(ctx, req)
+}
+
+func (s *fastServer) ListResource(ctx context.Context, req *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	if s.lists == nil {
+		return nil, fmt.Errorf("the framework's server has no list resources")
+	}
+	return s.lists.ListResource(ctx, req)
 }
 
 // providerResource is one of the provider's resources, with its type name
