@@ -54,6 +54,10 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	if os.Getenv(loginHelperEnv) != "" {
+		// Run by a provisioner of TestAccEphemeralAPIKey.
+		return loginHelperMain()
+	}
 	dir, err := os.MkdirTemp("", "truenas-acc-cli-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "acceptance tests:", err)

@@ -51,6 +51,7 @@ type ephemeralAPIKeyModel struct {
 	Name      types.String `tfsdk:"name"`
 	ExpiresIn types.String `tfsdk:"expires_in"`
 	ID        types.String `tfsdk:"id"`
+	KeyName   types.String `tfsdk:"key_name"`
 	Key       types.String `tfsdk:"key"`
 	ExpiresAt types.String `tfsdk:"expires_at"`
 }
@@ -67,7 +68,7 @@ func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, r
 			"configure another provider (such as the official TrueNAS provider's `api_key`), a provisioner or a script " +
 			"for the length of the run.\n\n" +
 			"Terraform and OpenTofu open an ephemeral resource at plan and again at apply: each open creates its own " +
-			"key, with a random suffix on its `name` so that the two never collide, and each close deletes it. When a " +
+			"key, named `name` with a random suffix (`key_name`) so that the two never collide, and each close deletes it. When a " +
 			"step fails the CLI skips the close, and the key stays on the box until it expires: `expires_in` (default " +
 			"one hour) is what cleans it up then. The user needs a role through a privilege, as for `truenas_api_key`.",
 		Attributes: map[string]schema.Attribute{
@@ -83,6 +84,8 @@ func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, r
 					"`\"2h\"`). The key is deleted at the end of the run; the expiry cleans up after a run that failed before " +
 					"that. Default: `\"1h\"`."},
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The key's numeric id, as a string."},
+			"key_name": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The key's name on the box: `name` (or its default), `-` and the open's 8 random hex digits."},
 			"key": schema.StringAttribute{Computed: true, Sensitive: true,
 				MarkdownDescription: "The plaintext key `<id>-<64 characters>`."},
 			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the key expires (RFC 3339, UTC)."},
@@ -183,7 +186,7 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 	// Close needs the id: it gets nothing else.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyID, []byte(strconv.FormatInt(res.ID, 10)))...)
 	m.ID = types.StringValue(strconv.FormatInt(res.ID, 10))
-	m.Name = types.StringValue(res.Name)
+	m.KeyName = types.StringValue(res.Name)
 	m.Key = types.StringValue(res.Key)
 	m.ExpiresAt = types.StringValue(rfc3339(expiry))
 	if res.ExpiresAt != nil {
