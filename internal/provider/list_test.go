@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -161,5 +163,34 @@ func TestProtocolListResources(t *testing.T) {
 	// Limit: Terraform asks for at most so many.
 	if names, _, _ := listed(t, h, sch, "truenas_user", nil, false, 2); len(names) != 2 {
 		t.Fatalf("limit 2 listed %q", names)
+	}
+}
+
+// The list resources' doc pages are written by hand (templates/list-resources:
+// the Terraform that generates the docs does not report list resources):
+// each must name every argument of its schema, with its description.
+func TestListResourceDocsNameEveryArgument(t *testing.T) {
+	ctx := context.Background()
+	sch, err := NewServer("test")().GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || hasError(sch.Diagnostics) {
+		t.Fatal(err, sch.Diagnostics)
+	}
+	if len(sch.ListResourceSchemas) != 4 {
+		t.Fatalf("%d list resources, want one for each of the 4 resources", len(sch.ListResourceSchemas))
+	}
+	for typeName, ls := range sch.ListResourceSchemas {
+		if _, ok := sch.ResourceSchemas[typeName]; !ok {
+			t.Errorf("list resource %s lists no resource", typeName)
+		}
+		page := "../../templates/list-resources/" + strings.TrimPrefix(typeName, "truenas_") + ".md.tmpl"
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatalf("%s: %v", typeName, err)
+		}
+		for _, a := range ls.Block.Attributes {
+			if !strings.Contains(string(b), "- `"+a.Name+"` ") || !strings.Contains(string(b), a.Description) {
+				t.Errorf("%s does not document argument %s as the schema does (%q)", page, a.Name, a.Description)
+			}
+		}
 	}
 }
