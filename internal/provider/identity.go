@@ -87,9 +87,8 @@ func setImported(ctx context.Context, resp *resource.ImportStateResponse, id int
 	}
 }
 
-// identityFromState sets ident from the id attribute of st, once a Create,
-// Read or Update has stored st without error. A removed resource (null
-// state) keeps its identity as it is.
+// identityFromState sets ident from the id attribute of st, once a Create
+// or Update has stored st without error.
 func identityFromState(ctx context.Context, st *tfsdk.State, ident *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	if ident == nil || diags.HasError() || st.Raw.IsNull() {
 		return
@@ -105,6 +104,18 @@ func identityFromState(ctx context.Context, st *tfsdk.State, ident *tfsdk.Resour
 		return
 	}
 	diags.Append(ident.Set(ctx, identityModel{ID: types.Int64Value(id)})...)
+}
+
+// readIdentity sets the identity a Read answers: the id of the new state
+// or, when the entry is gone from the box (the state removed), of the
+// prior one. The framework wants an identity after every read without
+// error, a removal included, and a CLI before 1.12 sends none to keep.
+func readIdentity(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if resp.State.Raw.IsNull() {
+		identityFromState(ctx, &req.State, resp.Identity, &resp.Diagnostics)
+		return
+	}
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // identityValue is the identity of the entry id on the protocol, as the

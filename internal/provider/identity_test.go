@@ -130,6 +130,16 @@ func TestProtocolImportByIdentity(t *testing.T) {
 			if v, err := rd.NewState.Unmarshal(stateTyp); err != nil || !v.IsNull() {
 				t.Fatalf("a missing id was read as %v (%v)", v, err)
 			}
+			// The same read from a CLI before 1.12, which sends no
+			// identity: the entry is gone, and that is no error.
+			rd, err = h.srv.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: typeName,
+				CurrentState: imp.ImportedResources[0].State})
+			if err != nil || hasError(rd.Diagnostics) {
+				t.Fatalf("ReadResource of a missing id without an identity: %v %s", err, diagText(rd.Diagnostics))
+			}
+			if v, err := rd.NewState.Unmarshal(stateTyp); err != nil || !v.IsNull() {
+				t.Fatalf("a missing id was read as %v (%v)", v, err)
+			}
 
 			// A null or non-positive id.
 			for _, bad := range []tftypes.Value{tftypes.NewValue(tftypes.Number, nil), tftypes.NewValue(tftypes.Number, 0)} {

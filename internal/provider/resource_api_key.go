@@ -306,10 +306,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	if e == nil {
 		resp.State.RemoveResource(ctx)
-		return
+	} else {
+		resp.Diagnostics.Append(resp.State.Set(ctx, apiKeyState(state, e))...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, apiKeyState(state, e))...)
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+	readIdentity(ctx, req, resp)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

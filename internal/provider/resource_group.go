@@ -315,7 +315,7 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read group") {
 		resp.State.RemoveResource(ctx)
 	}
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+	readIdentity(ctx, req, resp)
 }
 
 func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

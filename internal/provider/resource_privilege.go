@@ -485,7 +485,7 @@ func (r *privilegeResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read privilege") {
 		resp.State.RemoveResource(ctx)
 	}
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+	readIdentity(ctx, req, resp)
 }
 
 func (r *privilegeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -818,8 +818,8 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		resp.State.RemoveResource(ctx)
 	default:
 		resp.Diagnostics.Append(resp.State.Set(ctx, ns)...)
-		identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 	}
+	readIdentity(ctx, req, resp)
 }
 
 // readUser reads the user of state from the box: its new state, or nil
