@@ -177,6 +177,9 @@ type HandlerOptions struct {
 	// AnonymousIdle closes a connection that is not authenticated after
 	// that long without a message (0: DefaultAnonymousIdle).
 	AnonymousIdle time.Duration
+	// DDP is the dialect of the legacy websocket at /websocket (nil:
+	// wire.DDPScale25).
+	DDP *wire.DDPDialect
 }
 
 // DefaultAnonymousIdle is how long a connection that is not authenticated
@@ -198,7 +201,7 @@ const (
 // HandlerWith is Handler with options.
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	mux := http.NewServeMux()
-	serve := func(w http.ResponseWriter, r *http.Request) {
+	serveWith := func(loop connLoop, w http.ResponseWriter, r *http.Request) {
 		caller, ok := r.Context().Value(callerKey{}).(Caller)
 		var sess *Session
 		if ok {
@@ -219,13 +222,16 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		if idle <= 0 {
 			idle = DefaultAnonymousIdle
 		}
-		serveConn(r.Context(), c, sess, opts.OnCall, idle)
+		loop(r.Context(), c, sess, opts.OnCall, idle)
 	}
+	serve := func(w http.ResponseWriter, r *http.Request) { serveWith(serveConn, w, r) }
 	mux.HandleFunc(wire.APIPath, serve)
 	mux.HandleFunc("/api/v25.10.5", serve)
-	mux.HandleFunc("/websocket", func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "the legacy DDP websocket is not served; use "+wire.APIPath, http.StatusNotFound)
-	})
+	ddp := wire.DDPScale25
+	if opts.DDP != nil {
+		ddp = *opts.DDP
+	}
+	mux.HandleFunc(wire.DDPPath, func(w http.ResponseWriter, r *http.Request) { serveWith(ddpLoop(ddp), w, r) })
 	return mux
 }
 
@@ -304,12 +310,12 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			res, err := sessionCall(ctx, sess, req.Method, req.Params)
+			res, rerr := callOnConn(ctx, sess, req.Method, req.Params)
 			if req.ID == nil {
 				return // a notification
 			}
-			if err != nil {
-				send(wire.EncodeError(req.ID, rpcError(err)))
+			if rerr != nil {
+				send(wire.EncodeError(req.ID, rerr))
 				return
 			}
 			send(wire.EncodeResult(req.ID, res))

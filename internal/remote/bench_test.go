@@ -10,10 +10,11 @@ import (
 
 // BenchmarkCallTransport compares one read call (user.query of root) over each
 // transport, against the real engine in an in-process sandbox: JSON-RPC on
-// the socket channel (one websocket, no process) and midclt (one SSH
-// session and one engine run per call, payload on stdin).
+// the socket channel (one websocket, no process), the legacy DDP on the
+// same channel, and midclt (one SSH session and one engine run per call,
+// payload on stdin).
 func BenchmarkCallTransport(b *testing.B) {
-	for _, tr := range []string{remote.TransportJSONRPC, remote.TransportMidclt} {
+	for _, tr := range []string{remote.TransportJSONRPC, remote.TransportDDP, remote.TransportMidclt} {
 		b.Run(tr, func(b *testing.B) {
 			sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: b.TempDir(), Listen: "127.0.0.1:0"})
 			if err != nil {

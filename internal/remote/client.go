@@ -67,9 +67,14 @@ type Config struct {
 	// then show on the box in process lists and possibly in audit logs.
 	ArgsOnCommandLine bool
 	MaxSessions       int // default 8
-	// Transport forces a transport: TransportJSONRPC (no fallback) or
-	// TransportMidclt; empty chooses per box.
+	// Transport forces a transport: TransportJSONRPC or TransportDDP (no
+	// fallback), or TransportMidclt; empty chooses per box (JSON-RPC, else
+	// midclt).
 	Transport string
+	// DDPSocket is the socket TransportDDP dials (default wire.Socket,
+	// where TrueNAS 25.10 serves DDP beside JSON-RPC; CORE 13.3's is
+	// wire.CoreSocket).
+	DDPSocket string
 
 	// DialTimeout bounds the TCP connect and, separately, the SSH handshake
 	// (default 15 s).
@@ -85,18 +90,19 @@ type Stats struct {
 	Connections int64 // SSH connections dialled successfully
 	Sessions    int64 // sessions opened (midclt)
 	Calls       int64 // Call invocations
-	Websockets  int64 // JSON-RPC websockets opened
+	Websockets  int64 // websockets opened (JSON-RPC or DDP)
 }
 
 // The transports.
 const (
 	TransportJSONRPC = "jsonrpc"
+	TransportDDP     = "ddp"
 	TransportMidclt  = "midclt"
 )
 
 // TransportInfo says how the client reaches the box's engine.
 type TransportInfo struct {
-	Kind string // TransportJSONRPC or TransportMidclt; "" before the first call
+	Kind string // TransportJSONRPC, TransportDDP or TransportMidclt; "" before the first call
 	// Why, in a sentence without secrets (the refusal, the probe's finding).
 	Reason string
 	// MidcltStdin tells, for midclt, whether it reads the payload from stdin;
@@ -144,6 +150,9 @@ func New(cfg Config) *Client {
 	}
 	if cfg.EngineCommand == "" {
 		cfg.EngineCommand = "midclt"
+	}
+	if cfg.DDPSocket == "" {
+		cfg.DDPSocket = wire.Socket
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 8
@@ -234,7 +243,7 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (json.R
 		}
 		out, started, err := c.callOn(ctx, cn, method, args)
 		if err == nil || attempt > 0 || !isConnErr(err) || ctx.Err() != nil {
-			if err != nil && c.Transport().Kind == TransportJSONRPC {
+			if k := c.Transport().Kind; err != nil && (k == TransportJSONRPC || k == TransportDDP) {
 				err = authHint(err, c.cfg.User, method)
 			}
 			return out, err
@@ -264,11 +273,11 @@ func (c *Client) callOn(ctx context.Context, cn *conn, method string, args []jso
 			// with sudo = true, midclt behind sudo is what was asked for.
 		} else {
 			var refused *errChannelRefused
-			if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || kind == TransportJSONRPC {
+			if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || c.cfg.Transport == TransportDDP || kind == TransportJSONRPC {
 				if refused != nil {
 					err = &Error{Kind: Connection, Err: err, Msg: fmt.Sprintf(
 						"%s refused a channel to the middleware socket %s: %v; allow stream-local forwarding in its sshd (AllowStreamLocalForwarding yes)",
-						c.addr(), wire.Socket, refused.err)}
+						c.addr(), c.wsSocket(), refused.err)}
 					return nil, false, err
 				}
 				return nil, false, err
@@ -295,7 +304,7 @@ func (c *Client) callOn(ctx context.Context, cn *conn, method string, args []jso
 // method runs, so the call may be made again.
 func (c *Client) sudoFallback(err error) bool {
 	var ce *account.CallError
-	if !c.cfg.Sudo || c.cfg.Transport == TransportJSONRPC || !errors.As(err, &ce) || ce.Message != "Not authenticated" {
+	if !c.cfg.Sudo || c.cfg.Transport == TransportJSONRPC || c.cfg.Transport == TransportDDP || !errors.As(err, &ce) || ce.Message != "Not authenticated" {
 		return false
 	}
 	c.tmu.Lock()
@@ -306,6 +315,14 @@ func (c *Client) sudoFallback(err error) bool {
 	// The websocket stays open until Close: calls made on it meanwhile get
 	// the same refusal and come here too.
 	return true
+}
+
+// wsSocket is the socket the websocket transport dials.
+func (c *Client) wsSocket() string {
+	if c.cfg.Transport == TransportDDP {
+		return c.cfg.DDPSocket
+	}
+	return wire.Socket
 }
 
 // rpcSession returns the websocket on cn, opening it when there is none.
@@ -330,7 +347,12 @@ func (c *Client) rpcSession(ctx context.Context, cn *conn) (*rpcSession, error) 
 	if s := get(); s != nil {
 		return s, nil
 	}
-	s, err := openRPC(ctx, cn)
+	open, kind, how := openRPC, TransportJSONRPC, "JSON-RPC"
+	if c.cfg.Transport == TransportDDP {
+		open = func(ctx context.Context, cn *conn) (*rpcSession, error) { return openDDP(ctx, cn, c.cfg.DDPSocket) }
+		kind, how = TransportDDP, "the legacy DDP protocol"
+	}
+	s, err := open(ctx, cn)
 	if err != nil {
 		return nil, err
 	}
@@ -342,8 +364,8 @@ func (c *Client) rpcSession(ctx context.Context, cn *conn) (*rpcSession, error) 
 	}
 	c.rpc = s
 	if c.transport.Kind == "" {
-		c.transport = TransportInfo{Kind: TransportJSONRPC, Reason: fmt.Sprintf(
-			"JSON-RPC over a websocket on %s through the SSH connection", wire.Socket)}
+		c.transport = TransportInfo{Kind: kind, Reason: fmt.Sprintf(
+			"%s over a websocket on %s through the SSH connection", how, c.wsSocket())}
 	}
 	return s, nil
 }

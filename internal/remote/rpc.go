@@ -17,19 +17,62 @@ import (
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
-// rpcSession is one JSON-RPC 2.0 websocket to the middleware socket, over a
+// rpcSession is one websocket to the middleware socket, over a
 // direct-streamlocal channel of one SSH connection: what midclt itself
 // speaks, without a process per call and with nothing on any command line.
-// Calls are multiplexed by id.
+// Calls are multiplexed by id. The protocol is JSON-RPC 2.0 (jsonrpcProto)
+// or the legacy DDP (ddpProto, ddp.go); everything else is shared.
 type rpcSession struct {
-	ws *websocket.Conn
-	cn *conn
+	ws    *websocket.Conn
+	cn    *conn
+	proto wsProto
 
 	mu      sync.Mutex
 	nextID  int64
-	pending map[int64]chan wire.Response
+	pending map[int64]chan answer
 	err     error // set once the session is gone
 	done    chan struct{}
+}
+
+// answer is the outcome of one call: its result, or the server's error as
+// a typed error (account.Errors, *account.CallError, or a plain error).
+type answer struct {
+	result json.RawMessage
+	err    error
+}
+
+// wsProto is what differs between the websocket protocols: how a call is
+// written, and how a message is read back as the answer to a call.
+type wsProto interface {
+	encode(id int64, method string, args []json.RawMessage) ([]byte, error)
+	// decode reads one message; ok is false for a message that answers no
+	// call (a notification, an id not ours).
+	decode(data []byte) (id int64, a answer, ok bool)
+}
+
+// jsonrpcProto is JSON-RPC 2.0 at /api/current.
+type jsonrpcProto struct{}
+
+func (jsonrpcProto) encode(id int64, method string, args []json.RawMessage) ([]byte, error) {
+	return json.Marshal(wire.Request{JSONRPC: "2.0", ID: json.RawMessage(strconv.FormatInt(id, 10)), Method: method, Params: args})
+}
+
+func (jsonrpcProto) decode(data []byte) (int64, answer, bool) {
+	var r wire.Response
+	if json.Unmarshal(data, &r) != nil {
+		return 0, answer{}, false
+	}
+	id, err := strconv.ParseInt(string(r.ID), 10, 64)
+	if err != nil {
+		return 0, answer{}, false
+	}
+	if r.Error != nil {
+		return id, answer{err: r.Error.AsError()}, true
+	}
+	if r.Result == nil {
+		return id, answer{result: json.RawMessage("null")}, true
+	}
+	return id, answer{result: r.Result}, true
 }
 
 // errChannelRefused says that the SSH server would not open a channel to
@@ -39,12 +82,19 @@ type errChannelRefused struct{ err error }
 func (e *errChannelRefused) Error() string { return e.err.Error() }
 func (e *errChannelRefused) Unwrap() error { return e.err }
 
-// openRPC dials the middleware socket through cn and opens the websocket.
+// openRPC dials the middleware socket through cn and opens the JSON-RPC
+// websocket.
 func openRPC(ctx context.Context, cn *conn) (*rpcSession, error) {
+	return openWS(ctx, cn, wire.Socket, wire.APIPath, jsonrpcProto{}, nil)
+}
+
+// openWS dials socket through cn, opens the websocket at path and runs
+// hello (the protocol's handshake, if it has one) on it before any call.
+func openWS(ctx context.Context, cn *conn, socket, path string, proto wsProto, hello func(context.Context, *websocket.Conn) error) (*rpcSession, error) {
 	var refused error
 	hc := &http.Client{Transport: &http.Transport{
 		DialContext: func(context.Context, string, string) (net.Conn, error) {
-			nc, err := cn.client.Dial("unix", wire.Socket)
+			nc, err := cn.client.Dial("unix", socket)
 			var oce *ssh.OpenChannelError
 			if errors.As(err, &oce) {
 				refused = err
@@ -53,7 +103,7 @@ func openRPC(ctx context.Context, cn *conn) (*rpcSession, error) {
 		},
 		DisableKeepAlives: true,
 	}}
-	ws, resp, err := websocket.Dial(ctx, "ws://localhost"+wire.APIPath, &websocket.DialOptions{HTTPClient: hc})
+	ws, resp, err := websocket.Dial(ctx, "ws://localhost"+path, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		switch {
 		case refused != nil:
@@ -61,14 +111,23 @@ func openRPC(ctx context.Context, cn *conn) (*rpcSession, error) {
 		case resp != nil:
 			// The socket answered, but not with the websocket: not a
 			// middleware we can speak to.
-			return nil, &errChannelRefused{fmt.Errorf("the websocket handshake on %s failed: %s", wire.Socket, resp.Status)}
+			return nil, &errChannelRefused{fmt.Errorf("the websocket handshake on %s failed: %s", socket, resp.Status)}
 		case isClosed(cn) || ctx.Err() != nil:
 			return nil, &connErr{err}
 		}
 		return nil, &errChannelRefused{err}
 	}
 	ws.SetReadLimit(64 << 20) // a query of many accounts is large
-	s := &rpcSession{ws: ws, cn: cn, pending: map[int64]chan wire.Response{}, done: make(chan struct{})}
+	if hello != nil {
+		if err := hello(ctx, ws); err != nil {
+			ws.CloseNow()
+			if isClosed(cn) || ctx.Err() != nil {
+				return nil, &connErr{err}
+			}
+			return nil, &errChannelRefused{err}
+		}
+	}
+	s := &rpcSession{ws: ws, cn: cn, proto: proto, pending: map[int64]chan answer{}, done: make(chan struct{})}
 	go s.read()
 	return s, nil
 }
@@ -82,12 +141,8 @@ func (s *rpcSession) read() {
 		if err != nil {
 			break
 		}
-		var r wire.Response
-		if json.Unmarshal(data, &r) != nil {
-			continue
-		}
-		id, perr := strconv.ParseInt(string(r.ID), 10, 64)
-		if perr != nil {
+		id, a, ok := s.proto.decode(data)
+		if !ok {
 			continue // a notification, or an answer to no call of ours
 		}
 		s.mu.Lock()
@@ -95,7 +150,7 @@ func (s *rpcSession) read() {
 		delete(s.pending, id)
 		s.mu.Unlock()
 		if ch != nil {
-			ch <- r
+			ch <- a
 		}
 	}
 	s.fail(fmt.Errorf("the middleware websocket closed: %w", err))
@@ -127,7 +182,7 @@ func (s *rpcSession) close() { s.fail(errors.New("closed")) }
 // call sends one request and waits for its answer. started tells whether
 // the request may have reached the server.
 func (s *rpcSession) call(ctx context.Context, method string, args []json.RawMessage) (json.RawMessage, bool, error) {
-	ch := make(chan wire.Response, 1)
+	ch := make(chan answer, 1)
 	s.mu.Lock()
 	if s.err != nil {
 		err := s.err
@@ -148,7 +203,7 @@ func (s *rpcSession) call(ctx context.Context, method string, args []json.RawMes
 	if args == nil {
 		args = []json.RawMessage{}
 	}
-	msg, err := json.Marshal(wire.Request{JSONRPC: "2.0", ID: json.RawMessage(strconv.FormatInt(id, 10)), Method: method, Params: args})
+	msg, err := s.proto.encode(id, method, args)
 	if err != nil {
 		forget()
 		return nil, false, err
@@ -162,14 +217,8 @@ func (s *rpcSession) call(ctx context.Context, method string, args []json.RawMes
 		return nil, true, &connErr{err}
 	}
 	select {
-	case r := <-ch:
-		if r.Error != nil {
-			return nil, true, r.Error.AsError()
-		}
-		if r.Result == nil {
-			return json.RawMessage("null"), true, nil
-		}
-		return r.Result, true, nil
+	case a := <-ch:
+		return a.result, true, a.err
 	case <-s.done:
 		return nil, true, &connErr{s.err}
 	case <-ctx.Done():

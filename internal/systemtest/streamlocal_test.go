@@ -143,6 +143,48 @@ func (rb *realBox) jsonRPCThroughSSH(t *testing.T, work string) {
 	if r.Error == nil || r.Error.Data == nil || r.Error.Data.Reason != "[EACCES] Not authorized" {
 		t.Fatalf("dave's user.create: %+v", r)
 	}
+
+	// The legacy DDP websocket on the same forward, as older clients and
+	// TrueNAS CORE's speak it: the same peer, the same answers.
+	dws, _, err := websocket.Dial(ctx, "ws://localhost"+wire.DDPPath, &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatalf("DDP websocket through ssh -L: %v", err)
+	}
+	defer dws.CloseNow()
+	dws.SetReadLimit(1 << 24)
+	ddp := func(raw string) wire.DDPMessage {
+		t.Helper()
+		must(t, dws.Write(ctx, websocket.MessageText, []byte(raw)))
+		_, data, err := dws.Read(ctx)
+		must(t, err)
+		m, err := wire.ParseDDP(data)
+		must(t, err)
+		return m
+	}
+	if m := ddp(string(wire.EncodeDDPConnect())); m.Msg != "connected" || m.Session == "" {
+		t.Fatalf("DDP connect: %+v", m)
+	}
+	if m := ddp(`{"msg":"method","id":"v","method":"system.version","params":[]}`); m.Error != nil || string(m.Result) != string(rpcVersion(t, call)) {
+		t.Fatalf("DDP system.version: %+v %s", m.Error, m.Result)
+	}
+	m := ddp(`{"msg":"method","id":"c","method":"user.create","params":[{"username":"eve","full_name":"E","group_create":true,"password_disabled":true,"smb":false}]}`)
+	if m.Error == nil || m.Error.Reason != "[EACCES] Not authorized" || m.Error.Errname != "EACCES" || string(m.ID) != `"c"` {
+		t.Fatalf("dave's user.create over DDP: %+v", m.Error)
+	}
+	m = ddp(`{"msg":"method","id":"q","method":"user.query","params":[[["username","=","dave"]],{"get":true,"select":["username"]}]}`)
+	if m.Error != nil || string(m.Result) != `{"username":"dave"}` {
+		t.Fatalf("dave's user.query over DDP: %+v %s", m.Error, m.Result)
+	}
+}
+
+// rpcVersion is system.version through the JSON-RPC websocket.
+func rpcVersion(t *testing.T, call func(int, string, string) wire.Response) json.RawMessage {
+	t.Helper()
+	r := call(4, "system.version", "[]")
+	if r.Error != nil {
+		t.Fatalf("system.version: %+v", r.Error)
+	}
+	return r.Result
 }
 
 // waitSocketOrExit waits for a server on path, or for the process to exit.
