@@ -112,7 +112,9 @@ func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer 
 	return s
 }
 
-var _ tfprotov6.ProviderServerWithListResource = (*fastServer)(nil)
+// tf6server serves list calls from a server with these methods (its
+// ProviderServerWithListResource, deprecated until they join ProviderServer).
+var _ tfprotov6.ListResourceServer = (*fastServer)(nil)
 
 // ValidateListResourceConfig and ListResource go to the framework.
 func (s *fastServer) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {

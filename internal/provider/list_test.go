@@ -29,11 +29,11 @@ func listed(t *testing.T, h *protoHarness, sch *tfprotov6.GetProviderSchemaRespo
 	}
 	typ := ls.ValueType().(tftypes.Object)
 	cfg := dynamic(t, typ, objectValue(t, typ, filter))
-	v, err := h.srv.(tfprotov6.ProviderServerWithListResource).ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{TypeName: typeName, Config: cfg})
+	v, err := h.srv.(tfprotov6.ListResourceServer).ValidateListResourceConfig(ctx, &tfprotov6.ValidateListResourceConfigRequest{TypeName: typeName, Config: cfg})
 	if err != nil || hasError(v.Diagnostics) {
 		t.Fatalf("ValidateListResourceConfig %s: %v %s", typeName, err, diagText(v.Diagnostics))
 	}
-	stream, err := h.srv.(tfprotov6.ProviderServerWithListResource).ListResource(ctx, &tfprotov6.ListResourceRequest{TypeName: typeName, Config: cfg,
+	stream, err := h.srv.(tfprotov6.ListResourceServer).ListResource(ctx, &tfprotov6.ListResourceRequest{TypeName: typeName, Config: cfg,
 		IncludeResource: include, Limit: limit})
 	if err != nil {
 		t.Fatalf("ListResource %s: %v", typeName, err)
