@@ -49,7 +49,7 @@ func CheckAPIKey(p *APIKeyPayload, old *APIKeyEntry, box Box) Errors {
 		case len(UserRoles(u, box)) == 0:
 			c.add(RuleAPIKeyNoRole)
 		}
-		if ok && box.APIKeyCount(u.Username) >= MaxAPIKeysPerUser {
+		if limit := ModelOf(box).MaxAPIKeysPerUser; ok && limit > 0 && box.APIKeyCount(u.Username) >= limit {
 			c.add(RuleAPIKeyLimit)
 		}
 	}

@@ -76,6 +76,9 @@ var methodRoles = map[string][]string{
 // MethodAccess returns what calling method needs, and for AccessRoles the
 // roles of which one suffices.
 func MethodAccess(method string) (Access, []string) {
+	if a, ok := connectionAccess[method]; ok { // authz_session.go
+		return a, nil
+	}
 	switch method {
 	case "system.version", "core.ping", "core.set_options", "auth.me", "privilege.roles":
 		// product.py line 111 and privilege_roles.py line 15,

@@ -11,19 +11,43 @@ type BuiltinUser struct {
 	Home     string
 	Shell    string
 	FullName string
+	// TrueNAS marks the users TrueNAS itself adds to the Debian base.
+	TrueNAS bool
 }
 
 // BuiltinGroup is a group that comes with the TrueNAS 25.10 image. SMB is
 // true only for builtin_administrators, builtin_users and builtin_guests.
+// TrueNAS marks the groups TrueNAS itself adds to the Debian base (see
+// ReservedIdentities).
 type BuiltinGroup struct {
-	Name string
-	GID  int64
-	SMB  bool
+	Name    string
+	GID     int64
+	SMB     bool
+	TrueNAS bool
 }
 
 // Immutable says whether TrueNAS 25.10 reports the group as immutable: a
 // built-in group whose gid is not in AllowedBuiltinGIDs.
-func (g BuiltinGroup) Immutable() bool { return !slices.Contains(AllowedBuiltinGIDs, g.GID) }
+func (g BuiltinGroup) Immutable() bool { return !AllowedBuiltinGroup(g.Name, g.GID) }
+
+// AllowedBuiltinGroup says whether the built-in group name at gid is one
+// whose membership may be changed: its gid is in AllowedBuiltinGIDs and it
+// is TrueNAS's group of that name at that gid, so that another box's
+// group that happens to hold one of those gids is not.
+func AllowedBuiltinGroup(name string, gid int64) bool {
+	return slices.Contains(AllowedBuiltinGIDs, gid) && allowedBuiltinNames[gid] == name
+}
+
+// allowedBuiltinNames is the name of each AllowedBuiltinGIDs group.
+var allowedBuiltinNames = func() map[int64]string {
+	m := map[int64]string{}
+	for _, g := range BuiltinGroups() {
+		if slices.Contains(AllowedBuiltinGIDs, g.GID) {
+			m[g.GID] = g.Name
+		}
+	}
+	return m
+}()
 
 // BuiltinPrivilege is one of the privileges TrueNAS creates: its
 // builtin_name, display name, the gid of its one local group, its roles and
@@ -35,8 +59,11 @@ type BuiltinPrivilege struct {
 	BuiltinName string
 	Name        string
 	GID         int64
-	Roles       []string
-	WebShell    bool
+	// Group is the name of the built-in group the privilege is bound to
+	// (by its store row, not by GID: engine initialise).
+	Group    string
+	Roles    []string
+	WebShell bool
 }
 
 // Well-known gids and uids.
@@ -72,9 +99,12 @@ const (
 )
 
 // AllowedBuiltinGIDs are the built-in groups whose membership may be
-// changed (ftp, builtin_administrators, builtin_users, apps,
-// truenas_readonly_administrators, truenas_sharing_administrators).
-var AllowedBuiltinGIDs = []int64{14, 544, 545, 568, 951, 952}
+// changed (ftp, truenas_webshare_administrators, builtin_administrators,
+// builtin_users, apps, truenas_readonly_administrators,
+// truenas_sharing_administrators; plugins/account_/constants.py, 445
+// since 25.10.2). 25.10 has no built-in group of gid 445: the gid is
+// reserved for one.
+var AllowedBuiltinGIDs = []int64{14, 445, 544, 545, 568, 951, 952}
 
 // BuiltinUsers returns the built-in users of TrueNAS 25.10 (25.10.1 homes),
 // root first. root's shell is the one its DB row carries.
@@ -129,8 +159,8 @@ func BuiltinUsers() []BuiltinUser {
 		{Username: "tss", UID: 129, GID: 136, Home: "/var/lib/tpm", Shell: "/bin/false", FullName: "TPM software stack,,,"},
 		{Username: "iperf3", UID: 130, GID: 137, Home: "/var/empty", Shell: "/usr/sbin/nologin", FullName: ""},
 		{Username: "_chrony", UID: 131, GID: 138, Home: "/var/lib/chrony", Shell: "/usr/sbin/nologin", FullName: "Chrony daemon,,,"},
-		{Username: "apps", UID: 568, GID: 568, Home: "/var/empty", Shell: "/usr/sbin/nologin", FullName: "Unprivileged Apps User"},
-		{Username: "webdav", UID: 666, GID: 666, Home: "/var/empty", Shell: "/usr/sbin/nologin", FullName: "WebDAV Anonymous User"},
+		{Username: "apps", UID: 568, GID: 568, Home: "/var/empty", Shell: "/usr/sbin/nologin", FullName: "Unprivileged Apps User", TrueNAS: true},
+		{Username: "webdav", UID: 666, GID: 666, Home: "/var/empty", Shell: "/usr/sbin/nologin", FullName: "WebDAV Anonymous User", TrueNAS: true},
 		{Username: "libvirt-qemu", UID: 986, GID: 106, Home: "/var/lib/libvirt", Shell: "/usr/sbin/nologin", FullName: "Libvirt Qemu,,,"},
 		{Username: "polkitd", UID: 998, GID: 998, Home: "/var/empty", Shell: "/usr/sbin/nologin", FullName: "polkit"},
 		{Username: "netdata", UID: 999, GID: 997, Home: "/var/lib/netdata", Shell: "/bin/sh", FullName: ""},
@@ -210,13 +240,13 @@ func BuiltinGroups() []BuiltinGroup {
 		{Name: "ladvd", GID: 127, SMB: false},
 		{Name: "libvirt", GID: 128, SMB: false},
 		{Name: "nova", GID: 129, SMB: false},
-		{Name: "builtin_administrators", GID: 544, SMB: true},
-		{Name: "builtin_users", GID: 545, SMB: true},
-		{Name: "builtin_guests", GID: 546, SMB: true},
-		{Name: "apps", GID: 568, SMB: false},
-		{Name: "webdav", GID: 666, SMB: false},
-		{Name: "truenas_readonly_administrators", GID: 951, SMB: false},
-		{Name: "truenas_sharing_administrators", GID: 952, SMB: false},
+		{Name: "builtin_administrators", GID: 544, SMB: true, TrueNAS: true},
+		{Name: "builtin_users", GID: 545, SMB: true, TrueNAS: true},
+		{Name: "builtin_guests", GID: 546, SMB: true, TrueNAS: true},
+		{Name: "apps", GID: 568, SMB: false, TrueNAS: true},
+		{Name: "webdav", GID: 666, SMB: false, TrueNAS: true},
+		{Name: "truenas_readonly_administrators", GID: 951, SMB: false, TrueNAS: true},
+		{Name: "truenas_sharing_administrators", GID: 952, SMB: false, TrueNAS: true},
 		{Name: "docker", GID: 999, SMB: false},
 		{Name: "libvirt-qemu", GID: 986, SMB: false},
 		{Name: "haproxy", GID: 130, SMB: false},
@@ -240,8 +270,56 @@ func BuiltinGroups() []BuiltinGroup {
 // one local group.
 func BuiltinPrivileges() []BuiltinPrivilege {
 	return []BuiltinPrivilege{
-		{BuiltinName: "LOCAL_ADMINISTRATOR", Name: "Local Administrator", GID: GIDBuiltinAdministrators, Roles: []string{"FULL_ADMIN"}, WebShell: true},
-		{BuiltinName: "READONLY_ADMINISTRATOR", Name: "Read-Only Administrator", GID: GIDReadonlyAdministrators, Roles: []string{"READONLY_ADMIN"}},
-		{BuiltinName: "SHARING_ADMINISTRATOR", Name: "Sharing Administrator", GID: GIDSharingAdministrators, Roles: []string{"SHARING_ADMIN"}},
+		{BuiltinName: "LOCAL_ADMINISTRATOR", Name: "Local Administrator", GID: GIDBuiltinAdministrators, Group: "builtin_administrators", Roles: []string{"FULL_ADMIN"}, WebShell: true},
+		{BuiltinName: "READONLY_ADMINISTRATOR", Name: "Read-Only Administrator", GID: GIDReadonlyAdministrators, Group: "truenas_readonly_administrators", Roles: []string{"READONLY_ADMIN"}},
+		{BuiltinName: "SHARING_ADMINISTRATOR", Name: "Sharing Administrator", GID: GIDSharingAdministrators, Group: "truenas_sharing_administrators", Roles: []string{"SHARING_ADMIN"}},
 	}
+}
+
+// TruenasAdminName is the local administrator the installer makes (uid and
+// gid UIDTruenasAdmin).
+const TruenasAdminName = "truenas_admin"
+
+// ReservedIdentity is a name and id that TrueNAS's own accounts hold: the
+// built-in users and groups TrueNAS adds to the Debian base (TrueNAS true
+// in BuiltinUsers and BuiltinGroups), whose meaning the rules tie to the
+// id (builtin_administrators 544, the privileges' groups, apps' DIRECT
+// idmap, the SMB built-ins' SIDs), and truenas_admin (uid and gid 950,
+// immutable by uid). A box line that holds the id under another name, or
+// the name under another id, is someone else's account: the engine
+// refuses to adopt such a box. Roles are the roles the built-in
+// privileges give the members of a group (nil for users and for groups
+// of no privilege).
+type ReservedIdentity struct {
+	User  bool // a uid of etc/passwd; else a gid of etc/group
+	Name  string
+	ID    int64
+	Roles []string
+}
+
+// ReservedIdentities lists every reserved uid and gid, derived from the
+// built-in tables, so that a built-in added there is reserved too.
+func ReservedIdentities() []ReservedIdentity {
+	var out []ReservedIdentity
+	for _, u := range BuiltinUsers() {
+		if u.TrueNAS {
+			out = append(out, ReservedIdentity{User: true, Name: u.Username, ID: u.UID})
+		}
+	}
+	for _, g := range BuiltinGroups() {
+		if !g.TrueNAS {
+			continue
+		}
+		r := ReservedIdentity{Name: g.Name, ID: g.GID}
+		for _, p := range BuiltinPrivileges() {
+			if p.Group == g.Name {
+				r.Roles = append(r.Roles, p.Roles...)
+			}
+		}
+		out = append(out, r)
+	}
+	out = append(out,
+		ReservedIdentity{User: true, Name: TruenasAdminName, ID: UIDTruenasAdmin},
+		ReservedIdentity{Name: TruenasAdminName, ID: UIDTruenasAdmin})
+	return out
 }

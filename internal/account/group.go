@@ -37,7 +37,7 @@ func CheckGroup(p *GroupPayload, old *GroupEntry, box Box) Errors {
 		boxGroup(c, p, old, box)
 	}
 	if old != nil && old.Builtin {
-		if !slices.Contains(AllowedBuiltinGIDs, old.GID) {
+		if !AllowedBuiltinGroup(old.Name, old.GID) {
 			c.add(RuleGroupImmutable)
 		} else if box != nil {
 			builtinGroupFields(c, p, old)

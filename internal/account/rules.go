@@ -147,6 +147,7 @@ const (
 	RuleSudoControl    = "sudo.control"
 	RuleSudoNoMatch    = "sudo.no_match"
 	RuleSudoNotExec    = "sudo.not_executable"
+	RuleSudoExact      = "sudo.exact"
 
 	// group.create / group.update
 	RuleGroupNameExists       = "group.name.exists"
@@ -277,6 +278,9 @@ var catalogue = []Rule{
 	{RuleSudoControl, "S.<field>.<idx>", "Control characters (line breaks, tabs, NUL...) are not allowed in a command.", EINVAL, Static},
 	{RuleSudoNoMatch, "S.<field>.<idx>", "No paths matching %s exist", EINVAL, BoxDependent},
 	{RuleSudoNotExec, "S.<field>.<idx>", "None of the paths matching %s is executable", EINVAL, BoxDependent},
+	// Ours: the drop-in grants exactly the command asked for, or the call
+	// is refused (internal/sudoers says why sudo would read it otherwise).
+	{RuleSudoExact, "S.<field>.<idx>", "sudo cannot grant this command as written: %s.", EINVAL, Static},
 
 	{RuleGroupNameExists, "S.name", `A Group with the name "%s" already exists.`, EEXIST, BoxDependent},
 	{RuleGroupNameBegin, "S.name", `Name must begin with an alphanumeric character and not a "-".`, EINVAL, Static},

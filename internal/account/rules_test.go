@@ -99,7 +99,7 @@ func userCases(t testing.TB) []userCase {
 		{name: "home used", raw: `{"home":"/mnt/tank/alice"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice."}},
 		{name: "home used via create", raw: `{"home":"/mnt/tank","home_create":true,"username":"alice","smb":false}`, want: []string{
 			`[EEXIST] user_create.username: The username "alice" already exists.`,
-			"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice.",
+			"[EEXIST] user_create.home: /mnt/tank: homedir already used by alice.",
 		}},
 		{name: "home own ok", update: "alice", raw: `{"home":"/mnt/tank/alice"}`},
 		{name: "home dotdot out of the pool", raw: `{"home":"/mnt/tank/../../usr/local/bin"}`, want: []string{"[EINVAL] user_create.home: The path must reside within a pool mount point"}},
@@ -129,7 +129,7 @@ func userCases(t testing.TB) []userCase {
 			want:  []string{"[EEXIST] user_create.home: Path for home directory already exists and is not a directory"}},
 		{name: "home used trailing slash", raw: `{"home":"/mnt/tank/alice/"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice/: homedir already used by alice."}},
 		{name: "home used double slash dot", raw: `{"home":"/mnt/tank//./alice"}`, want: []string{"[EEXIST] user_create.home: /mnt/tank//./alice: homedir already used by alice."}},
-		{name: "home create inside another home", raw: `{"home":"/mnt/tank/alice","home_create":true}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice/bob: homedir already used by alice."}},
+		{name: "home create inside another home", raw: `{"home":"/mnt/tank/alice","home_create":true}`, want: []string{"[EEXIST] user_create.home: /mnt/tank/alice: homedir already used by alice."}},
 		{name: "home around another home", raw: `{"home":"/mnt/tank/homes"}`,
 			tweak: func(b *fakeBox) { b.users[3].Home = "/mnt/tank/homes/carol" },
 			want:  []string{"[EEXIST] user_create.home: /mnt/tank/homes: homedir already used by carol."}},
@@ -220,6 +220,15 @@ func userCases(t testing.TB) []userCase {
 		{name: "sudo quote", raw: `{"sudo_commands":["'/usr/bin/ls"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: No closing quotation"}},
 		{name: "sudo blank", raw: `{"sudo_commands":["  "]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: list index out of range"}},
 		{name: "sudo escape", raw: `{"sudo_commands":["/usr/bin/ls \\"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: No escaped character"}},
+		{name: "sudo ALL and a command", raw: `{"sudo_commands":["ALL /usr/bin/ls"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: ALL grants every command: give it alone, as the whole command and unquoted (\"ALL\"), or name the commands."}},
+		{name: "sudo quoted ALL", raw: `{"sudo_commands":["'ALL'", "\"ALL\"", "AL\\L"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: ALL grants every command: give it alone, as the whole command and unquoted (\"ALL\"), or name the commands.", "[EINVAL] user_create.sudo_commands.1: sudo cannot grant this command as written: ALL grants every command: give it alone, as the whole command and unquoted (\"ALL\"), or name the commands.", "[EINVAL] user_create.sudo_commands.2: sudo cannot grant this command as written: ALL grants every command: give it alone, as the whole command and unquoted (\"ALL\"), or name the commands."}},
+		{name: "sudo ALL padded", raw: `{"sudo_commands":["  ALL "]}`},
+		{name: "sudo blank in an argument", raw: `{"sudo_commands":["/usr/bin/ls 'a b'"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: argument 1 holds white space: sudo compares arguments joined by spaces, so it cannot keep one argument whole."}},
+		{name: "sudo backslash", raw: `{"sudo_commands":["/usr/bin/ls a\\\\\\\\b"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: argument 1 holds a backslash, which sudoers reads as an escape."}},
+		{name: "sudo double quote", raw: `{"sudo_commands":["/usr/bin/ls 'a\"b'"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: argument 1 holds a double quote, which sudoers reads as its \"\" (no arguments)."}},
+		{name: "sudo empty argument", raw: `{"sudo_commands":["/usr/bin/ls '' -l"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: argument 1 is empty: sudo cannot require an empty argument (a lone \"\" after the executable means no arguments)."}},
+		{name: "sudo regex", raw: `{"sudo_commands":["/usr/bin/ls ^-l$"]}`, want: []string{"[EINVAL] user_create.sudo_commands.0: sudo cannot grant this command as written: the arguments start with ^, which sudo reads as a regular expression."}},
+		{name: "sudo no arguments and specials", raw: `{"sudo_commands":["/usr/bin/ls \"\"", "/usr/bin/ls a,b:c=d#e NOPASSWD: ALL"]}`},
 	}
 }
 

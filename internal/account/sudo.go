@@ -1,74 +1,15 @@
 package account
 
 import (
-	"errors"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/nasops/terraform-provider-truenas/internal/sudoers"
 )
 
 // shlexSplit splits like Python's shlex.split (POSIX mode, no comments).
-func shlexSplit(s string) ([]string, error) {
-	var out []string
-	var tok strings.Builder
-	inTok := false
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
-			if inTok {
-				out = append(out, tok.String())
-				tok.Reset()
-				inTok = false
-			}
-		case r == '\\':
-			inTok = true
-			if i+1 >= len(rs) {
-				//lint:ignore ST1005 shlex's message, as TrueNAS shows it
-				return nil, errors.New("No escaped character")
-			}
-			i++
-			tok.WriteRune(rs[i])
-		case r == '\'':
-			inTok = true
-			j := i + 1
-			for j < len(rs) && rs[j] != '\'' {
-				j++
-			}
-			if j >= len(rs) {
-				//lint:ignore ST1005 shlex's message, as TrueNAS shows it
-				return nil, errors.New("No closing quotation")
-			}
-			tok.WriteString(string(rs[i+1 : j]))
-			i = j
-		case r == '"':
-			inTok = true
-			j := i + 1
-			for ; j < len(rs) && rs[j] != '"'; j++ {
-				if rs[j] == '\\' && j+1 < len(rs) && (rs[j+1] == '"' || rs[j+1] == '\\') {
-					j++
-				} else if rs[j] == '\\' && j+1 >= len(rs) {
-					//lint:ignore ST1005 shlex's message, as TrueNAS shows it
-					return nil, errors.New("No closing quotation")
-				}
-				tok.WriteRune(rs[j])
-			}
-			if j >= len(rs) {
-				//lint:ignore ST1005 shlex's message, as TrueNAS shows it
-				return nil, errors.New("No closing quotation")
-			}
-			i = j
-		default:
-			inTok = true
-			tok.WriteRune(r)
-		}
-	}
-	if inTok {
-		out = append(out, tok.String())
-	}
-	return out, nil
-}
+func shlexSplit(s string) ([]string, error) { return sudoers.Split(s) }
 
 // pyNormpath is Python's os.path.normpath for absolute POSIX paths.
 func pyNormpath(p string) string {
@@ -102,7 +43,15 @@ func checkSudo(c *checker, field string, cmds []string, box Box) {
 			continue
 		}
 		exe := words[0]
-		if exe == "ALL" {
+		if exe == sudoers.All {
+			// Only the lone, unquoted ALL is sudoers' ALL: "ALL /bin/ls",
+			// "'ALL'" or AL\L would be written as something sudo cannot
+			// parse or reads otherwise.
+			if p := sudoers.AllProblem(strings.TrimSpace(cmd)); p != "" {
+				c.at(RuleSudoExact, field, i, p)
+			} else if len(cmds) != 1 {
+				c.at(RuleSudoAll, field, i)
+			}
 			continue
 		}
 		if !strings.HasPrefix(exe, "/") {
@@ -111,6 +60,10 @@ func checkSudo(c *checker, field string, cmds []string, box Box) {
 		}
 		if strings.TrimRight(pyNormpath(exe), "/") != strings.TrimRight(exe, "/") {
 			c.at(RuleSudoNormalized, field, i)
+			continue
+		}
+		if p := sudoers.WordProblem(words); p != "" {
+			c.at(RuleSudoExact, field, i, p)
 			continue
 		}
 		if box == nil {

@@ -440,7 +440,7 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 				c.idx(RuleUserGroupsMissing, i)
 				continue
 			}
-			if !g.Builtin || slices.Contains(AllowedBuiltinGIDs, g.GID) {
+			if !g.Builtin || AllowedBuiltinGroup(g.Name, g.GID) {
 				continue
 			}
 			if old != nil && slices.Contains(old.Groups, id) {
@@ -555,8 +555,10 @@ func boxHome(c *checker, p *UserPayload, old *UserEntry, box Box) {
 	if old != nil {
 		self = old.ID
 	}
+	// The message names the path as given, the parent with home_create,
+	// as TrueNAS's validate_homedir_path does (account.py line 522).
 	if u, ok := box.HomeUsedBy(NormalizeHome(target), self); ok {
-		c.add(RuleUserHomeUsed, target, u.Username)
+		c.add(RuleUserHomeUsed, h, u.Username)
 	}
 }
 

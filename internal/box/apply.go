@@ -128,6 +128,15 @@ type plan struct {
 }
 
 func apply(root string, p *plan) (*Result, error) {
+	// The account files are read and written under shadow-utils' locks:
+	// Lock's, or this apply's own when called without it.
+	if !holdsAccountLocks(root) {
+		l, err := lockAccountFiles(root)
+		if err != nil {
+			return nil, err
+		}
+		defer l.release()
+	}
 	res := &Result{}
 	removeStaleTemps(root)
 	old, err := readRawManifest(root)
@@ -505,11 +514,21 @@ func apply(root string, p *plan) (*Result, error) {
 	}
 
 	// Drop-ins.
-	changed, err := writeSudoers(root, p.sudo)
+	changed, badSudo, err := writeSudoers(root, p.sudo)
 	if err != nil {
 		errs = append(errs, err)
 	} else if changed {
 		res.Files = append(res.Files, SudoersFile)
+	}
+	for _, b := range badSudo {
+		// An account whose commands sudo would read otherwise than asked
+		// (stored by an older engine) is left out of the drop-in: it
+		// loses its rules, every other account keeps its own.
+		if b.group {
+			errs = append(errs, b.err)
+		} else {
+			acct.addUser(b.name, b.err)
+		}
 	}
 	changed, err = writeSSHD(root, sshd)
 	if err != nil {

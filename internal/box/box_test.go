@@ -486,7 +486,7 @@ func TestSudoers(t *testing.T) {
 		"# alice\n#3000 ALL=(ALL) ALL\n" +
 		"# bob\n#3001 ALL=(ALL) NOPASSWD: ALL\n" +
 		"# carol\n#3003 ALL=(ALL) ALL, NOPASSWD: ALL\n" +
-		"# dave\n#3004 ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=d\\\\e \\#x, NOPASSWD: /usr/bin/id\n" +
+		"# dave\n#3004 ALL=(ALL) /usr/bin/ls -la, /usr/bin/echo a\\,b\\:c\\=de \\#x, NOPASSWD: /usr/bin/id\n" +
 		"# group staff2\n%#3002 ALL=(ALL) NOPASSWD: ALL\n"
 	path := filepath.Join(root, SudoersFile)
 	if got := read(t, root, SudoersFile); got != want {
@@ -505,6 +505,23 @@ func TestSudoers(t *testing.T) {
 			t.Fatalf("visudo -c: %v\n%s", err, out)
 		}
 	})
+	// A command sudo would read otherwise than asked (only an older
+	// engine's store has one: the account rules refuse it) leaves its
+	// account out of the drop-in, with an error for that user; every other
+	// account keeps its rules.
+	for _, bad := range []string{"ALL /usr/bin/ls", "'ALL'", `"ALL"`, `AL\L`, "/usr/bin/echo 'a b'", `/usr/bin/echo a\\b`, "/usr/bin/echo ^x$", "ls"} {
+		st2 := baseState()
+		st2.Users[0].SudoCommands = []string{"/usr/bin/id", bad}
+		st2.Users[1].SudoCommandsNopasswd = []string{"ALL"}
+		err := Apply(root, st2)
+		var ae *AccountErrors
+		if !errors.As(err, &ae) || ae.ForUser("alice") == nil || !strings.Contains(ae.ForUser("alice").Error(), "left out of the drop-in") || ae.ForUser("bob") != nil {
+			t.Errorf("%q: Apply gave %v; want an error for alice only", bad, err)
+		}
+		if got := read(t, root, SudoersFile); got != "# Written by the truenas engine; do not edit.\n# bob\n#3001 ALL=(ALL) NOPASSWD: ALL\n" {
+			t.Fatalf("%q: the drop-in is\n%s", bad, got)
+		}
+	}
 	st = baseState()
 	must(t, Apply(root, st))
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {

@@ -517,3 +517,30 @@ func TestMembersAdded(t *testing.T) {
 		t.Fatal("ApplyResult took MembersAdded")
 	}
 }
+
+// visudoCheck is the box's visudo itself: content it refuses is reported,
+// with the drop-in's name, and no copy is left behind.
+func TestVisudoCheckRefuses(t *testing.T) {
+	found := false
+	for _, p := range visudoPaths {
+		if _, err := os.Stat(p); err == nil {
+			found = true
+		}
+	}
+	if !found {
+		if os.Getenv("CI") != "" {
+			t.Fatal("visudo is missing (scripts/deps.sh installs sudo)")
+		}
+		t.Skip("visudo is missing")
+	}
+	dir := t.TempDir()
+	if err := visudoCheck(dir, []byte("#1 ALL=(ALL) /usr/bin/sudoedit /etc/hosts\n")); err == nil || !strings.Contains(err.Error(), SudoersFile) {
+		t.Fatalf("visudo accepted sudoedit with a path: %v", err)
+	}
+	if err := visudoCheck(dir, []byte("#1 ALL=(ALL) /usr/bin/id\n")); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("left behind: %v", ents)
+	}
+}

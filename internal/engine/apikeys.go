@@ -473,10 +473,20 @@ func (e *Engine) userInfo(ctx context.Context, q querier, ue *account.UserEntry,
 	if apiKey {
 		attrs = append(attrs, "API_KEY")
 	}
+	// auth.me adds PASSWORD_CHANGE_REQUIRED for a local account past its
+	// soft limit (plugins/auth.py line 1285).
+	if ue.PasswordChangeRequired {
+		attrs = append(attrs, "PASSWORD_CHANGE_REQUIRED")
+	}
+	// user.get_user_obj without get_groups has grouplist null; the engine
+	// has no two-factor secrets, so user.twofactor_config is that of an
+	// account without one (plugins/account_/2fa.py line 89, auth_/2fa.py
+	// line 118): AuthUserInfo wants a dict there.
 	return map[string]any{
 		"pw_name": ue.Username, "pw_gecos": ue.FullName, "pw_dir": ue.Home, "pw_shell": ue.Shell,
-		"pw_uid": ue.UID, "pw_gid": ue.Group.GID, "grouplist": gids, "sid": nil, "source": "LOCAL", "local": true,
-		"attributes": map[string]any{}, "two_factor_config": nil,
+		"pw_uid": ue.UID, "pw_gid": ue.Group.GID, "grouplist": nil, "sid": nil, "source": "LOCAL", "local": true,
+		"attributes":         map[string]any{},
+		"two_factor_config":  map[string]any{"provisioning_uri": nil, "secret_configured": false, "interval": 30, "otp_digits": 6},
 		"privilege":          map[string]any{"roles": map[string]any{"$set": cp.Roles}, "web_shell": cp.WebShell, "webui_access": cp.WebUIAccess},
 		"account_attributes": attrs,
 	}, nil

@@ -20,16 +20,18 @@ type boxView struct {
 	l    *loader
 	now  time.Time
 	err  error
-	// files and cache hold the box's account files for foreign-line
-	// lookups.
-	files map[string][]byte
-	cache *fileCache
+	// indexes and cache hold the box's account files, as glibc reads
+	// them, for foreign-line lookups.
+	indexes map[string]*nssIndex
+	cache   *fileCache
+	// model is the account model of the root's release.
+	model *account.Model
 }
 
 var _ account.Box = (*boxView)(nil)
 
 func (e *Engine) newBoxView(ctx context.Context, q querier, now time.Time) *boxView {
-	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now, cache: &e.boxFiles}
+	return &boxView{ctx: ctx, root: e.root, l: newLoader(ctx, q), now: now, cache: &e.boxFiles, model: e.Release().Model}
 }
 
 func (b *boxView) fail(err error) {
@@ -80,7 +82,7 @@ func (b *boxView) UserByName(name string) (*account.UserEntry, bool) {
 	if u, ok := b.user("username = ?", name); ok {
 		return u, true
 	}
-	return b.foreignUser(0, name)
+	return b.foreignUserNamed(name)
 }
 func (b *boxView) UserByUID(uid int64) (*account.UserEntry, bool) {
 	if uid == 2147000001 {
@@ -133,7 +135,7 @@ func (b *boxView) GroupByName(name string) (*account.GroupEntry, bool) {
 	if g, ok := b.group("name = ?", name); ok {
 		return g, true
 	}
-	return b.foreignGroup(0, name)
+	return b.foreignGroupNamed(name)
 }
 func (b *boxView) GroupByGID(gid int64) (*account.GroupEntry, bool) {
 	return b.group("gid = ? ORDER BY id", gid)

@@ -445,7 +445,7 @@ func (l *loader) groupEntry(g *groupRow) (*account.GroupEntry, error) {
 		ID: g.ID, GID: g.GID, Name: g.Name, Group: g.Name, Builtin: g.Builtin,
 		SudoCommands: strList(g.Sudo), SudoCommandsNopasswd: strList(g.SudoNopasswd), SMB: g.SMB,
 		UsernsIdmap: anyJSON(g.Idmap), Local: true, Roles: roles, Users: users, SID: sid,
-		Immutable: g.Builtin && !slices.Contains(account.AllowedBuiltinGIDs, g.GID),
+		Immutable: g.Builtin && !account.AllowedBuiltinGroup(g.Name, g.GID),
 	}, nil
 }
 

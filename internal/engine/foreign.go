@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
@@ -19,50 +16,6 @@ import (
 // find them through NSS (getpwuid/getgrgid in plugins/account.py), and
 // automatic ids skip them; all before anything is saved.
 
-// boxLine finds in the colon-separated account file data the first line
-// whose field idx (0: name, 2: id) is val, and returns its name and id.
-// It looks for val with bytes.Index and checks each hit's place, so a
-// file of 10,000 lines costs about one pass of memchr, not a parse.
-func boxLine(data []byte, idx int, val string) (name string, id int64, ok bool) {
-	if val == "" || strings.ContainsAny(val, ":\n") {
-		return "", 0, false
-	}
-	pat := []byte(val)
-	for from := 0; from < len(data); {
-		i := bytes.Index(data[from:], pat)
-		if i < 0 {
-			return "", 0, false
-		}
-		i += from
-		from = i + 1
-		end := i + len(pat)
-		if end >= len(data) || data[end] != ':' || i > 0 && data[i-1] != ':' && data[i-1] != '\n' {
-			continue
-		}
-		start := bytes.LastIndexByte(data[:i], '\n') + 1
-		if bytes.Count(data[start:i], []byte{':'}) != idx {
-			continue
-		}
-		line := data[start:]
-		if j := bytes.IndexByte(line, '\n'); j >= 0 {
-			line = line[:j]
-		}
-		if len(line) == 0 || line[0] == '#' || line[0] == '+' || line[0] == '-' {
-			continue
-		}
-		f := bytes.SplitN(line, []byte{':'}, 4)
-		if len(f) < 3 {
-			continue
-		}
-		id, err := strconv.ParseInt(string(f[2]), 10, 64)
-		if err != nil {
-			id = -1
-		}
-		return string(f[0]), id, true
-	}
-	return "", 0, false
-}
-
 // fileCache keeps the account files the foreign-line lookups read, as
 // long as their inode, size and modification time stay the same: one call
 // reads each file once, not once per lookup.
@@ -72,65 +25,100 @@ type fileCache struct {
 }
 
 type cachedFile struct {
-	fi   os.FileInfo
-	data []byte
+	fi os.FileInfo
+	ix *nssIndex
 }
 
-// read returns the file name under root (nil when it cannot be read).
-func (c *fileCache) read(root, name string) []byte {
+// index is the file name (box.PasswdFile or box.GroupFile) under root as
+// glibc resolves it (empty when the file cannot be read), built once per
+// version of the file.
+func (c *fileCache) index(root, name string) *nssIndex {
+	passwd := name == box.PasswdFile
 	p := filepath.Join(root, name)
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil
+		return newNSSIndex(nil, passwd)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if f, ok := c.m[p]; ok && os.SameFile(f.fi, fi) && f.fi.Size() == fi.Size() && f.fi.ModTime().Equal(fi.ModTime()) {
-		return f.data
+		return f.ix
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
-		return nil
+		return newNSSIndex(nil, passwd)
 	}
 	if c.m == nil {
 		c.m = map[string]cachedFile{}
 	}
-	c.m[p] = cachedFile{fi: fi, data: data}
-	return data
+	ix := newNSSIndex(data, passwd)
+	c.m[p] = cachedFile{fi: fi, ix: ix}
+	return ix
 }
 
-func (b *boxView) file(name string) []byte {
-	if b.files == nil {
-		b.files = map[string][]byte{}
+func (b *boxView) index(name string) *nssIndex {
+	if b.indexes == nil {
+		b.indexes = map[string]*nssIndex{}
 	}
-	data, ok := b.files[name]
+	ix, ok := b.indexes[name]
 	if !ok {
-		data = b.cache.read(b.root, name)
-		b.files[name] = data
+		ix = b.cache.index(b.root, name)
+		b.indexes[name] = ix
 	}
-	return data
+	return ix
 }
 
-func (b *boxView) foreignUser(idx int, val string) (*account.UserEntry, bool) {
-	name, uid, ok := boxLine(b.file(box.PasswdFile), idx, val)
-	if !ok {
-		return nil, false
-	}
-	return &account.UserEntry{ID: account.ForeignID, UID: uid, Username: name, Local: true}, true
-}
-
-func (b *boxView) foreignGroup(idx int, val string) (*account.GroupEntry, bool) {
-	name, gid, ok := boxLine(b.file(box.GroupFile), idx, val)
+// foreignUserNamed is the line getpwnam(name) returns.
+func (b *boxView) foreignUserNamed(name string) (*account.UserEntry, bool) {
+	l, ok := b.index(box.PasswdFile).lookupName(name)
 	if !ok {
 		return nil, false
 	}
-	return &account.GroupEntry{ID: account.ForeignID, GID: gid, Name: name, Local: true}, true
+	return &account.UserEntry{ID: account.ForeignID, UID: int64(l.id), Username: l.name, Local: true}, true
 }
 
-// boxIDUsed says whether a line of the box's etc/passwd (kind "uid") or
-// etc/group ("gid") has id.
-func boxIDUsed(data []byte, id int64) bool {
-	_, _, ok := boxLine(data, 2, strconv.FormatInt(id, 10))
+// foreignGroupNamed is the line getgrnam(name) returns.
+func (b *boxView) foreignGroupNamed(name string) (*account.GroupEntry, bool) {
+	l, ok := b.index(box.GroupFile).lookupName(name)
+	if !ok {
+		return nil, false
+	}
+	return &account.GroupEntry{ID: account.ForeignID, GID: int64(l.id), Name: l.name, Local: true}, true
+}
+
+// uidHolder is the first line of etc/passwd that holds uid (getpwuid's,
+// or a NIS-compat line's): a uid no account of the engine may take.
+func (b *boxView) uidHolder(uid int64) (string, bool) {
+	l, ok := b.index(box.PasswdFile).holder(uid)
+	if !ok {
+		return "", false
+	}
+	return l.name, true
+}
+
+// gidHolder is the first line of etc/group that holds gid.
+func (b *boxView) gidHolder(gid int64) (string, bool) {
+	l, ok := b.index(box.GroupFile).holder(gid)
+	if !ok {
+		return "", false
+	}
+	return l.name, true
+}
+
+// boxIDUsed says whether a line of the box's etc/passwd (uid, user true)
+// or etc/group (gid) holds id, as glibc reads the lines. A gid that a
+// line of etc/passwd has as its primary group counts as used too: a group
+// made at that gid would take that account in as a member (sudo's %#gid,
+// file ownership), whatever etc/group says.
+func boxIDUsed(passwd, group *nssIndex, user bool, id int64) bool {
+	if user {
+		_, ok := passwd.holder(id)
+		return ok
+	}
+	if _, ok := group.holder(id); ok {
+		return true
+	}
+	_, ok := passwd.primaryHolder(id)
 	return ok
 }
 
@@ -140,11 +128,15 @@ func boxIDUsed(data []byte, id int64) bool {
 // privilege.)
 func (b *boxView) foreignIDErrors(errs account.Errors, prefix string, user bool, id int64) account.Errors {
 	if user {
-		if u, ok := b.foreignUser(2, strconv.FormatInt(id, 10)); ok {
-			errs = append(errs, account.RuleByID(account.RuleUserUIDUsed).Err(prefix, "", -1, id, u.Username))
+		if name, ok := b.uidHolder(id); ok {
+			errs = append(errs, account.RuleByID(account.RuleUserUIDUsed).Err(prefix, "", -1, id, name))
 		}
-	} else if g, ok := b.foreignGroup(2, strconv.FormatInt(id, 10)); ok {
-		errs = append(errs, account.RuleByID(account.RuleGroupGIDUsed).Err(prefix, "", -1, id, g.Name))
+	} else if name, ok := b.gidHolder(id); ok {
+		errs = append(errs, account.RuleByID(account.RuleGroupGIDUsed).Err(prefix, "", -1, id, name))
+	} else if l, ok := b.index(box.PasswdFile).primaryHolder(id); ok {
+		// No group line, but an account's primary gid: a group made at it
+		// would take that account in (sudo's %#gid, the files it owns).
+		errs = append(errs, account.RuleByID(account.RuleGroupGIDUsed).Err(prefix, "", -1, id, "of user "+l.name+"'s primary gid"))
 	}
 	return errs
 }

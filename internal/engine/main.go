@@ -19,8 +19,8 @@ import (
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
-const usage = `usage: engine [--root DIR] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
-       engine [--root DIR] serve [--socket PATH]
+const usage = `usage: engine [--root DIR] [--release 25.10|26.0] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
+       engine [--root DIR] [--release 25.10|26.0] serve [--socket PATH]
        engine version
 
 call runs one TrueNAS account API method, as TrueNAS's midclt call does.
@@ -32,14 +32,17 @@ seconds; -u, -U, -P and -K are accepted and ignored: the engine runs the
 call itself, with the rights of the user running it.
 
 serve answers the middleware's JSON-RPC 2.0 websocket (ws://localhost/api/current)
-on a unix socket, mode 0666, default /var/run/middleware/middlewared.sock
-(or the socket systemd passes). Each connection acts as its peer: root may
+on a unix socket, mode 0666, default the release's middleware socket
+(/var/run/middleware/middlewared.sock on 25.10, /run/middleware/middlewared.sock
+on 26.0), or the socket systemd passes. Each connection acts as its peer: root may
 call everything, another local user what its TrueNAS roles allow.
 
 version prints the TrueNAS release the engine answers as and the engine's
 own version.
 
 --root defaults to $TRUENAS_ENGINE_ROOT, else /.
+--release is the TrueNAS release a new root answers as (default 25.10); a
+root keeps the release it was created with, and refuses another.
 `
 
 // MidcltFlavourEnv, when set to "25.10", makes the engine's midclt read no
@@ -66,6 +69,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		rest = rest[1:] // program name ("engine" or "midclt")
 	}
 	var timeout time.Duration
+	release := ""
 	flavour := os.Getenv(MidcltFlavourEnv)
 	// The global options, before the subcommand (midclt's get_parser).
 	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
@@ -90,6 +94,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 				return 2
 			}
 			root = v
+		case "--release", "-release":
+			v, ok := takes()
+			if _, err := LookupRelease(v); !ok || err != nil {
+				fmt.Fprintf(stderr, "engine: --release: %v\n%s", err, usage)
+				return 2
+			}
+			release = v
 		case "-t", "--timeout":
 			v, ok := takes()
 			n, err := strconv.Atoi(v)
@@ -130,7 +141,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return 0
 	}
 	if len(rest) > 0 && rest[0] == "serve" {
-		return serveMain(root, rest[1:], stderr)
+		return serveMain(root, release, rest[1:], stderr)
 	}
 	if len(rest) < 1 || rest[0] != "call" {
 		fmt.Fprint(stderr, usage)
@@ -183,7 +194,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(errw, "[EINVAL] %v\n", err)
 		return 1
 	}
-	e, err := Open(root)
+	e, err := OpenRelease(root, release)
 	if err != nil {
 		fmt.Fprintf(errw, "[EFAULT] %v\n", oneLine(err.Error()))
 		return 1
@@ -257,7 +268,7 @@ func readArgs(raw []string, stdin io.Reader) ([]json.RawMessage, error) {
 }
 
 // serveMain is "engine serve [--socket PATH]".
-func serveMain(root string, args []string, stderr io.Writer) int {
+func serveMain(root, release string, args []string, stderr io.Writer) int {
 	socket := ""
 	for len(args) > 0 {
 		name, value, inline := strings.Cut(args[0], "=")
@@ -276,7 +287,7 @@ func serveMain(root string, args []string, stderr io.Writer) int {
 			return 2
 		}
 	}
-	e, err := Open(root)
+	e, err := OpenRelease(root, release)
 	if err != nil {
 		fmt.Fprintf(stderr, "engine serve: %v\n", err)
 		return 1
@@ -289,7 +300,7 @@ func serveMain(root string, args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "engine serve: %v\n", err)
 			return 1
 		}
-		socket = DefaultSocket
+		socket = e.Release().Socket
 	}
 	if ln == nil {
 		if ln, err = ListenSocket(socket); err != nil {

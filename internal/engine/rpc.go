@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -55,12 +54,15 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 // its privileges, through its groups; a user TrueNAS does not know, or one
 // without any privilege, is not authenticated.
 type Session struct {
-	e             *Engine
-	caller        Caller
+	e      *Engine
+	caller Caller
+	// mu guards what a login on the connection changes (session_auth.go).
+	mu            sync.Mutex
 	root          bool
 	authenticated bool
 	username      string // the store user the caller is ("" for root)
 	roles         []string
+	conn          connState // session_auth.go
 }
 
 // sessionUser is who runs a call that came through a Session, for the rules
@@ -123,11 +125,13 @@ func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
 // a package), or a built-in the engine keeps only in the store is no user:
 // its peer is not authenticated, whatever store user shares its uid.
 func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, bool) {
-	name, _, ok := boxLine(box.file(boxpkg.PasswdFile), 2, strconv.FormatInt(uid, 10))
+	// getpwuid as glibc answers it: the ids of the lines parsed as
+	// nss_files parses them (foreign.go), so "03000" is uid 3000 here too.
+	l, ok := box.index(boxpkg.PasswdFile).lookupID(uid)
 	if !ok {
 		return nil, false
 	}
-	u, ok := box.user("username = ?", name)
+	u, ok := box.user("username = ?", l.name)
 	if !ok || u.UID != uid || !u.Local {
 		return nil, false
 	}
@@ -135,7 +139,11 @@ func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, boo
 }
 
 // Roles returns the roles the session holds (nil for root, who needs none).
-func (s *Session) Roles() []string { return s.roles }
+func (s *Session) Roles() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.roles
+}
 
 // Call runs one method for the session's caller. A refusal is a
 // *wire.RPCError with TrueNAS's error ("Not authenticated", "Not
@@ -144,16 +152,20 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 	if _, ok := methods[method]; !ok {
 		return nil, &MethodNotFoundError{Method: method}
 	}
-	if !s.root {
+	s.mu.Lock()
+	root, authenticated, username, roles := s.root, s.authenticated, s.username, s.roles
+	s.mu.Unlock()
+	ctx = context.WithValue(ctx, sessionKey{}, s)
+	if !root {
 		access, _ := account.MethodAccess(method)
 		switch {
 		case access == account.AccessAnyone:
-		case !s.authenticated:
+		case !authenticated:
 			return nil, wire.NotAuthenticated()
-		case !account.MayCall(s.roles, method):
+		case !account.MayCall(roles, method):
 			return nil, wire.NotAuthorized()
 		}
-		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: s.username, roles: s.roles})
+		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: username, roles: roles})
 	}
 	return s.e.Call(ctx, method, args)
 }
@@ -226,7 +238,11 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	}
 	serve := func(w http.ResponseWriter, r *http.Request) { serveWith(serveConn, w, r) }
 	mux.HandleFunc(wire.APIPath, serve)
-	mux.HandleFunc("/api/v25.10.5", serve)
+	for _, p := range e.Release().APIPaths { // the release's versioned path (release.go)
+		if p != wire.APIPath {
+			mux.HandleFunc(p, serve)
+		}
+	}
 	ddp := wire.DDPScale25
 	if opts.DDP != nil {
 		ddp = *opts.DDP
@@ -240,14 +256,24 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // order than the requests (they carry the request's id).
 func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
-	anonymous := !sess.root && !sess.authenticated
-	limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
-	if anonymous {
-		limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+	// Whether the connection is anonymous is read when a message has
+	// arrived, and when the idle timer fires: a login (auth.login...) or
+	// auth.logout changes it (session_auth.go). The websocket reads up to
+	// the authenticated limit; the engine then applies the one in force.
+	isAnonymous := func() bool {
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		return !sess.root && !sess.authenticated
+	}
+	limits := func() (int, websocket.StatusCode, string) {
+		if isAnonymous() {
+			return maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+		}
+		return maxMessage, websocket.StatusMessageTooBig, tooBig
 	}
 	// Read one byte past the limit, so that the engine, not the websocket
 	// library, tells the peer why it is closed.
-	c.SetReadLimit(int64(limit) + 2)
+	c.SetReadLimit(int64(maxMessage) + 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -261,17 +287,21 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		}
 	}
 	read := func() (websocket.MessageType, []byte, error) {
-		rctx := ctx
-		if anonymous {
-			var rcancel context.CancelFunc
-			rctx, rcancel = context.WithTimeout(ctx, anonymousIdle)
-			defer rcancel()
+		rctx, rcancel := context.WithCancel(ctx)
+		defer rcancel()
+		if isAnonymous() {
+			idle := time.AfterFunc(anonymousIdle, func() {
+				if isAnonymous() {
+					rcancel()
+				}
+			})
+			defer idle.Stop()
 		}
 		typ, r, err := c.Reader(rctx)
 		if err != nil {
 			return 0, nil, err
 		}
-		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		data, err := io.ReadAll(io.LimitReader(r, int64(maxMessage)+1))
 		return typ, data, err
 	}
 	for {
@@ -283,7 +313,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
 			return
 		}
-		if len(data) > limit {
+		if limit, status, text := limits(); len(data) > limit {
 			c.Close(status, text)
 			return
 		}
@@ -323,15 +353,10 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 	}
 }
 
-// sessionCall adds the connection-level methods a TrueNAS client sends
-// (truenas_api_client on_open: core.set_options; core.ping) to the engine's.
+// sessionCall runs one call of a connection. The connection-level methods
+// a TrueNAS client sends (core.set_options, core.subscribe, auth.login...)
+// are engine methods that find their Session in ctx (session_auth.go).
 func sessionCall(ctx context.Context, sess *Session, method string, params []json.RawMessage) (json.RawMessage, error) {
-	switch method {
-	case "core.set_options":
-		return json.RawMessage("null"), nil
-	case "core.ping":
-		return json.RawMessage(`"pong"`), nil
-	}
 	return sess.Call(ctx, method, params)
 }
 

@@ -156,7 +156,7 @@ func TestRPCProtocol(t *testing.T) {
 	_, err = c.call("nope.nope")
 	wantCallError(t, err, account.EINVAL, "Method does not exist")
 	// A null result is a result.
-	c.send(`{"jsonrpc":"2.0","id":5,"method":"core.set_options","params":[{"py_exceptions":false}]}`)
+	c.send(`{"jsonrpc":"2.0","id":5,"method":"core.unsubscribe","params":["x"]}`)
 	if r := c.recv(); r.Error != nil || string(r.Result) != "null" || string(r.ID) != "5" {
 		t.Fatalf("got %+v", r)
 	}

@@ -17,7 +17,7 @@ import (
 // last-administrator rules expect.
 
 const (
-	truenasAdminName     = "truenas_admin"
+	truenasAdminName     = account.TruenasAdminName
 	truenasAdminHome     = "/home/truenas_admin"
 	truenasAdminFullName = "Local Administrator"
 )
@@ -148,10 +148,10 @@ func (e *Engine) adminIDsFree(ctx context.Context, t *txn, now time.Time) error 
 	id := strconv.FormatInt(account.UIDTruenasAdmin, 10)
 	const tail = ", setting up local administrator is not possible"
 	_, storeUID := bv.user("uid = ?", account.UIDTruenasAdmin)
-	_, foreignUID := bv.foreignUser(2, id)
+	_, foreignUID := bv.uidHolder(account.UIDTruenasAdmin)
 	_, name := bv.UserByName(truenasAdminName)
 	_, storeGID := bv.group("gid = ?", account.UIDTruenasAdmin)
-	_, foreignGID := bv.foreignGroup(2, id)
+	_, foreignGID := bv.gidHolder(account.UIDTruenasAdmin)
 	_, group := bv.GroupByName(truenasAdminName)
 	if bv.err != nil {
 		return bv.err

@@ -66,7 +66,7 @@ func TestHomeStaysInThePool(t *testing.T) {
 	_, err := call(t, e, "user.create", `{"username":"t2","home":"/mnt/tank/share/t1/",`+base+`}`)
 	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share/t1/: homedir already used by t1.")
 	_, err = call(t, e, "user.create", `{"username":"hd2","home":"/mnt/tank/share/t1","home_create":true,`+base+`}`)
-	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share/t1/hd2: homedir already used by t1.")
+	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share/t1: homedir already used by t1.")
 	_, err = call(t, e, "user.create", `{"username":"t3","home":"/mnt/tank/share",`+base+`}`)
 	wantErr(t, err, "[EEXIST] user_create.home: /mnt/tank/share: homedir already used by t1.")
 	// t1 may set its own home again.
@@ -259,26 +259,5 @@ func TestHomeChangeCopies(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(old, "notes.txt")); err != nil || string(b) != "mine" {
 		t.Fatalf("the old home was not left in place: %q %v", b, err)
-	}
-}
-
-func TestBoxLine(t *testing.T) {
-	data := []byte("root:x:0:0:root:/root:/bin/bash\n#c:x:5:5\nbob:x:1000:1000:x1000:/home/bob:/bin/sh\nbobby:x:10001:10001::/:/bin/sh\n+nis:x:7:7\nlast:x:42:42::/:/bin/sh")
-	for _, c := range []struct {
-		idx  int
-		val  string
-		name string
-		id   int64
-		ok   bool
-	}{
-		{0, "bob", "bob", 1000, true}, {0, "bobb", "", 0, false}, {0, "root", "root", 0, true},
-		{2, "1000", "bob", 1000, true}, {2, "100", "", 0, false}, {2, "10001", "bobby", 10001, true},
-		{2, "5", "", 0, false}, {2, "7", "", 0, false}, {0, "c", "", 0, false}, {2, "42", "last", 42, true},
-		{0, "x", "", 0, false}, {2, "0", "root", 0, true}, {0, "", "", 0, false}, {0, "a:b", "", 0, false},
-	} {
-		name, id, ok := boxLine(data, c.idx, c.val)
-		if name != c.name || id != c.id || ok != c.ok {
-			t.Errorf("boxLine(%d, %q) = %q %d %v, want %q %d %v", c.idx, c.val, name, id, ok, c.name, c.id, c.ok)
-		}
 	}
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
@@ -390,72 +388,91 @@ type groupLine struct {
 	members []string
 }
 
-func readColonFile(path string, minFields int) ([][]string, error) {
-	f, err := os.Open(path)
+// readAccountFile reads etc/passwd (passwd true) or etc/group as glibc
+// does (nssfiles.go): the lines the system would return, ids as glibc
+// reads them.
+func readAccountFile(path string, passwd bool) ([]nssEntry, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out [][]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "+") || strings.HasPrefix(line, "-") {
-			continue
-		}
-		fields := strings.Split(line, ":")
-		if len(fields) < minFields {
-			continue
-		}
-		out = append(out, fields)
-	}
-	return out, sc.Err()
-}
-
-func readPasswd(path string) ([]passwdLine, error) {
-	rows, err := readColonFile(path, 7)
-	if err != nil {
-		return nil, err
-	}
-	var out []passwdLine
-	for _, f := range rows {
-		uid, err1 := strconv.ParseInt(f[2], 10, 64)
-		gid, err2 := strconv.ParseInt(f[3], 10, 64)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		gecos, _, _ := strings.Cut(f[4], ",")
-		out = append(out, passwdLine{name: f[0], uid: uid, gid: gid, gecos: gecos, home: f[5], shell: f[6]})
-	}
-	return out, nil
-}
-
-func readGroup(path string) ([]groupLine, error) {
-	rows, err := readColonFile(path, 4)
-	if err != nil {
-		return nil, err
-	}
-	var out []groupLine
-	for _, f := range rows {
-		gid, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			continue
-		}
-		var members []string
-		for m := range strings.SplitSeq(f[3], ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				members = append(members, m)
-			}
-		}
-		out = append(out, groupLine{name: f[0], gid: gid, members: members})
-	}
-	return out, nil
+	return nssEntries(data, passwd), nil
 }
 
 // trueNASGroups are TrueNAS's own built-in groups, added to a box whose
-// etc/group lacks them (when the name and gid are free).
+// etc/group lacks them (adoptionErrors refused a box where another line
+// holds their name or gid).
 var trueNASGroups = []string{"builtin_administrators", "builtin_users", "builtin_guests", "truenas_readonly_administrators", "truenas_sharing_administrators"}
+
+// adoptionErrors refuses a box whose etc/passwd or etc/group gives an
+// identity of TrueNAS's own (account.ReservedIdentities) to someone else,
+// before anything is saved: a line at a reserved id under another name or
+// with a reserved name under another id; a member, other than root, of a
+// privilege's group, or a user whose primary group it is (they would hold
+// the privilege's roles the moment the engine starts); a root line that is
+// not uid 0. The error names the file, each line and what to do.
+func adoptionErrors(pw, gr []nssEntry) error {
+	var problems []string
+	where := func(file string, e nssEntry, kind string) string {
+		return fmt.Sprintf("etc/%s line %d %q (%s %d)", file, e.line, e.name, kind, e.id)
+	}
+	roleNote := func(r account.ReservedIdentity) string {
+		if len(r.Roles) == 0 {
+			return ""
+		}
+		return " (the group of a built-in privilege: its members get " + strings.Join(r.Roles, ", ") + ")"
+	}
+	for _, r := range account.ReservedIdentities() {
+		file, kind, entries, tool := "group", "gid", gr, "groupmod -g NEWGID"
+		if r.User {
+			file, kind, entries, tool = "passwd", "uid", pw, "usermod -u NEWUID"
+		}
+		for _, e := range entries {
+			switch {
+			case int64(e.id) == r.ID && e.name != r.Name:
+				problems = append(problems, fmt.Sprintf("%s holds %s %d, which TrueNAS's %s has%s: give that account another id (%s %s) or remove the line",
+					where(file, e, kind), kind, r.ID, r.Name, roleNote(r), tool, e.name))
+			case e.name == r.Name && int64(e.id) != r.ID:
+				problems = append(problems, fmt.Sprintf("%s is TrueNAS's %s, which has %s %d%s: give it %s %d or rename or remove the line",
+					where(file, e, kind), r.Name, kind, r.ID, roleNote(r), kind, r.ID))
+			case e.name == r.Name && len(r.Roles) > 0:
+				for _, m := range e.members {
+					if m != "root" {
+						problems = append(problems, fmt.Sprintf("%s lists %q as a member%s: remove the member from the line (the engine adds root itself; grant the privilege through the API once the engine runs)",
+							where(file, e, kind), m, roleNote(r)))
+					}
+				}
+			}
+		}
+		if !r.User && len(r.Roles) > 0 {
+			for _, u := range pw {
+				if int64(u.gid) == r.ID {
+					problems = append(problems, fmt.Sprintf("%s has gid %d (%s) as its primary group%s: give it another primary group (usermod -g GROUP %s)",
+						where("passwd", u, "uid"), r.ID, r.Name, roleNote(r), u.name))
+				}
+			}
+		}
+	}
+	for _, u := range pw {
+		if !u.compat && u.id == 0 && u.name != "root" {
+			// getpwuid(0) is this line: the rules that keep root an
+			// administrator would apply to it, not to root.
+			problems = append(problems, fmt.Sprintf("%s is the first line with uid 0, before root's: move root's line first or remove it", where("passwd", u, "uid")))
+		}
+		if u.id == 0 && !u.compat {
+			break
+		}
+	}
+	for _, u := range pw {
+		if u.name == "root" && u.id != 0 {
+			problems = append(problems, fmt.Sprintf("%s is root with a uid other than 0: the engine makes root a member of builtin_administrators; fix or remove the line", where("passwd", u, "uid")))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("engine: this box's accounts cannot be adopted, nothing was saved; fix each line and run the engine again:\n  %s", strings.Join(problems, "\n  "))
+}
 
 // initialise fills a fresh database with the built-in accounts.
 func (e *Engine) initialise(ctx context.Context, t *txn) error {
@@ -463,11 +480,25 @@ func (e *Engine) initialise(ctx context.Context, t *txn) error {
 	groupPath := filepath.Join(e.root, "etc/group")
 	var users []passwdLine
 	var groups []groupLine
-	pw, errP := readPasswd(passwdPath)
-	gr, errG := readGroup(groupPath)
+	pw, errP := readAccountFile(passwdPath, true)
+	gr, errG := readAccountFile(groupPath, false)
 	switch {
 	case errP == nil && errG == nil:
-		users, groups = pw, gr
+		if err := adoptionErrors(pw, gr); err != nil {
+			return err
+		}
+		// NIS-compat lines (+name, -name) are no account of the box.
+		for _, e := range pw {
+			if !e.compat {
+				gecos, _, _ := strings.Cut(e.gecos, ",")
+				users = append(users, passwdLine{name: e.name, uid: int64(e.id), gid: int64(e.gid), gecos: gecos, home: e.home, shell: e.shell})
+			}
+		}
+		for _, e := range gr {
+			if !e.compat {
+				groups = append(groups, groupLine{name: e.name, gid: int64(e.id), members: e.members})
+			}
+		}
 		names := map[string]bool{}
 		gids := map[int64]bool{}
 		for _, g := range groups {
@@ -510,7 +541,7 @@ func (e *Engine) initialise(ctx context.Context, t *txn) error {
 			continue
 		}
 		res, err := t.ExecContext(ctx, `INSERT INTO groups (gid, name, builtin, smb, userns_idmap) VALUES (?, ?, 1, ?, ?)`,
-			g.gid, g.name, smbBuiltin[g.name], idmapFor(g.gid))
+			g.gid, g.name, smbBuiltin[g.name], idmapFor(g.name, g.gid))
 		if err != nil {
 			return fmt.Errorf("engine: insert built-in group: %w", err)
 		}
@@ -544,7 +575,7 @@ func (e *Engine) initialise(ctx context.Context, t *txn) error {
 			shell = account.NologinShell
 		}
 		res, err := t.ExecContext(ctx, `INSERT INTO users (uid, username, home, shell, full_name, builtin, smb, group_id, userns_idmap)
-			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`, u.uid, u.name, home, shell, u.gecos, gidRow, idmapFor(u.uid))
+			VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`, u.uid, u.name, home, shell, u.gecos, gidRow, idmapFor(u.name, u.uid))
 		if err != nil {
 			return fmt.Errorf("engine: insert built-in user: %w", err)
 		}
@@ -567,20 +598,37 @@ func (e *Engine) initialise(ctx context.Context, t *txn) error {
 			}
 		}
 	}
+	// Each built-in privilege is bound to the engine's own group row of
+	// its name, never to whatever holds a bare gid: adoptionErrors refused
+	// a box where another line has that gid, and the row's gid must be
+	// the one row at that gid.
 	for _, p := range account.BuiltinPrivileges() {
+		row, ok := groupID[p.Group]
+		if !ok {
+			return fmt.Errorf("engine: the built-in group %s of privilege %q is missing", p.Group, p.Name)
+		}
+		var gid int64
+		var others int
+		if err := t.QueryRowContext(ctx, `SELECT gid, (SELECT COUNT(*) FROM groups o WHERE o.gid = g.gid AND o.id != g.id) FROM groups g WHERE id = ?`, row).Scan(&gid, &others); err != nil {
+			return fmt.Errorf("engine: read the group of privilege %q: %w", p.Name, err)
+		}
+		if gid != p.GID || others != 0 {
+			return fmt.Errorf("engine: the group %s of privilege %q has gid %d shared with %d other groups; want gid %d alone", p.Group, p.Name, gid, others, p.GID)
+		}
 		roles, _ := json.Marshal(p.Roles)
-		lg, _ := json.Marshal([]int64{p.GID})
+		lg, _ := json.Marshal([]int64{gid})
 		if _, err := t.ExecContext(ctx, `INSERT INTO privileges (builtin_name, name, local_groups, ds_groups, roles, web_shell) VALUES (?, ?, ?, '[]', ?, ?)`,
-			p.BuiltinName, p.Name, string(lg), string(roles), p.BuiltinName == "LOCAL_ADMINISTRATOR"); err != nil {
+			p.BuiltinName, p.Name, string(lg), string(roles), p.WebShell); err != nil {
 			return fmt.Errorf("engine: insert privilege: %w", err)
 		}
 	}
 	return nil
 }
 
-// idmapFor is the userns_idmap of a built-in account: DIRECT for apps (568).
-func idmapFor(id int64) string {
-	if id == 568 {
+// idmapFor is the userns_idmap of a built-in account: DIRECT for apps
+// (568), by name and id, so that no other account at 568 gets it.
+func idmapFor(name string, id int64) string {
+	if name == "apps" && id == 568 {
 		return `"DIRECT"`
 	}
 	return "null"

@@ -145,14 +145,12 @@ func (e *Engine) nextID(ctx context.Context, q querier, kind string, persist boo
 			return 0, err
 		}
 	}
-	// Ids a foreign line of the box's files has are not free either.
-	boxData := e.boxFiles.read(e.root, box.PasswdFile)
-	if kind == "gid" {
-		boxData = e.boxFiles.read(e.root, box.GroupFile)
-	}
+	// Ids a foreign line of the box's files has (as glibc reads it) are
+	// not free either.
+	passwd, group := e.boxFiles.index(e.root, box.PasswdFile), e.boxFiles.index(e.root, box.GroupFile)
 	for {
 		var taken int
-		if boxIDUsed(boxData, cand) {
+		if boxIDUsed(passwd, group, kind == "uid", cand) {
 			taken = 1
 		}
 		if taken == 0 {

@@ -62,7 +62,7 @@ provider "truenas" {
 // sandboxOptions adds the hooks that pass every call to b.onCall.
 func sandboxOptions(opts sandbox.Options, b *accBox) sandbox.Options {
 	return sandbox.Options{Dir: opts.Dir, Listen: opts.Listen, NoStreamLocal: opts.NoStreamLocal,
-		MidcltFlavour: opts.MidcltFlavour, Engine: opts.Engine,
+		MidcltFlavour: opts.MidcltFlavour, Engine: opts.Engine, Release: opts.Release,
 		OnCall: func(args []string) {
 			if f := b.onCall.Load(); f != nil {
 				(*f)(args)

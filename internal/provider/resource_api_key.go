@@ -53,7 +53,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"rotate the key in place (`api_key.update` with `reset`), which also clears a revocation.\n\n" +
 			"Import with the key name or the numeric id: `terraform import truenas_api_key.x ci`. An imported key's " +
 			"`key` is null (TrueNAS never shows it again); change `keepers` to get a new one.\n\n" +
-			fmt.Sprintf("TrueNAS allows at most %d keys per user; names are unique across all users. ", account.MaxAPIKeysPerUser) +
+			fmt.Sprintf("TrueNAS 25.10 allows at most %d keys per user (26.0 has no cap); names are unique across all users. ", account.MaxAPIKeysPerUser) +
 			"Use keys only over TLS: TrueNAS revokes a key used over an insecure transport.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The key's numeric id, as a string.",

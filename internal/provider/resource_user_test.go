@@ -360,6 +360,21 @@ resource "truenas_user" "u" {
 				ExpectError: regexp.MustCompile(`(?i)ALL cannot be used with other commands`),
 			},
 			{
+				// What sudo would read otherwise than asked: refused at plan
+				// time, each with its index (internal/sudoers).
+				Config: noBoxConfig + `
+resource "truenas_user" "u" {
+  username               = "alice"
+  full_name              = "Alice"
+  group_create           = true
+  password               = "x"
+  sudo_commands          = ["ALL /usr/bin/ls", "'ALL'", "/usr/bin/echo 'a b'"]
+  sudo_commands_nopasswd = ["/usr/bin/echo ^x$"]
+}`,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)ALL\s+grants\s+every.*sudo_commands\.0.*ALL\s+grants\s+every.*sudo_commands\.1.*white\s+space.*sudo_commands\.2.*regular\s+expression.*sudo_commands_nopasswd\.0`),
+			},
+			{
 				Config: noBoxConfig + `
 resource "truenas_user" "u" {
   username     = provider::truenas::suggest_username("John Doe")

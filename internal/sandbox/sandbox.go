@@ -60,6 +60,10 @@ type Options struct {
 	// MidcltFlavour "25.10" makes `midclt call` read no stdin, as the
 	// midclt of TrueNAS 25.04 and 25.10 does (a "-" is the string "-").
 	MidcltFlavour string
+	// Release is the TrueNAS release a new box root answers as ("":
+	// engine.DefaultRelease); a root keeps the release it was created
+	// with, and Start refuses another.
+	Release string
 }
 
 // Stats counts what the server saw.
@@ -144,6 +148,13 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		return nil, err
 	}
 	if realEngine {
+		// The root's release first: recorded on a new root, checked on
+		// one that has it, before anything else opens the engine.
+		pin, err := engine.OpenRelease(s.Root, opts.Release)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %v", err)
+		}
+		pin.Close()
 		if err := s.setUpAdmin(); err != nil {
 			return nil, err
 		}
