@@ -55,8 +55,8 @@ type UserEntry struct {
 	ID                      int64        `json:"id"`
 	UID                     int64        `json:"uid"`
 	Username                string       `json:"username"`
-	Unixhash                *string      `json:"unixhash"`
-	Smbhash                 *string      `json:"smbhash"`
+	Unixhash                *string      `json:"unixhash" secret:"true"`
+	Smbhash                 *string      `json:"smbhash" secret:"true"`
 	Home                    string       `json:"home"`
 	Shell                   string       `json:"shell"`
 	FullName                string       `json:"full_name"`
@@ -78,7 +78,7 @@ type UserEntry struct {
 	SID                     *string      `json:"sid"`
 	LastPasswordChange      *Date        `json:"last_password_change"`
 	PasswordAge             *int64       `json:"password_age"`
-	PasswordHistory         []string     `json:"password_history"`
+	PasswordHistory         []string     `json:"password_history" secret:"true"`
 	PasswordChangeRequired  bool         `json:"password_change_required"`
 	Roles                   []string     `json:"roles"`
 	APIKeys                 []int64      `json:"api_keys"`
@@ -115,7 +115,7 @@ type APIKeyEntry struct {
 	Name           string  `json:"name"`
 	Username       *string `json:"username"`
 	UserIdentifier any     `json:"user_identifier"`
-	Keyhash        string  `json:"keyhash"`
+	Keyhash        string  `json:"keyhash" secret:"true"`
 	CreatedAt      Date    `json:"created_at"`
 	ExpiresAt      *Date   `json:"expires_at"`
 	Local          bool    `json:"local"`
