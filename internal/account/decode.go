@@ -458,7 +458,7 @@ func validateName(s, validStart string, maxLen int) string {
 func checkLocalUsername(s string) string { return validateName(s, nameValidStart, MaxUsernameLength) }
 func checkGroupName(s string) string     { return validateName(s, groupValidStart, 0) }
 
-func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
+func decodeUser(m *Model, raw []byte, create bool) (*UserPayload, Errors) {
 	prefix := "user_update"
 	if create {
 		prefix = "user_create"
@@ -493,6 +493,10 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	p.FullName = o.str("full_name", strOpts{required: create, min: 1}, Field[string]{})
 	o.excluded("builtin")
 	p.SMB = o.bool("smb", create)
+	if m.Webshare {
+		// v26_0_0 (api/v26_0_0/user.py): after smb, default false.
+		p.Webshare = o.bool("webshare", false)
+	}
 	p.UsernsIdmap = o.idmap("userns_idmap", true)
 	p.Group = o.int("group", true, math.MinInt64, math.MaxInt64, nullInt)
 	p.Groups = o.intList("groups")
@@ -525,12 +529,20 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 // carry TrueNAS's defaults (Set false; Null true for null defaults). On
 // failure the payload may be partial (do not act on it); the errors are what
 // TrueNAS reports. A payload that is not a JSON object gives a nil payload.
-func DecodeUserCreate(raw []byte) (*UserPayload, Errors) { return decodeUser(raw, true) }
+func DecodeUserCreate(raw []byte) (*UserPayload, Errors) { return decodeUser(ModelV25_10_5, raw, true) }
+
+// DecodeUserCreate decodes user.create's argument against m's UserCreate.
+func (m *Model) DecodeUserCreate(raw []byte) (*UserPayload, Errors) { return decodeUser(m, raw, true) }
+
+// DecodeUserUpdate decodes user.update's argument against m's UserUpdate.
+func (m *Model) DecodeUserUpdate(raw []byte) (*UserPayload, Errors) { return decodeUser(m, raw, false) }
 
 // DecodeUserUpdate decodes the argument of user.update (PATCH semantics:
 // only sent keys are Set, unsent ones are zero Fields; a key sent as null is
 // Set and Null; uid and group_create are rejected).
-func DecodeUserUpdate(raw []byte) (*UserPayload, Errors) { return decodeUser(raw, false) }
+func DecodeUserUpdate(raw []byte) (*UserPayload, Errors) {
+	return decodeUser(ModelV25_10_5, raw, false)
+}
 
 func decodeGroup(raw []byte, create bool) (*GroupPayload, Errors) {
 	prefix := "group_update"

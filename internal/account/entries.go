@@ -52,16 +52,18 @@ func (g UserGroupRef) MarshalJSON() ([]byte, error) {
 
 // UserEntry is a user as user.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type UserEntry struct {
-	ID                      int64        `json:"id"`
-	UID                     int64        `json:"uid"`
-	Username                string       `json:"username"`
-	Unixhash                *string      `json:"unixhash"`
-	Smbhash                 *string      `json:"smbhash"`
-	Home                    string       `json:"home"`
-	Shell                   string       `json:"shell"`
-	FullName                string       `json:"full_name"`
-	Builtin                 bool         `json:"builtin"`
-	SMB                     bool         `json:"smb"`
+	ID       int64   `json:"id"`
+	UID      int64   `json:"uid"`
+	Username string  `json:"username"`
+	Unixhash *string `json:"unixhash"`
+	Smbhash  *string `json:"smbhash"`
+	Home     string  `json:"home"`
+	Shell    string  `json:"shell"`
+	FullName string  `json:"full_name"`
+	Builtin  bool    `json:"builtin"`
+	SMB      bool    `json:"smb"`
+	// Webshare is v26_0_0's (Model.Webshare): nil, and left out, on 25.10.
+	Webshare                *bool        `json:"webshare,omitempty"`
 	UsernsIdmap             any          `json:"userns_idmap"`
 	Group                   UserGroupRef `json:"group"`
 	Groups                  []int64      `json:"groups"`

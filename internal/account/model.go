@@ -12,12 +12,22 @@ type Model struct {
 	// plugins/api_key.py at TS-25.10.6 line 200); 0 is none (26.0 keeps
 	// SCRAM material in the database and has no cap).
 	MaxAPIKeysPerUser int
+	// Webshare: users carry webshare (v26_0_0's UserEntry, UserCreate,
+	// UserUpdate), true when the user is a member of WebshareGroup.
+	Webshare bool
 }
+
+// WebshareGroup is the built-in group a user with webshare is a member
+// of (plugins/account.py at TS-26.0.0-BETA.3, handle_webshare; gid 445,
+// LocalBuiltinAdminGroups.TRUENAS_WEBSHARE_ADMINISTRATORS in
+// utils/privilege_constants.py, in ALLOWED_BUILTIN_GIDS). Only a 26.0
+// image has it.
+var WebshareGroup = BuiltinGroup{Name: "truenas_webshare", GID: 445, TrueNAS: true}
 
 // The models of the API versions the engine answers.
 var (
 	ModelV25_10_5 = &Model{APIVersion: "v25_10_5", MaxAPIKeysPerUser: MaxAPIKeysPerUser}
-	ModelV26_0_0  = &Model{APIVersion: "v26_0_0"}
+	ModelV26_0_0  = &Model{APIVersion: "v26_0_0", Webshare: true}
 )
 
 // ModelBox is a Box that knows the API version it answers as.

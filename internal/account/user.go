@@ -448,6 +448,13 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 			}
 			c.idx(RuleUserGroupsBuiltin, i, g.Name)
 		}
+	}
+	// Root's restrictions (plugins/account.py at TS-26.0.0-BETA.3,
+	// common_validation): no webshare access, then its groups.
+	if old != nil && old.UID == 0 && p.Webshare.Set && p.Webshare.V {
+		c.add(RuleUserWebshareRoot)
+	}
+	if p.Groups.Set {
 		if old != nil && old.UID == 0 {
 			if admins, ok := box.GroupByGID(GIDBuiltinAdministrators); ok {
 				if !slices.Contains(p.Groups.V, admins.ID) {
