@@ -253,7 +253,7 @@ var catalogue = []Rule{
 	{RuleUserGroupsRootOnly, "user_update.groups", "The root user may only be a member of the builtin_administrators group.", EINVAL, BoxDependent},
 	// plugins/account.py at TS-26.0.0-BETA.3 (common_validation): 26.0 only,
 	// the field is not in v25_10_5.
-	{RuleUserWebshareRoot, "user_update.webshare", "The root user is not allowed access via webshare.", EINVAL, BoxDependent},
+	{RuleUserWebshareRoot, "user_update.webshare", "The root user is not allowed access via webshare.", EINVAL, Static},
 	{RuleUserFullNameColon, "S.full_name", "The ':' character is not allowed.", EINVAL, Static},
 	{RuleUserFullNameNewline, "S.full_name", `The '\n' character is not allowed.`, EINVAL, Static},
 	// Ours: the full name is a field of a line of etc/passwd.

@@ -239,6 +239,12 @@ func staticUser(c *checker, p *UserPayload, old *UserEntry) {
 		}
 	}
 
+	// Root may not have webshare (plugins/account.py at TS-26.0.0-BETA.3,
+	// common_validation, before root's group rules; needs only old).
+	if old != nil && old.UID == 0 && p.Webshare.Set && p.Webshare.V {
+		c.add(RuleUserWebshareRoot)
+	}
+
 	// Auxiliary groups.
 	if p.Groups.Set {
 		if len(p.Groups.V) > MaxAuxGroups {
@@ -448,11 +454,6 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 			}
 			c.idx(RuleUserGroupsBuiltin, i, g.Name)
 		}
-	}
-	// Root's restrictions (plugins/account.py at TS-26.0.0-BETA.3,
-	// common_validation): no webshare access, then its groups.
-	if old != nil && old.UID == 0 && p.Webshare.Set && p.Webshare.V {
-		c.add(RuleUserWebshareRoot)
 	}
 	if p.Groups.Set {
 		if old != nil && old.UID == 0 {

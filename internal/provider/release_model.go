@@ -1,0 +1,57 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
+)
+
+// modelFor is the account model (API version) of the release r: 26.0 and
+// later speak v26_0_0 (users carry webshare), older ones v25_10_5. An
+// answer in no known form (Year 99) is taken as the newest.
+func modelFor(r wire.Release) *account.Model {
+	if !r.Before(26, 0) {
+		return account.ModelV26_0_0
+	}
+	return account.ModelV25_10_5
+}
+
+// model is the account model of the box, from system.version, read once
+// per run (checkRelease).
+func (c *client) model(ctx context.Context) (*account.Model, wire.Release, error) {
+	t, err := c.transport()
+	if err != nil {
+		return nil, wire.Release{}, err
+	}
+	if err := c.checkRelease(ctx, t); err != nil {
+		return nil, wire.Release{}, err
+	}
+	c.releaseMu.Lock()
+	r := *c.release
+	c.releaseMu.Unlock()
+	return modelFor(r), r, nil
+}
+
+// autoGroups are the groups TrueNAS adds to a user's groups by itself
+// (builtin_users for an SMB user; truenas_webshare for a webshare user on
+// 26.0), which the state shows only when the configuration lists them.
+type autoGroups struct{ builtinUsers, webshare int64 }
+
+// hides says whether id is one of them.
+func (a autoGroups) hides(id int64) bool {
+	return id != 0 && (id == a.builtinUsers || id == a.webshare)
+}
+
+// autoGroups reads the ids of the box's automatic groups (0 when absent).
+func (c *client) autoGroups(ctx context.Context) autoGroups {
+	a := autoGroups{builtinUsers: c.builtinUsersGroupID(ctx)}
+	if gs, err := c.Groups(ctx); err == nil {
+		for _, g := range gs {
+			if g.Builtin && g.Name == account.WebshareGroup.Name && g.GID == account.WebshareGroup.GID {
+				a.webshare = g.ID
+			}
+		}
+	}
+	return a
+}
