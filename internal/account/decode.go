@@ -506,7 +506,11 @@ func decodeUser(m *Model, raw []byte, create bool) (*UserPayload, Errors) {
 	p.Locked = o.bool("locked", false)
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
-	p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
+	if m.EmailString {
+		p.Email = o.str("email", strOpts{nullable: true, check: CheckEmailString}, nullStr)
+	} else {
+		p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
+	}
 	o.excluded("local", "immutable", "twofactor_auth_configured", "sid", "last_password_change", "password_age",
 		"password_history", "password_change_required", "roles", "api_keys")
 	if create {
@@ -585,7 +589,7 @@ func DecodeGroupCreate(raw []byte) (*GroupPayload, Errors) { return decodeGroup(
 // rejected).
 func DecodeGroupUpdate(raw []byte) (*GroupPayload, Errors) { return decodeGroup(raw, false) }
 
-func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
+func decodeAPIKey(m *Model, raw []byte, create bool) (*APIKeyPayload, Errors) {
 	prefix := "api_key_update"
 	if create {
 		prefix = "api_key_create"
@@ -604,7 +608,12 @@ func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
 	} else {
 		o.excluded("username")
 	}
-	o.excluded("user_identifier", "keyhash", "created_at")
+	if m.SCRAMKeys {
+		// api/v26_0_0/api_key.py: the SCRAM material, no keyhash.
+		o.excluded("user_identifier", "iterations", "salt", "stored_key", "server_key", "created_at")
+	} else {
+		o.excluded("user_identifier", "keyhash", "created_at")
+	}
 	p.ExpiresAt = o.date("expires_at")
 	o.excluded("local", "revoked", "revoked_reason")
 	if !create {
@@ -619,8 +628,22 @@ func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
 // DecodeAPIKeyCreate decodes the argument of api_key.create (prefix
 // "api_key_create"; name and username required, expires_at {"$date": ms}
 // or null).
-func DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors) { return decodeAPIKey(raw, true) }
+func DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(ModelV25_10_5, raw, true)
+}
+
+// DecodeAPIKeyCreate decodes api_key.create's argument against m.
+func (m *Model) DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(m, raw, true)
+}
+
+// DecodeAPIKeyUpdate decodes api_key.update's argument against m.
+func (m *Model) DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(m, raw, false)
+}
 
 // DecodeAPIKeyUpdate decodes the argument of api_key.update (name,
 // expires_at, reset; username is rejected).
-func DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors) { return decodeAPIKey(raw, false) }
+func DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(ModelV25_10_5, raw, false)
+}

@@ -117,12 +117,18 @@ type APIKeyEntry struct {
 	Name           string  `json:"name"`
 	Username       *string `json:"username"`
 	UserIdentifier any     `json:"user_identifier"`
-	Keyhash        string  `json:"keyhash"`
-	CreatedAt      Date    `json:"created_at"`
-	ExpiresAt      *Date   `json:"expires_at"`
-	Local          bool    `json:"local"`
-	Revoked        bool    `json:"revoked"`
-	RevokedReason  *string `json:"revoked_reason"`
+	// Keyhash is v25_10_5's; v26_0_0 has the SCRAM material below instead
+	// (Model.SCRAMKeys). Each is left out where its model has none.
+	Keyhash       string  `json:"keyhash,omitempty" secret:"true"`
+	Iterations    *int    `json:"iterations,omitempty"`
+	Salt          *string `json:"salt,omitempty" secret:"true"`
+	StoredKey     *string `json:"stored_key,omitempty" secret:"true"`
+	ServerKey     *string `json:"server_key,omitempty" secret:"true"`
+	CreatedAt     Date    `json:"created_at"`
+	ExpiresAt     *Date   `json:"expires_at"`
+	Local         bool    `json:"local"`
+	Revoked       bool    `json:"revoked"`
+	RevokedReason *string `json:"revoked_reason"`
 }
 
 // APIKeyWithKey is what api_key.create (and update with reset) returns: the
@@ -130,6 +136,8 @@ type APIKeyEntry struct {
 type APIKeyWithKey struct {
 	APIKeyEntry
 	Key string `json:"key"`
+	// ClientKey is v26_0_0's pre-computed SCRAM ClientKey (base64).
+	ClientKey *string `json:"client_key,omitempty"`
 }
 
 // Privilege is a stored privilege (the account.privilege datastore row):

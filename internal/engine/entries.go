@@ -494,9 +494,16 @@ func (l *loader) groupEntry(g *groupRow) (*account.GroupEntry, error) {
 // users table (null, revoked, when the user is gone).
 func (l *loader) keyEntry(k *keyRow) (*account.APIKeyEntry, error) {
 	e := &account.APIKeyEntry{
-		ID: k.ID, Name: k.Name, UserIdentifier: k.UserID, Keyhash: k.Keyhash,
+		ID: k.ID, Name: k.Name, UserIdentifier: k.UserID,
 		CreatedAt: account.Date{Time: time.UnixMilli(k.CreatedAt).UTC()},
 		Local:     true, Revoked: k.Revoked,
+	}
+	if v, ok := parseVerifier(k.Keyhash); ok {
+		// 26.0's SCRAM material (api/v26_0_0/api_key.py ApiKeyEntry).
+		e.Iterations = ptr(v.Iterations)
+		e.Salt, e.StoredKey, e.ServerKey = ptr(b64.EncodeToString(v.Salt)), ptr(b64.EncodeToString(v.StoredKey)), ptr(b64.EncodeToString(v.ServerKey))
+	} else {
+		e.Keyhash = k.Keyhash
 	}
 	if k.ExpiresAt.Valid {
 		e.ExpiresAt = &account.Date{Time: time.UnixMilli(k.ExpiresAt.Int64).UTC()}

@@ -33,6 +33,21 @@ func (c *client) model(ctx context.Context) (*account.Model, wire.Release, error
 	return modelFor(r), r, nil
 }
 
+// knownModel is the box's model when this run has read system.version
+// already (nil otherwise, and for a nil client): plan-time checks use it
+// without contacting the box.
+func (c *client) knownModel() *account.Model {
+	if c == nil {
+		return nil
+	}
+	c.releaseMu.Lock()
+	defer c.releaseMu.Unlock()
+	if c.release == nil {
+		return nil
+	}
+	return modelFor(*c.release)
+}
+
 // autoGroups are the groups TrueNAS adds to a user's groups by itself
 // (builtin_users for an SMB user; truenas_webshare for a webshare user on
 // 26.0), which the state shows only when the configuration lists them.

@@ -106,7 +106,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"full_name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
 			"email": schema.StringAttribute{Optional: true,
-				MarkdownDescription: fmt.Sprintf("E-mail address, checked as TrueNAS checks it (at most %d characters, at most %d before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <Ann@Example.COM>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`Ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too.", account.EmailMaxLength, account.EmailLocalMaxLen)},
+				MarkdownDescription: fmt.Sprintf("E-mail address, checked as the box's release checks it. **TrueNAS 25.10** (pydantic's EmailStr): at most %d characters, at most %d before the `@`, no leading, trailing or doubled `.`, a domain with a period; `\"Ann Lee <Ann@Example.COM>\"` and surrounding spaces are accepted and TrueNAS stores the bare address with the domain in lower case (`Ann@example.com`); the value written here is kept in the state, so it shows no drift. **TrueNAS 26.0** (its EmailString): at most %d characters with an `@` that has text on both sides, stored as written. Default: none (null). `\"\"` is accepted and means none too.", account.EmailMaxLength, account.EmailLocalMaxLen, account.EmailStringMaxLength)},
 			"group": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
@@ -467,11 +467,21 @@ func trimmedKey(v types.String) string {
 // checkUserPayload runs the plan-time rules on a payload: the static rules,
 // seeing the current user (old, from state) on update, never the box.
 func checkUserPayload(p *payload, old *account.UserEntry) account.Errors {
-	// A payload with webshare is 26.0's (ModifyPlan refuses it for 25.10
-	// and the write leaves it out there).
-	m := account.ModelV25_10_5
-	if _, ok := p.m["webshare"]; ok || p.unknown["webshare"] {
-		m = account.ModelV26_0_0
+	return checkUserPayloadFor(nil, p, old)
+}
+
+// checkUserPayloadFor judges p by m, the box's model when the run has read
+// it already; with none, a payload with webshare is 26.0's (ModifyPlan
+// refuses it for 25.10 and the write leaves it out there).
+func checkUserPayloadFor(m *account.Model, p *payload, old *account.UserEntry) account.Errors {
+	if m == nil {
+		m = account.ModelV25_10_5
+		if _, ok := p.m["webshare"]; ok || p.unknown["webshare"] {
+			m = account.ModelV26_0_0
+		}
+	}
+	if !m.Webshare {
+		delete(p.m, "webshare") // never sent there (webshareFits)
 	}
 	return checkPayload(p, old == nil, m.DecodeUserCreate, m.DecodeUserUpdate, func(up *account.UserPayload) account.Errors {
 		if old == nil {
@@ -565,7 +575,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	if req.State.Raw.IsNull() {
 		p := buildUserCreate(plan, cfgWO)
-		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayload(p, nil), userSecrets(p)), userPathMapper(useWO))
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, nil), userSecrets(p)), userPathMapper(useWO))
 		return
 	}
 	var state userModel
@@ -575,7 +585,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	p := buildUserUpdate(plan, state, cfgWO)
 	if len(p.m) > 0 {
-		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayload(p, oldUser(state)), userSecrets(p)), userPathMapper(useWO))
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, oldUser(state)), userSecrets(p)), userPathMapper(useWO))
 	}
 	if known(plan.SMB) && plan.SMB.ValueBool() && known(state.SMB) && !state.SMB.ValueBool() {
 		if _, ok := p.m["password"]; !ok && !p.unknown["password"] {
