@@ -58,9 +58,20 @@ func (a autoGroups) hides(id int64) bool {
 	return id != 0 && (id == a.builtinUsers || id == a.webshare)
 }
 
-// autoGroups reads the ids of the box's automatic groups (0 when absent).
+// autoGroups reads the ids of the box's automatic groups (0 when absent):
+// truenas_webshare only on a release whose users have webshare, both read
+// once and kept (built-in groups keep their ids).
 func (c *client) autoGroups(ctx context.Context) autoGroups {
 	a := autoGroups{builtinUsers: c.builtinUsersGroupID(ctx)}
+	if m := c.knownModel(); m == nil || !m.Webshare {
+		return a
+	}
+	c.cacheMu.Lock()
+	a.webshare = c.webshareID
+	c.cacheMu.Unlock()
+	if a.webshare != 0 {
+		return a
+	}
 	if gs, err := c.Groups(ctx); err == nil {
 		for _, g := range gs {
 			if g.Builtin && g.Name == account.WebshareGroup.Name && g.GID == account.WebshareGroup.GID {
@@ -68,5 +79,8 @@ func (c *client) autoGroups(ctx context.Context) autoGroups {
 			}
 		}
 	}
+	c.cacheMu.Lock()
+	c.webshareID = a.webshare
+	c.cacheMu.Unlock()
 	return a
 }

@@ -399,7 +399,7 @@ func buildUserUpdate(plan, state userModel, cfgWO types.String) *payload {
 	if !plan.SMB.Equal(state.SMB) {
 		p.boolean("smb", plan.SMB)
 	}
-	if !plan.Webshare.Equal(state.Webshare) && !(plan.Webshare.ValueBool() == false && state.Webshare.IsNull()) {
+	if !plan.Webshare.Equal(state.Webshare) && !(!plan.Webshare.ValueBool() && state.Webshare.IsNull()) {
 		p.boolean("webshare", plan.Webshare)
 	}
 	if !plan.SudoCommands.Equal(state.SudoCommands) {
