@@ -3,7 +3,11 @@
 # installs the CLI first): start a sandbox box, apply examples/demo to it,
 # show the outputs, check that a second plan is empty, destroy, stop the
 # sandbox. The CLI is TF_CLI_PATH: bin/terraform (Terraform 1.8.5, the
-# default) or bin/tofu (OpenTofu 1.12.6, `make demo TF_CLI=tofu`).
+# default), the Terraform 1.11+ on PATH (`make demo TF_CLI=terraform-path`)
+# or bin/tofu (OpenTofu 1.12.6, `make demo TF_CLI=tofu`). On a CLI with
+# write-only values and ephemeral resources (1.11+) the demo adds
+# examples/demo/newer: a user with password_wo and an ephemeral API key,
+# and checks that neither secret is in the state and that the key is gone.
 # Everything lives in .demo/ and the CLI configuration is its own
 # (dev_overrides to bin/ for both registry addresses), so the user's
 # ~/.terraformrc or ~/.tofurc is never read and no `init` (and no registry)
@@ -31,6 +35,12 @@ case "$CLI_VERSION" in
   Terraform*) CLI_NAME=terraform ;;
   *) die "$TERRAFORM is neither Terraform nor OpenTofu: '$CLI_VERSION'" ;;
 esac
+# Write-only values and ephemeral resources: Terraform and OpenTofu 1.11+.
+NEWER=""
+if [[ $CLI_VERSION =~ v([0-9]+)\.([0-9]+)\. ]] &&
+  (( BASH_REMATCH[1] > 1 || BASH_REMATCH[2] >= 11 )); then
+  NEWER=1
+fi
 
 SANDBOX_PID=""
 cleanup() {
@@ -112,6 +122,11 @@ unset SSH_AUTH_SOCK TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply TF_CLI_ARGS_d
 
 mkdir -p "$WORK"
 cp "$ROOT"/examples/demo/*.tf "$WORK"/
+if [ -n "$NEWER" ]; then
+  cp "$ROOT"/examples/demo/newer/*.tf "$WORK"/
+else
+  echo "demo: $CLI_VERSION has no write-only values or ephemeral resources (1.11+): password_wo and the ephemeral API key are left out"
+fi
 cd "$WORK"
 
 say "$CLI_VERSION: $CLI_NAME apply"
@@ -126,6 +141,20 @@ grep -E '^(ghopper|opsadmin):' "$BOXROOT/etc/passwd" 2>/dev/null || echo "(no pa
 grep -E '^(developers|builtin_administrators|opsadmin):' "$BOXROOT/etc/group" 2>/dev/null || true
 if [ -f "$BOXROOT/mnt/tank/ghopper/.ssh/authorized_keys" ]; then
   echo "mnt/tank/ghopper/.ssh/authorized_keys: $(cut -c1-40 "$BOXROOT/mnt/tank/ghopper/.ssh/authorized_keys")..."
+fi
+
+if [ -n "$NEWER" ]; then
+  say "Write-only password and ephemeral API key"
+  if grep -q 'Demo-WO-Passw0rd-2026!' terraform.tfstate; then die "the write-only password is in the state"; fi
+  grep -q '^wouser:' "$BOXROOT/etc/passwd" || die "wouser is not on the box"
+  key_id=$(cat ephemeral-key-id 2>/dev/null) || die "the provisioner did not get the ephemeral key"
+  [[ $key_id =~ ^[0-9]+$ ]] || die "the provisioner's key has no id: '$key_id'"
+  # A plaintext API key is "<id>-<64 letters and digits>" (the state holds
+  # truenas_api_key.opsadmin's: a resource's key is kept, sensitive).
+  if grep -Eq "\"$key_id-[A-Za-z0-9]{64}\"" terraform.tfstate; then die "the ephemeral API key is in the state"; fi
+  left=$("$PROVIDER" engine --root "$BOXROOT" call api_key.query "[[\"id\", \"=\", $key_id]]")
+  [ "$left" = "[]" ] || die "the ephemeral key $key_id is still on the box after the apply: $left"
+  echo "demo: wouser has a password the state does not hold; the apply's API key (id $key_id) was used and is gone."
 fi
 
 say "Second plan: it must show no changes"

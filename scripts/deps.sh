@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the system tests need (OpenSSH server, sudo,
 # sshpass; systemd for systemd-socket-activate, which starts engine serve as
-# its socket unit would), when running as root and they are missing. Elsewhere it says
+# its socket unit would; passwd for shadow-utils), when running as root and they are missing. Elsewhere it says
 # what is missing and leaves the test to skip with that reason.
 set -euo pipefail
 need=()
@@ -10,6 +10,14 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v sshpass >/dev/null 2>&1 || need+=(sshpass)
 command -v systemd-socket-activate >/dev/null 2>&1 || need+=(systemd)
+# shadow-utils (useradd, usermod, groupadd, gpasswd, passwd, chpasswd), which
+# the interop tests run at the same time as the engine.
+for tool in useradd usermod groupadd gpasswd passwd chpasswd; do
+  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+    need+=(passwd)
+    break
+  fi
+done
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -11,8 +11,9 @@ import (
 )
 
 // Format Terraform code for use in documentation. tfplugindocs and this step
-// use the first terraform on PATH (the Makefile puts bin/, with Terraform
-// 1.8.5, first); nothing is downloaded.
+// use the first terraform on PATH: `make generate` puts the Terraform 1.11+
+// it found first (it reports write-only attributes, which tfplugindocs
+// marks); nothing is downloaded.
 //go:generate terraform fmt -recursive ../examples/
 
 // Generate documentation.

@@ -35,7 +35,8 @@ func (g BuiltinGroup) Immutable() bool { return !AllowedBuiltinGroup(g.Name, g.G
 // is TrueNAS's group of that name at that gid, so that another box's
 // group that happens to hold one of those gids is not.
 func AllowedBuiltinGroup(name string, gid int64) bool {
-	return slices.Contains(AllowedBuiltinGIDs, gid) && allowedBuiltinNames[gid] == name
+	want, ok := allowedBuiltinNames[gid]
+	return ok && want == name
 }
 
 // allowedBuiltinNames is the name of each AllowedBuiltinGIDs group.

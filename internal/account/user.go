@@ -30,7 +30,10 @@ func pwCheckname(c *checker, begin, dollar, invalid, name string) {
 	var invalids []string
 	for _, r := range name {
 		s := string(r)
-		if (strings.ContainsRune(bad, r) || r >= 0x80) && !slices.Contains(invalids, s) {
+		// Python's test, precedence included: a listed character once,
+		// a character with bit 7 of its code point set each time (U+0100
+		// passes). SCALE's names are ASCII before this runs; CORE's not.
+		if strings.ContainsRune(bad, r) && !slices.Contains(invalids, s) || r&0x80 != 0 {
 			invalids = append(invalids, s)
 		}
 	}

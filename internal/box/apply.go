@@ -128,6 +128,15 @@ type plan struct {
 }
 
 func apply(root string, p *plan) (*Result, error) {
+	// The account files are read and written under shadow-utils' locks:
+	// Lock's, or this apply's own when called without it.
+	if !holdsAccountLocks(root) {
+		l, err := lockAccountFiles(root)
+		if err != nil {
+			return nil, err
+		}
+		defer l.release()
+	}
 	res := &Result{}
 	removeStaleTemps(root)
 	old, err := readRawManifest(root)

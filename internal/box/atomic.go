@@ -53,6 +53,14 @@ func writeFileAtomic(path string, content []byte, spec fileSpec) (bool, error) {
 // writeFileKnown is writeFileAtomic when the caller knows what path holds
 // (old, if exists), having read it under the lock: it is not read again.
 func writeFileKnown(path string, content, old []byte, exists bool, spec fileSpec) (bool, error) {
+	if spec.secret {
+		// The backup holds the previous hashes: it is never looser than
+		// the file, whatever the box had (a backup made while shadow was
+		// 0644, or loosened by hand), written or not.
+		if err := clampSecret(path+"-", spec); err != nil {
+			return false, err
+		}
+	}
 	if exists && bytes.Equal(old, content) && (!spec.force || hasPerm(path, spec)) && (!spec.secret || secretSafe(path, spec)) {
 		return false, nil
 	}
@@ -78,6 +86,15 @@ func writeFileKnown(path string, content, old []byte, exists bool, spec fileSpec
 		return false, err
 	}
 	if exists && spec.backup {
+		// The backup is a hard link to the current file: tighten the
+		// current file first, so that the link never shows its hashes
+		// with a mode looser than spec's.
+		if spec.secret {
+			if err := clampSecret(path, spec); err != nil {
+				_ = os.Remove(tmp)
+				return false, err
+			}
+		}
 		if err := backupFile(path, spec); err != nil {
 			_ = os.Remove(tmp)
 			return false, err
@@ -114,6 +131,7 @@ func writeTemp(tmp string, content []byte, mode fs.FileMode, uid, gid int) error
 	if err := f.Chmod(mode); err != nil {
 		return fail(err)
 	}
+	syncs.Add(1)
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
@@ -191,6 +209,7 @@ func syncDir(dir string) error {
 		return err
 	}
 	defer d.Close()
+	syncs.Add(1)
 	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
 		return err
 	}
@@ -231,4 +250,35 @@ func hasPerm(path string, spec fileSpec) bool {
 	}
 	// Not root: chown to spec's owner is impossible; accept the caller's.
 	return os.Geteuid() != 0 && int(sys.Uid) == os.Geteuid()
+}
+
+// clampSecret takes from the regular file at path (when there is one; a
+// symlink or other file is left, it is not followed) every permission
+// beyond spec.mode plus owner read-write, and its special bits. It works
+// on a descriptor opened without following symlinks, so that what it
+// changes is what it checked.
+func clampSecret(path string, spec fileSpec) error {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENXIO) {
+			return nil
+		}
+		return &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil
+	}
+	allowed := uint32(spec.mode|0o600) & 0o777
+	if uint32(st.Mode)&0o7777&^allowed == 0 {
+		return nil
+	}
+	if err := syscall.Fchmod(fd, uint32(st.Mode)&allowed); err != nil {
+		return &os.PathError{Op: "chmod", Path: path, Err: err}
+	}
+	return nil
 }

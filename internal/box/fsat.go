@@ -162,12 +162,12 @@ func readNames(fd int) ([]string, error) {
 	return f.Readdirnames(-1)
 }
 
-// copyTreeAt copies the entries of the folder src into the folder dst
-// (folders, regular files, symlinks as symlinks; fifos, sockets and
-// devices are skipped), each owned by uid:gid with its own permission
-// bits. Only entries owned by owner are copied, as the copy TrueNAS runs
-// as the user would read them (a file another account planted, or a hard
-// link to one, stays behind). Entries that already exist in dst are kept.
+// copyTreeAt copies the entries of the folder src (/etc/skel) into the
+// folder dst, a new home (folders, regular files, symlinks as symlinks;
+// fifos, sockets and devices are skipped), each owned by uid:gid with its
+// own permission bits, as useradd copies the skeleton. Only entries owned
+// by owner (skel's owner) are copied. Entries that already exist in dst
+// are kept. (A moved home is copied whole by copyHomeAt.)
 func copyTreeAt(src, dst int, owner, uid, gid, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("folders nested more than %d deep", maxDepth)

@@ -93,7 +93,7 @@ func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error
 		}
 		if created || prev == nil || *prev != *want {
 			if prev != nil && prev.Home != home {
-				if err := copyOldHome(rootFD, prev, hfd, int(u.UID), int(u.GID)); err != nil {
+				if err := copyOldHome(rootFD, prev, hfd); err != nil {
 					return fail(err)
 				}
 			}
@@ -129,16 +129,22 @@ func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error
 	return perm, writeKeys(hfd, hp, []byte(key), int(u.UID), int(u.GID), b)
 }
 
-// copyOldHome copies the contents of the previous home (prev.Home) into
-// the open home hfd, owned by uid:gid. A previous home that is gone, or
-// is no longer a folder reached without symlinks, has nothing to copy.
-func copyOldHome(rootFD int, prev *homePerm, hfd, uid, gid int) error {
+// copyOldHome copies the whole previous home (prev.Home) into the open
+// home hfd, as TrueNAS's do_home_copy does (copytree): every folder,
+// regular file and symlink, root's included, each with its own owner,
+// mode and times (copyHomeAt). A previous home that is gone, or is no
+// longer a folder reached without symlinks, has nothing to copy.
+func copyOldHome(rootFD int, prev *homePerm, hfd int) error {
 	ofd, err := openBeneath(rootFD, strings.TrimPrefix(prev.Home, "/"), false)
 	if err != nil {
 		return nil
 	}
 	defer unix.Close(ofd)
-	if err := copyTreeAt(ofd, hfd, int(prev.UID), uid, gid, 0); err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(ofd, &st); err != nil {
+		return fmt.Errorf("copy %s: %w", prev.Home, err)
+	}
+	if err := copyHomeAt(ofd, hfd, uint64(st.Dev), 0); err != nil {
 		return fmt.Errorf("copy %s: %w", prev.Home, err)
 	}
 	return nil

@@ -292,3 +292,45 @@ func TestUnfinishedNewHomeRemoved(t *testing.T) {
 		t.Fatal("the retry did not copy /etc/skel")
 	}
 }
+
+// A box whose shadow and gshadow were left 0644 (and their backups 0666):
+// after an Apply, with a change or without one, every file holding
+// hashes, backups included, is at most 0640, and no backup of the loose
+// file keeps the loose mode (it is a hard link to the old inode). Loose
+// backups alone are tightened without writing anything.
+func TestHashFilesNeverLoose(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		change, looseFile bool
+	}{{"loose files and a change", true, true}, {"loose files", false, true}, {"loose backups only", false, false}} {
+		root := seed(t)
+		st := baseState()
+		must(t, Apply(root, st))
+		must(t, Apply(root, st)) // the backups exist
+		for _, f := range []string{ShadowFile, GShadowFile} {
+			if c.looseFile {
+				must(t, os.Chmod(filepath.Join(root, f), 0o644))
+			}
+			must(t, os.Chmod(filepath.Join(root, f+"-"), 0o666))
+		}
+		if c.change {
+			st.Users[0].Hash = "$6$other$" + strings.Repeat("x", 86)
+			st.Groups = append(st.Groups, Group{Name: "newgroup", GID: 4321})
+		}
+		res, err := ApplyResult(root, st)
+		must(t, err)
+		if !c.looseFile && len(res.Files) != 0 {
+			t.Fatalf("%s: wrote %v", c.name, res.Files)
+		}
+		for _, f := range []string{ShadowFile, GShadowFile, ShadowFile + "-", GShadowFile + "-"} {
+			fi, err := os.Lstat(filepath.Join(root, f))
+			must(t, err)
+			if fi.Mode().Perm()&^0o640 != 0 {
+				t.Errorf("%s: %s is %v after Apply", c.name, f, fi.Mode())
+			}
+		}
+		if c.change && !strings.Contains(read(t, root, ShadowFile+"-"), "\nalice:") {
+			t.Fatalf("%s: the backup is not the previous shadow", c.name)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import "golang.org/x/sys/unix"
 // on.)
 func syncFilesystems(fds map[uint64]int) error {
 	for _, fd := range fds {
+		syncs.Add(1)
 		if err := unix.Syncfs(fd); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import "syscall"
 // is one sync(2).
 func syncFilesystems(fds map[uint64]int) error {
 	if len(fds) > 0 {
+		syncs.Add(1)
 		syscall.Sync()
 	}
 	return nil

@@ -3,7 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
 
 // seedUsers inserts n non-builtin users, each with its own group, straight
@@ -191,5 +195,43 @@ func BenchmarkUserCreateSMB(b *testing.B) {
 				mustCall(b, e, "user.create", fmt.Sprintf(`{"username":"bench%d","full_name":"Bench","group_create":true,"password":"Secret123","smb":true}`, i))
 			}
 		})
+	}
+}
+
+// BenchmarkConcurrentCreate: callers goroutines each create one user at
+// the same time, on a box of 10 users, with one apply per call (as before
+// group commit: apply=each) and with group commit (apply=grouped). It
+// reports the box's syncs (fsync, syncfs) and the milliseconds per created
+// user, side by side in one run.
+func BenchmarkConcurrentCreate(b *testing.B) {
+	for _, callers := range []int{1, 10, 100} {
+		for _, each := range []bool{true, false} {
+			mode := "grouped"
+			if each {
+				mode = "each"
+			}
+			b.Run(fmt.Sprintf("callers=%d/apply=%s", callers, mode), func(b *testing.B) {
+				e := openTest(b)
+				e.eachApplies = each
+				seedUsers(b, e, 10)
+				syncs0 := box.Syncs()
+				start := time.Now()
+				created := 0
+				for i := 0; b.Loop(); i++ {
+					var wg sync.WaitGroup
+					for c := range callers {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							mustCall(b, e, "user.create", fmt.Sprintf(`{"username":"c%dx%d","full_name":"C","group_create":true,"password_disabled":true,"smb":false}`, i, c))
+						}()
+					}
+					wg.Wait()
+					created += callers
+				}
+				b.ReportMetric(float64(box.Syncs()-syncs0)/float64(created), "fsyncs/user")
+				b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(created), "ms/user")
+			})
+		}
 	}
 }

@@ -101,6 +101,12 @@ type Engine struct {
 
 	// release is the TrueNAS release the root answers as (release.go).
 	release Release
+
+	// group gathers concurrent changes of the box into one apply
+	// (groupcommit.go); eachApplies turns that off (benchmarks: one
+	// apply per call, as before group commit).
+	group       writeGroup
+	eachApplies bool
 }
 
 type method struct {
@@ -444,27 +450,71 @@ func (e *Engine) writeStoreOnly(ctx context.Context, fn func(t *txn, now time.Ti
 	return e.writeTx(ctx, false, fn)
 }
 
+// writeTx runs fn in one write transaction and commits it; for a change
+// of the box (boxRelevant) it then brings the box in line. Concurrent
+// changes of the box share one apply (group commit, groupcommit.go)
+// unless e.eachApplies.
 func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, now time.Time) (any, error)) (any, error) {
+	if !boxRelevant || !e.boxSync {
+		v, _, err := e.commitWrite(ctx, boxRelevant, fn)
+		return v, err
+	}
+	if !e.eachApplies {
+		return e.writeGrouped(ctx, fn)
+	}
+	// One call, one apply. A change for the box takes the box's locks
+	// (the engine's, then shadow-utils') before the store: when another
+	// program holds the account files too long, nothing is saved.
+	// Always in this order (box, then the store's one connection), as
+	// syncBox at start.
+	unlock, err := box.Lock(e.root)
+	if err != nil {
+		return nil, boxLockErr(err)
+	}
+	defer unlock()
+	v, touched, err := e.commitWrite(ctx, true, fn)
+	if err != nil {
+		return nil, err
+	}
+	if err := boxErrFor(e.syncBoxLocked(ctx, false, unlock), touched); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// boxLockErr is the call's error when box.Lock failed: nothing was saved.
+func boxLockErr(err error) error {
+	var le *box.LockError
+	if errors.As(err, &le) {
+		return account.NewCallError(account.EAGAIN, "%v", err)
+	}
+	return account.NewCallError(account.EFAULT, "the box files could not be locked, nothing was changed: %v", err)
+}
+
+// commitWrite runs fn in one write transaction and commits it. For a
+// change of the box it also counts a generation and lists the accounts
+// the transaction changed (touched).
+func (e *Engine) commitWrite(ctx context.Context, boxRelevant bool, fn func(t *txn, now time.Time) (any, error)) (any, []dirtyName, error) {
 	t, err := e.begin(ctx, true)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, nil, storeErr(err)
 	}
 	defer t.rollback()
 	now := e.now()
 	v, err := fn(t, now)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, nil, storeErr(err)
 	}
 	var touched []dirtyName
 	if boxRelevant {
 		// The accounts this call changes, to tell its own box problems
 		// from other accounts' (recorded by the box_dirty triggers).
 		if touched, err = touchedNames(ctx, t); err != nil {
-			return nil, storeErr(err)
+			return nil, nil, storeErr(err)
 		}
 		if _, err := t.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('generation', '1')
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
-			return nil, storeErr(err)
+			return nil, nil, storeErr(err)
 		}
 		// Forget what the box already has (never this transaction's own
 		// rows). The box generation only grows, so what an engine applying
@@ -472,40 +522,44 @@ func (e *Engine) writeTx(ctx context.Context, boxRelevant bool, fn func(t *txn, 
 		if applied, ok := e.boxGeneration(); ok {
 			if _, err := t.ExecContext(ctx, `DELETE FROM box_dirty WHERE rowid IN
 				(SELECT rowid FROM box_dirty WHERE generation <= ? AND generation < `+dirtyGen+` LIMIT 256)`, applied); err != nil {
-				return nil, storeErr(err)
+				return nil, nil, storeErr(err)
 			}
 		}
 	}
 	if err := t.commit(ctx); err != nil {
-		return nil, storeErr(err)
+		return nil, nil, storeErr(err)
 	}
-	if !boxRelevant {
-		return v, nil
+	return v, touched, nil
+}
+
+// boxErrFor is what a sync's error means for a saved call that touched
+// these accounts: nil when the problems are other accounts' only.
+func boxErrFor(err error, touched []dirtyName) error {
+	if err == nil {
+		return nil
 	}
-	if err := e.syncBox(ctx, false); err != nil {
-		var acct *box.AccountErrors
-		if !errors.As(err, &acct) {
-			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
-		}
-		// Only the problems of the accounts this call changed are its
-		// own; the others' stay listed for a retry and fail only the
-		// calls that touch them.
-		var mine []error
-		for _, d := range touched {
-			if d.kind == "u" {
-				if err := acct.ForUser(d.name); err != nil {
-					mine = append(mine, err)
-				}
-			} else if err := acct.ForGroup(d.name); err != nil {
+	var acct *box.AccountErrors
+	if !errors.As(err, &acct) {
+		return account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v", err)
+	}
+	// Only the problems of the accounts this call changed are its
+	// own; the others' stay listed for a retry and fail only the
+	// calls that touch them.
+	var mine []error
+	for _, d := range touched {
+		if d.kind == "u" {
+			if err := acct.ForUser(d.name); err != nil {
 				mine = append(mine, err)
 			}
-		}
-		if len(mine) > 0 {
-			return nil, account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v "+
-				"(the engine tries again on every call until the obstacle is gone)", errors.Join(mine...))
+		} else if err := acct.ForGroup(d.name); err != nil {
+			mine = append(mine, err)
 		}
 	}
-	return v, nil
+	if len(mine) > 0 {
+		return account.NewCallError(account.EFAULT, "the change was saved but the box files could not be updated: %v "+
+			"(the engine tries again on every call until the obstacle is gone)", errors.Join(mine...))
+	}
+	return nil
 }
 
 // dirtyName is an account a write changes.

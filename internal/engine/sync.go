@@ -84,6 +84,13 @@ func (e *Engine) syncBox(ctx context.Context, full bool) error {
 		return err
 	}
 	defer unlock()
+	return e.syncBoxLocked(ctx, full, unlock)
+}
+
+// syncBoxLocked is syncBox when the caller holds box.Lock; unlock
+// releases it (syncBox lets go of it before its housekeeping).
+func (e *Engine) syncBoxLocked(ctx context.Context, full bool, unlock func()) error {
+	var err error
 	retry := e.readRetry()
 	applied, known := e.boxGeneration()
 	var res *box.Result

@@ -37,7 +37,13 @@ func boxSnapshot(t *testing.T, root string) string {
 			return err
 		}
 		s := fi.Sys().(*syscall.Stat_t)
-		fmt.Fprintf(&b, "%s %v %d:%d %d %d", rel, fi.Mode(), s.Uid, s.Gid, s.Ino, fi.ModTime().UnixNano())
+		mtime := fi.ModTime().UnixNano()
+		if rel == "etc" {
+			// Taking shadow-utils' locks links and removes etc/*.lock
+			// on every pass: etc's own time is no change of the box.
+			mtime = 0
+		}
+		fmt.Fprintf(&b, "%s %v %d:%d %d %d", rel, fi.Mode(), s.Uid, s.Gid, s.Ino, mtime)
 		if fi.Mode().IsRegular() {
 			data, err := os.ReadFile(p)
 			if err != nil {

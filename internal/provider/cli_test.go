@@ -54,6 +54,10 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	if os.Getenv(loginHelperEnv) != "" {
+		// Run by a provisioner of TestAccEphemeralAPIKey.
+		return loginHelperMain()
+	}
 	dir, err := os.MkdirTemp("", "truenas-acc-cli-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "acceptance tests:", err)
@@ -139,7 +143,7 @@ func needWriteOnlyCLI(t *testing.T) {
 	t.Helper()
 	if !cliUnderTest.writeOnlyValues() {
 		t.Skipf("%s v%s does not send write-only values (password_wo needs Terraform or OpenTofu 1.11 or later); "+
-			"run with TF_ACC_TERRAFORM_PATH=bin/tofu (make testacc TF_CLI=tofu)", cliUnderTest.product, cliUnderTest.version)
+			"run with Terraform 1.11+ or OpenTofu (make testacc TF_CLI=terraform-path or TF_CLI=tofu)", cliUnderTest.product, cliUnderTest.version)
 	}
 }
 

@@ -56,6 +56,11 @@ import (
 //     of them has something to say, the framework answers, so the
 //     diagnostics are exactly the framework's.
 //
+// Identities (Terraform 1.12+, OpenTofu 1.12+) go through as the framework
+// sends them: a read answers the identity of the entry it read, leaving a
+// different current identity to the framework (which reports the change);
+// a plan answers the prior identity.
+//
 // Whenever private state is present the framework answers, because it
 // keeps its own keys there; so it does while the provider configuration
 // has unknown values, because it then defers plans.
@@ -71,6 +76,10 @@ func NewServer(version string) func() tfprotov6.ProviderServer {
 // fastServer is the framework's server with the fast path in front.
 type fastServer struct {
 	tfprotov6.ProviderServer
+	// lists is the same framework server: list resources (Terraform 1.14)
+	// are outside tfprotov6.ProviderServer for now, and tf6server serves
+	// them only from a server that has their methods.
+	lists tfprotov6.ListResourceServer
 
 	p       *truenasProvider
 	schemas map[string]resourceSchemaInfo
@@ -89,6 +98,7 @@ type resourceSchemaInfo struct {
 func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer {
 	ctx := context.Background()
 	s := &fastServer{ProviderServer: fw, p: p, schemas: map[string]resourceSchemaInfo{}}
+	s.lists, _ = fw.(tfprotov6.ListResourceServer)
 	for _, r := range resourcesOf(ctx, p) {
 		info := resourceSchemaInfo{version: r.schema.Version, typ: r.schema.Type().TerraformType(ctx)}
 		info.state, _ = tfmsgpack.NewConverter(info.typ)
@@ -100,6 +110,25 @@ func newFastServer(p *truenasProvider, fw tfprotov6.ProviderServer) *fastServer 
 		}
 	}
 	return s
+}
+
+// tf6server serves list calls from a server with these methods (its
+// ProviderServerWithListResource, deprecated until they join ProviderServer).
+var _ tfprotov6.ListResourceServer = (*fastServer)(nil)
+
+// ValidateListResourceConfig and ListResource go to the framework.
+func (s *fastServer) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
+	if s.lists == nil {
+		return nil, fmt.Errorf("the framework's server has no list resources")
+	}
+	return s.lists.ValidateListResourceConfig(ctx, req)
+}
+
+func (s *fastServer) ListResource(ctx context.Context, req *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	if s.lists == nil {
+		return nil, fmt.Errorf("the framework's server has no list resources")
+	}
+	return s.lists.ListResource(ctx, req)
 }
 
 // providerResource is one of the provider's resources, with its type name
@@ -193,8 +222,23 @@ func (s *fastServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResour
 	if err != nil {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
+	// The identity, as userResource.Read sets it: the id of the new state.
+	// A current identity other than that one is the framework's to report.
+	id, err := parseID(ns.ID.ValueString())
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
+	if !identityIsNull(req.CurrentIdentity) {
+		if cur, ok := identityID(req.CurrentIdentity); !ok || cur != id {
+			return s.ProviderServer.ReadResource(ctx, req)
+		}
+	}
+	ident, err := identityValue(id)
+	if err != nil {
+		return s.ProviderServer.ReadResource(ctx, req)
+	}
 	s.reads.Add(1)
-	return &tfprotov6.ReadResourceResponse{NewState: &tfprotov6.DynamicValue{MsgPack: b}}, nil
+	return &tfprotov6.ReadResourceResponse{NewState: &tfprotov6.DynamicValue{MsgPack: b}, NewIdentity: ident}, nil
 }
 
 // ValidateResourceConfig answers for a truenas_user configuration the
@@ -213,8 +257,17 @@ func (s *fastServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Plan
 		!s.user.unchanged(req) {
 		return s.ProviderServer.PlanResourceChange(ctx, req)
 	}
+	// The framework plans the prior identity unchanged (a null one when
+	// the client sent none).
+	ident := req.PriorIdentity
+	if ident == nil || ident.IdentityData == nil {
+		var err error
+		if ident, err = nullIdentity(); err != nil {
+			return s.ProviderServer.PlanResourceChange(ctx, req)
+		}
+	}
 	s.plans.Add(1)
-	return &tfprotov6.PlanResourceChangeResponse{PlannedState: req.PriorState}, nil
+	return &tfprotov6.PlanResourceChangeResponse{PlannedState: req.PriorState, PlannedIdentity: ident}, nil
 }
 
 // userShortcuts knows when the framework's answer for a truenas_user is

@@ -323,6 +323,9 @@ type fastAndFramework struct {
 	fast *fastServer
 	fw   tfprotov6.ProviderServer
 	fwP  *truenasProvider
+	// identity is the current (read) or prior (plan) identity the
+	// requests carry, as Terraform 1.12+ sends it; nil, as older CLIs.
+	identity *tfprotov6.ResourceIdentityData
 }
 
 func newFastAndFramework(t *testing.T) *fastAndFramework {
@@ -365,6 +368,24 @@ func (f *fastAndFramework) sameValue(what string, got, want *tfprotov6.DynamicVa
 	if !g.Equal(w) {
 		diff, _ := g.Diff(w)
 		f.t.Fatalf("%s: the fast path's value differs from the framework's: %v\n fast %v\n framework %v", what, diff, g, w)
+	}
+}
+
+// sameIdentity compares two identities on the protocol by value.
+func (f *fastAndFramework) sameIdentity(what string, got, want *tfprotov6.ResourceIdentityData) {
+	f.t.Helper()
+	val := func(d *tfprotov6.ResourceIdentityData) tftypes.Value {
+		if d == nil || d.IdentityData == nil {
+			return tftypes.Value{}
+		}
+		v, err := d.IdentityData.Unmarshal(identityType)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return v
+	}
+	if g, w := val(got), val(want); !g.Equal(w) {
+		f.t.Fatalf("%s: the fast path's identity %v differs from the framework's %v", what, g, w)
 	}
 }
 
@@ -427,7 +448,7 @@ func (f *fastAndFramework) read(what string, state *tfprotov6.DynamicValue) (*tf
 	f.t.Helper()
 	ctx := context.Background()
 	req := func() *tfprotov6.ReadResourceRequest {
-		return &tfprotov6.ReadResourceRequest{TypeName: userTypeName, CurrentState: state}
+		return &tfprotov6.ReadResourceRequest{TypeName: userTypeName, CurrentState: state, CurrentIdentity: f.identity}
 	}
 	before := f.fast.reads.Load()
 	got, err := f.fast.ReadResource(ctx, req())
@@ -440,6 +461,7 @@ func (f *fastAndFramework) read(what string, state *tfprotov6.DynamicValue) (*tf
 	}
 	f.sameDiags(what, got.Diagnostics, want.Diagnostics)
 	f.sameValue(what, got.NewState, want.NewState)
+	f.sameIdentity(what, got.NewIdentity, want.NewIdentity)
 	if string(got.Private) != string(want.Private) {
 		f.t.Fatalf("%s: private state differs: %q and %q", what, got.Private, want.Private)
 	}
@@ -451,7 +473,7 @@ func (f *fastAndFramework) plan(what string, prior, proposed *tfprotov6.DynamicV
 	ctx := context.Background()
 	req := func() *tfprotov6.PlanResourceChangeRequest {
 		return &tfprotov6.PlanResourceChangeRequest{TypeName: userTypeName, PriorState: prior,
-			ProposedNewState: proposed, Config: dynamic(f.t, f.userTyp, config)}
+			ProposedNewState: proposed, Config: dynamic(f.t, f.userTyp, config), PriorIdentity: f.identity}
 	}
 	before := f.fast.plans.Load()
 	got, err := f.fast.PlanResourceChange(ctx, req())
@@ -464,6 +486,7 @@ func (f *fastAndFramework) plan(what string, prior, proposed *tfprotov6.DynamicV
 	}
 	f.sameDiags(what, got.Diagnostics, want.Diagnostics)
 	f.sameValue(what, got.PlannedState, want.PlannedState)
+	f.sameIdentity(what, got.PlannedIdentity, want.PlannedIdentity)
 	if string(got.PlannedPrivate) != string(want.PlannedPrivate) {
 		f.t.Fatalf("%s: planned private state differs: %q and %q", what, got.PlannedPrivate, want.PlannedPrivate)
 	}
@@ -553,6 +576,28 @@ func TestFastPathMatchesFramework(t *testing.T) {
 			if !f.value(planned).Equal(f.value(state)) {
 				t.Fatal("an unchanged user was planned with changes")
 			}
+
+			// Terraform 1.12+ and OpenTofu 1.12+ send the identity the
+			// last read returned: it is the user's id, and goes through
+			// a read and a plan unchanged.
+			ident, err := identityValue(int64(f.userID(state)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.identity = ident
+			if _, fast := f.read("read with identity", state); !fast {
+				t.Fatal("the fast path did not answer ReadResource with the user's identity")
+			}
+			if _, fast := f.plan("unchanged, with identity", state, state, config); !fast {
+				t.Fatal("the fast path did not answer PlanResourceChange with the user's identity")
+			}
+			// An identity naming another entry: the framework reports it.
+			other, _ := identityValue(int64(f.userID(state)) + 1000)
+			f.identity = other
+			if _, fast := f.read("read with another identity", state); fast {
+				t.Fatal("the fast path answered a read whose identity names another user")
+			}
+			f.identity = nil
 
 			// A change made on the box behind Terraform's back shows.
 			f.onBox("user.update", f.userID(state), map[string]any{"full_name": "Changed On Box"})

@@ -10,7 +10,9 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,9 +30,11 @@ const (
 )
 
 var (
-	_ provider.Provider                   = (*truenasProvider)(nil)
-	_ provider.ProviderWithFunctions      = (*truenasProvider)(nil)
-	_ provider.ProviderWithValidateConfig = (*truenasProvider)(nil)
+	_ provider.Provider                       = (*truenasProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*truenasProvider)(nil)
+	_ provider.ProviderWithValidateConfig     = (*truenasProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*truenasProvider)(nil)
+	_ provider.ProviderWithListResources      = (*truenasProvider)(nil)
 )
 
 type truenasProvider struct {
@@ -147,6 +151,8 @@ func (p *truenasProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	resp.ResourceData = c
 	resp.DataSourceData = c
+	resp.EphemeralResourceData = c
+	resp.ListResourceData = c
 	p.client.Store(c)
 }
 
@@ -232,4 +238,12 @@ func (p *truenasProvider) DataSources(context.Context) []func() datasource.DataS
 
 func (p *truenasProvider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{NewSuggestUsernameFunction}
+}
+
+func (p *truenasProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{NewEphemeralAPIKey}
+}
+
+func (p *truenasProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewUserList, NewGroupList, NewAPIKeyList, NewPrivilegeList}
 }

@@ -267,6 +267,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	plan.Key = types.StringValue(res.Key)
 	r.readInto(ctx, plan, res.ID, &resp.Diagnostics, &resp.State, "Cannot read the new API key")
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) readInto(ctx context.Context, prior apiKeyModel, id int64, diags *diag.Diagnostics, st interface {
@@ -305,9 +306,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	if e == nil {
 		resp.State.RemoveResource(ctx)
-		return
+	} else {
+		resp.Diagnostics.Append(resp.State.Set(ctx, apiKeyState(state, e))...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, apiKeyState(state, e))...)
+	readIdentity(ctx, req, resp)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -347,6 +349,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		}
 	}
 	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated API key")
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -372,24 +375,29 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
-	ks, err := r.c.APIKeys(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot import API key", err, nil)
+	id, byIdentity := identityImport(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	var id int64
-	for _, k := range ks {
-		if k.Name == req.ID {
-			id = k.ID
-		}
-	}
-	if id == 0 {
-		n, perr := parseID(req.ID)
-		if perr != nil {
-			resp.Diagnostics.AddError("Cannot import API key", fmt.Sprintf("No API key named %q: import takes a key name or a numeric id.", req.ID))
+	if !byIdentity {
+		all, err := r.c.APIKeys(ctx)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot import API key", err, nil)
 			return
 		}
-		id = n
+		for _, k := range all {
+			if k.Name == req.ID {
+				id = k.ID
+			}
+		}
+		if id == 0 {
+			n, perr := parseID(req.ID)
+			if perr != nil {
+				resp.Diagnostics.AddError("Cannot import API key", fmt.Sprintf("No API key named %q: import takes a key name or a numeric id.", req.ID))
+				return
+			}
+			id = n
+		}
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+	setImported(ctx, resp, id)
 }

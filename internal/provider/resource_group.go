@@ -295,6 +295,7 @@ func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new group") {
 		resp.Diagnostics.AddError("Cannot read the new group", fmt.Sprintf("Group %d does not exist on the box.", id))
 	}
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -314,6 +315,7 @@ func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read group") {
 		resp.State.RemoveResource(ctx)
 	}
+	readIdentity(ctx, req, resp)
 }
 
 func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -354,6 +356,7 @@ func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated group") {
 		resp.Diagnostics.AddError("Cannot read the updated group", fmt.Sprintf("Group %d does not exist on the box.", id))
 	}
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -379,26 +382,31 @@ func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStat
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
-	gs, err := r.c.Groups(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot import group", err, nil)
+	id, byIdentity := identityImport(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	var id int64
-	for _, g := range gs {
-		if g.Name == req.ID {
-			id = g.ID
-		}
-	}
-	if id == 0 {
-		n, perr := parseID(req.ID)
-		if perr != nil {
-			resp.Diagnostics.AddError("Cannot import group", fmt.Sprintf("No group named %q: import takes a group name or a numeric id.", req.ID))
+	if !byIdentity {
+		all, err := r.c.Groups(ctx)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot import group", err, nil)
 			return
 		}
-		id = n
+		for _, g := range all {
+			if g.Name == req.ID {
+				id = g.ID
+			}
+		}
+		if id == 0 {
+			n, perr := parseID(req.ID)
+			if perr != nil {
+				resp.Diagnostics.AddError("Cannot import group", fmt.Sprintf("No group named %q: import takes a group name or a numeric id.", req.ID))
+				return
+			}
+			id = n
+		}
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+	setImported(ctx, resp, id)
 	// An empty known list makes the Read that follows hide the members
 	// whose primary group this is, as it does for a group created here, so
 	// an imported group plans no change against a configuration that

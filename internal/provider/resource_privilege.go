@@ -465,6 +465,7 @@ func (r *privilegeResource) Create(ctx context.Context, req resource.CreateReque
 	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new privilege") {
 		resp.Diagnostics.AddError("Cannot read the new privilege", fmt.Sprintf("Privilege %d does not exist on the box.", id))
 	}
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *privilegeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -484,6 +485,7 @@ func (r *privilegeResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read privilege") {
 		resp.State.RemoveResource(ctx)
 	}
+	readIdentity(ctx, req, resp)
 }
 
 func (r *privilegeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -510,6 +512,7 @@ func (r *privilegeResource) Update(ctx context.Context, req resource.UpdateReque
 	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated privilege") {
 		resp.Diagnostics.AddError("Cannot read the updated privilege", fmt.Sprintf("Privilege %d does not exist on the box.", id))
 	}
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *privilegeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -564,24 +567,29 @@ func (r *privilegeResource) ImportState(ctx context.Context, req resource.Import
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
-	ps, err := r.c.Privileges(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot import privilege", err, nil)
+	id, byIdentity := identityImport(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	var id int64
-	for _, p := range ps {
-		if p.Name == req.ID {
-			id = p.ID
-		}
-	}
-	if id == 0 {
-		n, perr := parseID(req.ID)
-		if perr != nil {
-			resp.Diagnostics.AddError("Cannot import privilege", fmt.Sprintf("No privilege named %q: import takes a privilege name or a numeric id.", req.ID))
+	if !byIdentity {
+		all, err := r.c.Privileges(ctx)
+		if err != nil {
+			addEngineErrors(&resp.Diagnostics, "Cannot import privilege", err, nil)
 			return
 		}
-		id = n
+		for _, p := range all {
+			if p.Name == req.ID {
+				id = p.ID
+			}
+		}
+		if id == 0 {
+			n, perr := parseID(req.ID)
+			if perr != nil {
+				resp.Diagnostics.AddError("Cannot import privilege", fmt.Sprintf("No privilege named %q: import takes a privilege name or a numeric id.", req.ID))
+				return
+			}
+			id = n
+		}
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+	setImported(ctx, resp, id)
 }

@@ -810,9 +810,11 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if e != nil {
 		// 25.04+ returns the full entry: no need to query again.
 		resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.autoGroups(ctx)))...)
+		identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 		return
 	}
 	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new user")
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // readInto reads user id from the box and stores it in st, keeping what
@@ -849,6 +851,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	default:
 		resp.Diagnostics.Append(resp.State.Set(ctx, ns)...)
 	}
+	readIdentity(ctx, req, resp)
 }
 
 // readUser reads the user of state from the box: its new state, or nil
@@ -909,10 +912,12 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		if _, e := decodeUserResult(raw); e != nil && e.ID == id {
 			resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.autoGroups(ctx)))...)
+			identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 			return
 		}
 	}
 	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated user")
+	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // privateGroupReused is the private-state key that records that
@@ -947,6 +952,12 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 	if !r.ready(&resp.Diagnostics) {
 		return
 	}
+	if id, ok := identityImport(ctx, req, &resp.Diagnostics); ok {
+		if !resp.Diagnostics.HasError() {
+			setImported(ctx, resp, id)
+		}
+		return
+	}
 	id, err := parseID(req.ID)
 	if err != nil {
 		us, qerr := r.c.Users(ctx)
@@ -964,5 +975,5 @@ func (r *userResource) ImportState(ctx context.Context, req resource.ImportState
 			return
 		}
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, tfpath.Root("id"), fmt.Sprint(id))...)
+	setImported(ctx, resp, id)
 }

@@ -166,7 +166,28 @@ func TestRealBoxInner(t *testing.T) {
 	// Every accepted form of sudo command is what the real sudo grants.
 	t.Run("sudo forms", sudoFormsOnTheBox)
 
-	// 6. Every line the box had before is still there, byte for byte.
+	// 6. shadow-utils on the real /etc (with lckpwdf's /etc/.pwd.lock)
+	// while engine processes create users through midclt.
+	t.Run("shadow-utils at the same time", func(t *testing.T) {
+		if why := shadowUtilsMissing(); why != "" {
+			t.Fatal(why)
+		}
+		(&shadowUtilsRun{
+			root:   "/",
+			prefix: "rb",
+			engine: func(method string, params ...any) result {
+				args, stdin := callArgs(params)
+				return run(t, "midclt", append([]string{"call", method}, args...), stdin)
+			},
+			flags:         func(string) []string { return nil },
+			engineWorkers: 4,
+			engineEach:    50,
+			toolUsers:     100,
+			firstToolID:   41000,
+		}).run(t)
+	})
+
+	// 7. Every line the box had before is still there, byte for byte.
 	for f, lines := range before {
 		now := map[string]bool{}
 		for _, l := range fileLines(t, f) {

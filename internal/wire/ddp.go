@@ -3,7 +3,6 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -119,11 +118,19 @@ type DDPMessage struct {
 	Subs     []json.RawMessage // ready
 }
 
+// CloseReason is an error whose text is the reason a TrueNAS server closes
+// the websocket with, word for word (so it keeps TrueNAS's capitals).
+type CloseReason string
+
+func (r CloseReason) Error() string { return string(r) }
+
 // ErrBatch and ErrFormat are why a server closes a connection whose message
-// is JSON but not an object (utils/limits.py parse_message at TS-25.10.6).
-var (
-	ErrBatch  = errors.New("Batch messages are not supported at this time")
-	ErrFormat = errors.New("Invalid Message Format")
+// is JSON but not an object, ErrExtraData one with more than one JSON value
+// (utils/limits.py parse_message at TS-25.10.6).
+const (
+	ErrBatch     CloseReason = "Batch messages are not supported at this time"
+	ErrFormat    CloseReason = "Invalid Message Format"
+	ErrExtraData CloseReason = "Extra data"
 )
 
 // ParseDDP reads one message. It fails when data is not JSON, or is JSON
@@ -137,7 +144,7 @@ func ParseDDP(data []byte) (DDPMessage, error) {
 		return DDPMessage{}, err
 	}
 	if d.More() {
-		return DDPMessage{}, errors.New("Extra data")
+		return DDPMessage{}, ErrExtraData
 	}
 	switch v.(type) {
 	case map[string]any:

@@ -1,0 +1,8 @@
+# The privileges made on the box, with their resources.
+list "truenas_privilege" "custom" {
+  provider         = truenas
+  include_resource = true
+  config {
+    builtin = false
+  }
+}
