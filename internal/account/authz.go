@@ -1,6 +1,10 @@
 package account
 
-import "slices"
+import (
+	"reflect"
+	"slices"
+	"strings"
+)
 
 // Method authorisation, as the TrueNAS middleware decides it for a caller
 // that is not root (TS-25.10.6: main.py authorize_method_call, role.py,
@@ -107,4 +111,73 @@ func MayCall(roles []string, method string) bool {
 		}
 	}
 	return false
+}
+
+// Secrets, as TrueNAS 25.10.6 redacts them (main.py dump_result and
+// api/base/handler/result.py serialize_result): a field the API model
+// declares Secret[...] is shown as SecretValue to a user session that has
+// neither FULL_ADMIN nor the WRITE role of the method's service
+// (role_prefix + "_WRITE"); root and internal calls see it.
+//
+// The one list of a model's secret fields is the model itself: the fields
+// tagged `secret:"true"` (the Secret fields of api/v25_10_5 user.py
+// UserEntry: unixhash, smbhash, password_history; api_key.py ApiKeyEntry:
+// keyhash; GroupEntry, PrivilegeEntry and the auth.py answers have none).
+
+// SecretValue is what a redacted secret reads (api/base/types/string.py
+// SECRET_VALUE).
+const SecretValue = "********"
+
+// SecretModels are the entries the account API answers with.
+var SecretModels = []any{UserCreateResult{}, GroupEntry{}, APIKeyWithKey{}, PrivilegeEntry{}}
+
+// SecretFields returns the JSON names of model's fields tagged secret,
+// embedded structs included.
+func SecretFields(model any) []string {
+	var out []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(f.Type)
+				continue
+			}
+			if f.Tag.Get("secret") == "true" {
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				out = append(out, name)
+			}
+		}
+	}
+	walk(reflect.TypeOf(model))
+	return out
+}
+
+// SecretNames is every model's secret fields, by JSON name.
+var SecretNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, model := range SecretModels {
+		for _, f := range SecretFields(model) {
+			m[f] = true
+		}
+	}
+	return m
+}()
+
+// serviceRolePrefix is the role_prefix of each service's config
+// (plugins/account.py lines 241 and 1933, api_key.py line 44,
+// account_/privilege.py line 51); the others have none.
+var serviceRolePrefix = map[string]string{
+	"user": "ACCOUNT", "group": "ACCOUNT", "api_key": "API_KEY", "privilege": "PRIVILEGE",
+}
+
+// ExposeSecrets reports whether a user session holding roles sees the
+// secret fields in the answer of method.
+func ExposeSecrets(roles []string, method string) bool {
+	if RoleGrants(roles, "FULL_ADMIN") {
+		return true
+	}
+	service, _, _ := strings.Cut(method, ".")
+	prefix, ok := serviceRolePrefix[service]
+	return ok && RoleGrants(roles, prefix+"_WRITE")
 }

@@ -55,8 +55,8 @@ type UserEntry struct {
 	ID       int64   `json:"id"`
 	UID      int64   `json:"uid"`
 	Username string  `json:"username"`
-	Unixhash *string `json:"unixhash"`
-	Smbhash  *string `json:"smbhash"`
+	Unixhash *string `json:"unixhash" secret:"true"`
+	Smbhash  *string `json:"smbhash" secret:"true"`
 	Home     string  `json:"home"`
 	Shell    string  `json:"shell"`
 	FullName string  `json:"full_name"`
@@ -80,7 +80,7 @@ type UserEntry struct {
 	SID                     *string      `json:"sid"`
 	LastPasswordChange      *Date        `json:"last_password_change"`
 	PasswordAge             *int64       `json:"password_age"`
-	PasswordHistory         []string     `json:"password_history"`
+	PasswordHistory         []string     `json:"password_history" secret:"true"`
 	PasswordChangeRequired  bool         `json:"password_change_required"`
 	Roles                   []string     `json:"roles"`
 	APIKeys                 []int64      `json:"api_keys"`

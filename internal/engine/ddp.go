@@ -60,7 +60,7 @@ func ddpSessionID() string {
 }
 
 // connLoop is what serves one accepted websocket.
-type connLoop func(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration)
+type connLoop func(ctx context.Context, c *websocket.Conn, sess *Session, limits *answerLimits, onCall func(string), anonymousIdle time.Duration)
 
 // ddpLoop serves the legacy protocol in dialect d on one connection,
 // answering as TrueNAS's WebSocketApplication.on_message does (CORE:
@@ -81,19 +81,30 @@ type connLoop func(ctx context.Context, c *websocket.Conn, sess *Session, onCall
 // the parser's text, one without "msg" with 1011 "'msg'" (the KeyError
 // TrueNAS closes with), a binary message with 1003.
 func ddpLoop(d wire.DDPDialect) connLoop {
-	return func(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
+	return func(ctx context.Context, c *websocket.Conn, sess *Session, limits *answerLimits, onCall func(string), anonymousIdle time.Duration) {
 		defer c.CloseNow()
-		// Read before any call runs on the session (a call may change it).
-		root, authenticated := sess.root, sess.root || sess.authenticated
-		limit, status, text := maxMessage, websocket.StatusMessageTooBig, tooBig
-		if !authenticated {
-			limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+		// Whether the connection is anonymous (its limits, its idle time,
+		// what "sub" answers) follows the session's last call, as on the
+		// JSON-RPC websocket: rights follow the store.
+		root := sess.root
+		var authenticated bool
+		var limit int
+		var status websocket.StatusCode
+		var text string
+		setMode := func() {
+			authenticated = root || sess.Authenticated()
+			limit, status, text = maxMessage, websocket.StatusMessageTooBig, tooBig
+			if !authenticated {
+				limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
+			}
+			c.SetReadLimit(int64(limit) + 2)
 		}
-		c.SetReadLimit(int64(limit) + 2)
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		var wg sync.WaitGroup
-		defer wg.Wait()
+		gone, goneCancel := context.WithCancel(ctx)
+		defer func() { goneCancel(); wg.Wait() }()
+		answers := newConnAnswers(gone, limits, sess)
 		slots := make(chan struct{}, maxConcurrentCalls)
 		send := func(b []byte) {
 			wctx, wcancel := context.WithTimeout(ctx, time.Minute)
@@ -118,9 +129,14 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 		}
 		handshake := false
 		for {
+			answers.waitSent()
+			setMode()
 			typ, data, err := read()
 			if err != nil {
 				return
+			}
+			if len(data) > maxAnonymousMessage && !root && !sess.Authenticated() {
+				setMode() // the session lost its roles while this came
 			}
 			if typ != websocket.MessageText {
 				c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
@@ -184,15 +200,14 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 				go func() {
 					defer wg.Done()
 					defer func() { <-slots }()
-					res, rerr := callOnConn(ctx, sess, m.Method, params)
-					if m.ID == nil {
-						return
-					}
-					if rerr != nil {
-						send(wire.EncodeDDPError(m.ID, ddpError(d, m.Method, rerr)))
-						return
-					}
-					send(wire.EncodeDDPResult(m.ID, res))
+					// The DDP envelope is a copy of the result.
+					answers.answer(ctx, sess, m.Method, params, m.ID != nil, 2, func(res json.RawMessage, rerr *wire.RPCError) {
+						if rerr != nil {
+							send(wire.EncodeDDPError(m.ID, ddpError(d, m.Method, rerr)))
+							return
+						}
+						send(wire.EncodeDDPResult(m.ID, res))
+					})
 				}()
 			case "ping":
 				if d.Pong {

@@ -112,44 +112,58 @@ type Engine struct {
 type method struct {
 	nargs int // the number of positional arguments the method takes
 	fn    func(e *Engine, ctx context.Context, args []json.RawMessage) (any, error)
+	// filtersArg and optionsArg are the positions of the query-filters
+	// and query-options arguments (-1: none), which name fields.
+	filtersArg, optionsArg int
 }
+
+type methodFn = func(e *Engine, ctx context.Context, args []json.RawMessage) (any, error)
+
+// plain is a method whose arguments name no fields.
+func plain(nargs int, fn methodFn) method { return method{nargs, fn, -1, -1} }
+
+// queryMethod is a query: (filters, options).
+func queryMethod(fn methodFn) method { return method{2, fn, 0, 1} }
+
+// instanceMethod is a get_instance: (id, options).
+func instanceMethod(fn methodFn) method { return method{2, fn, -1, 1} }
 
 var methods map[string]method
 
 func init() {
 	methods = map[string]method{
-		"user.query":         {2, (*Engine).userQuery},
-		"user.get_instance":  {2, (*Engine).userGetInstance},
-		"user.create":        {1, (*Engine).userCreate},
-		"user.update":        {2, (*Engine).userUpdate},
-		"user.delete":        {2, (*Engine).userDelete},
-		"user.get_next_uid":  {0, (*Engine).userNextUID},
-		"user.shell_choices": {1, (*Engine).userShellChoices},
+		"user.query":         queryMethod((*Engine).userQuery),
+		"user.get_instance":  instanceMethod((*Engine).userGetInstance),
+		"user.create":        plain(1, (*Engine).userCreate),
+		"user.update":        plain(2, (*Engine).userUpdate),
+		"user.delete":        plain(2, (*Engine).userDelete),
+		"user.get_next_uid":  plain(0, (*Engine).userNextUID),
+		"user.shell_choices": plain(1, (*Engine).userShellChoices),
 
-		"user.has_local_administrator_set_up": {0, (*Engine).userHasLocalAdministratorSetUp},
-		"user.setup_local_administrator":      {3, (*Engine).userSetupLocalAdministrator},
+		"user.has_local_administrator_set_up": plain(0, (*Engine).userHasLocalAdministratorSetUp),
+		"user.setup_local_administrator":      plain(3, (*Engine).userSetupLocalAdministrator),
 
-		"group.query":            {2, (*Engine).groupQuery},
-		"group.get_instance":     {2, (*Engine).groupGetInstance},
-		"group.create":           {1, (*Engine).groupCreate},
-		"group.update":           {2, (*Engine).groupUpdate},
-		"group.delete":           {2, (*Engine).groupDelete},
-		"group.get_next_gid":     {0, (*Engine).groupNextGID},
-		"api_key.query":          {2, (*Engine).keyQuery},
-		"api_key.get_instance":   {2, (*Engine).keyGetInstance},
-		"api_key.create":         {1, (*Engine).keyCreate},
-		"api_key.update":         {2, (*Engine).keyUpdate},
-		"api_key.delete":         {1, (*Engine).keyDelete},
-		"privilege.query":        {2, (*Engine).privilegeQuery},
-		"privilege.get_instance": {2, (*Engine).privilegeGetInstance},
-		"privilege.create":       {1, (*Engine).privilegeCreate},
-		"privilege.update":       {2, (*Engine).privilegeUpdate},
-		"privilege.delete":       {1, (*Engine).privilegeDelete},
-		"privilege.roles":        {2, (*Engine).privilegeRoles},
-		"auth.login_ex":          {1, (*Engine).authLoginEx},
-		"system.version": {0, func(e *Engine, _ context.Context, _ []json.RawMessage) (any, error) {
+		"group.query":            queryMethod((*Engine).groupQuery),
+		"group.get_instance":     instanceMethod((*Engine).groupGetInstance),
+		"group.create":           plain(1, (*Engine).groupCreate),
+		"group.update":           plain(2, (*Engine).groupUpdate),
+		"group.delete":           plain(2, (*Engine).groupDelete),
+		"group.get_next_gid":     plain(0, (*Engine).groupNextGID),
+		"api_key.query":          queryMethod((*Engine).keyQuery),
+		"api_key.get_instance":   instanceMethod((*Engine).keyGetInstance),
+		"api_key.create":         plain(1, (*Engine).keyCreate),
+		"api_key.update":         plain(2, (*Engine).keyUpdate),
+		"api_key.delete":         plain(1, (*Engine).keyDelete),
+		"privilege.query":        queryMethod((*Engine).privilegeQuery),
+		"privilege.get_instance": instanceMethod((*Engine).privilegeGetInstance),
+		"privilege.create":       plain(1, (*Engine).privilegeCreate),
+		"privilege.update":       plain(2, (*Engine).privilegeUpdate),
+		"privilege.delete":       plain(1, (*Engine).privilegeDelete),
+		"privilege.roles":        queryMethod((*Engine).privilegeRoles),
+		"auth.login_ex":          plain(1, (*Engine).authLoginEx),
+		"system.version": plain(0, func(e *Engine, _ context.Context, _ []json.RawMessage) (any, error) {
 			return e.Release().FullVersion(), nil
-		}},
+		}),
 	}
 	for name, m := range connMethods() {
 		methods[name] = m
@@ -240,18 +254,28 @@ func (e *Engine) Call(ctx context.Context, name string, args []json.RawMessage) 
 			return nil, account.Errors{{Message: "Arguments must be JSON values", Errno: account.EINVAL}}
 		}
 	}
+	// Every answer passes here: the one place secrets are kept from a
+	// session that may not see them (secrets.go).
+	hide := hidesSecrets(ctx, name)
+	if hide {
+		if err := refuseSecretRefs(m, args); err != nil {
+			return nil, err
+		}
+	}
 	v, err := m.fn(e, withModel(ctx, e.Release().Model), args)
 	if err != nil {
 		return nil, err
 	}
-	if raw, ok := v.(json.RawMessage); ok {
-		return raw, nil
+	raw, ok := v.(json.RawMessage)
+	if !ok {
+		if raw, err = json.Marshal(v); err != nil {
+			return nil, account.NewCallError(account.EFAULT, "encode result: %v", err)
+		}
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, account.NewCallError(account.EFAULT, "encode result: %v", err)
+	if hide {
+		raw = redactSecrets(raw)
 	}
-	return b, nil
+	return raw, nil
 }
 
 // arg returns the i-th argument, or nil when it was not sent.

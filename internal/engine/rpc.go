@@ -47,18 +47,28 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 	return context.WithValue(ctx, callerKey{}, c)
 }
 
-// Session is one authenticated connection: what its caller may call is
-// decided once, at connect time, as TrueNAS does for a unix socket peer
-// (plugins/auth.py check_permission, TS-25.10.6, lines 1302-1339): root is
-// a full administrator; another local user is logged in with the roles of
-// its privileges, through its groups; a user TrueNAS does not know, or one
-// without any privilege, is not authenticated.
+// Session is one connection: its caller is fixed (the peer's credentials)
+// but what the caller may do is read from the store again at every call
+// (refresh), as TrueNAS decides it for a unix socket peer (plugins/auth.py
+// check_permission, TS-25.10.6, lines 1302-1339): root is a full
+// administrator; another local user is logged in with the roles of its
+// privileges, through its groups; a user TrueNAS does not know, or one
+// without any privilege, is not authenticated. So deleting or demoting a
+// user, changing its groups or a privilege takes effect on the next call
+// of every open session.
 type Session struct {
 	e      *Engine
 	caller Caller
-	// mu guards what a login on the connection changes (session_auth.go).
-	mu            sync.Mutex
-	root          bool
+	// mu guards what a login on the connection changes (session_auth.go)
+	// and what refresh reads again at every call.
+	mu    sync.Mutex
+	root  bool
+	known bool // a caller was given (a session without one is anonymous)
+	// login is the user a login on the connection made it (auth.login*),
+	// "" for the peer itself; loginKey the API key it logged in with (0:
+	// a password). refresh checks them again at every call.
+	login         string
+	loginKey      int64
 	authenticated bool
 	username      string // the store user the caller is ("" for root)
 	roles         []string
@@ -86,35 +96,98 @@ func callerOf(ctx context.Context) (sessionUser, bool) {
 
 // Login authenticates caller on the engine.
 func (e *Engine) Login(ctx context.Context, caller Caller) (*Session, error) {
-	s := &Session{e: e, caller: caller}
+	s := &Session{e: e, caller: caller, known: true}
 	if caller.isRoot() {
 		s.root, s.authenticated = true, true
 		return s, nil
 	}
+	if _, err := s.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// refresh reads the caller's user and roles from the store and the box as
+// they are now, and returns them.
+func (s *Session) refresh(ctx context.Context) (sessionUser, error) {
+	su := sessionUser{peer: s.caller.String()}
+	s.mu.Lock()
+	known, login, key, loggedOut := s.known, s.login, s.loginKey, s.conn.loggedOut
+	s.mu.Unlock()
+	unauth := func() (sessionUser, error) {
+		s.mu.Lock()
+		s.root, s.roles, s.username, s.authenticated = false, nil, "", false
+		s.mu.Unlock()
+		return su, nil
+	}
+	if !known || (loggedOut && login == "") {
+		return unauth()
+	}
+	caller := s.caller
+	if login != "" {
+		caller = Caller{Username: login} // who the connection logged in as
+	}
+	if caller.isRoot() && key == 0 {
+		// A root peer, or a login as root with its password.
+		s.mu.Lock()
+		s.root, s.authenticated = true, true
+		s.mu.Unlock()
+		return su, nil
+	}
+	e := s.e
+	var found, keyOK bool
 	_, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
 		box := e.newBoxView(ctx, t, now)
 		var u *account.UserEntry
-		var ok bool
 		if caller.Username != "" {
 			// The store's user of that name (not a foreign line).
-			u, ok = box.user("username = ?", caller.Username)
+			u, found = box.user("username = ?", caller.Username)
 		} else {
-			u, ok = e.userOfPeerUID(box, caller.UID)
+			u, found = e.userOfPeerUID(box, caller.UID)
 		}
-		if ok {
+		keyOK = key == 0
+		if found && key != 0 {
+			// A login with an API key holds while the key does: deleted,
+			// revoked, expired or given to another user, it ends.
+			k, err := getKeyRow(ctx, t, "id = ?", key)
+			if err != nil {
+				return nil, err
+			}
+			keyOK = k != nil && k.UserID == u.ID && !k.Revoked && !(k.ExpiresAt.Valid && now.UnixMilli() >= k.ExpiresAt.Int64)
+		}
+		if found && keyOK && !caller.isRoot() {
 			// Through the same rule the API key checks use, so that where
 			// privileges come from (built-in or the store) is decided in
 			// one place.
-			s.roles = account.UserRoles(u, box)
-			s.username = u.Username
+			su.roles = account.UserRoles(u, box)
+			su.username = u.Username
 		}
 		return nil, box.err
 	})
 	if err != nil {
-		return nil, err
+		return su, err
 	}
-	s.authenticated = len(s.roles) > 0
-	return s, nil
+	if !found || !keyOK {
+		return unauth()
+	}
+	if caller.isRoot() {
+		s.mu.Lock()
+		s.root, s.authenticated = true, true
+		s.mu.Unlock()
+		return su, nil
+	}
+	s.mu.Lock()
+	s.root, s.roles, s.username, s.authenticated = false, su.roles, su.username, len(su.roles) > 0
+	s.mu.Unlock()
+	return su, nil
+}
+
+// Authenticated reports whether the caller was authenticated at its last
+// call (or login).
+func (s *Session) Authenticated() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authenticated
 }
 
 // userOfPeerUID finds the store user a socket peer's uid is, as TrueNAS
@@ -138,7 +211,8 @@ func (e *Engine) userOfPeerUID(box *boxView, uid int64) (*account.UserEntry, boo
 	return u, true
 }
 
-// Roles returns the roles the session holds (nil for root, who needs none).
+// Roles returns the roles the session held at its last call (nil for
+// root, who needs none).
 func (s *Session) Roles() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,20 +226,31 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 	if _, ok := methods[method]; !ok {
 		return nil, &MethodNotFoundError{Method: method}
 	}
-	s.mu.Lock()
-	root, authenticated, username, roles := s.root, s.authenticated, s.username, s.roles
-	s.mu.Unlock()
 	ctx = context.WithValue(ctx, sessionKey{}, s)
+	s.mu.Lock()
+	root := s.root && s.login == ""
+	s.mu.Unlock()
 	if !root {
-		access, _ := account.MethodAccess(method)
-		switch {
-		case access == account.AccessAnyone:
-		case !authenticated:
-			return nil, wire.NotAuthenticated()
-		case !account.MayCall(roles, method):
-			return nil, wire.NotAuthorized()
+		// The caller's rights as the store has them now, never as they
+		// were when the connection was opened or logged in.
+		su, err := s.refresh(ctx)
+		if err != nil {
+			return nil, err
 		}
-		ctx = context.WithValue(ctx, sessionUserKey{}, sessionUser{peer: s.caller.String(), username: username, roles: roles})
+		s.mu.Lock()
+		nowRoot := s.root
+		s.mu.Unlock()
+		if !nowRoot {
+			access, _ := account.MethodAccess(method)
+			switch {
+			case access == account.AccessAnyone:
+			case len(su.roles) == 0:
+				return nil, wire.NotAuthenticated()
+			case !account.MayCall(su.roles, method):
+				return nil, wire.NotAuthorized()
+			}
+			ctx = context.WithValue(ctx, sessionUserKey{}, su)
+		}
 	}
 	return s.e.Call(ctx, method, args)
 }
@@ -213,6 +298,7 @@ const (
 // HandlerWith is Handler with options.
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	mux := http.NewServeMux()
+	limits := newAnswerLimits()
 	serveWith := func(loop connLoop, w http.ResponseWriter, r *http.Request) {
 		caller, ok := r.Context().Value(callerKey{}).(Caller)
 		var sess *Session
@@ -234,7 +320,7 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		if idle <= 0 {
 			idle = DefaultAnonymousIdle
 		}
-		loop(r.Context(), c, sess, opts.OnCall, idle)
+		loop(r.Context(), c, sess, limits, opts.OnCall, idle)
 	}
 	serve := func(w http.ResponseWriter, r *http.Request) { serveWith(serveConn, w, r) }
 	mux.HandleFunc(wire.APIPath, serve)
@@ -254,18 +340,16 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 // serveConn reads requests until the peer goes away; each call runs on its
 // own goroutine and answers when it is done, so answers may come in another
 // order than the requests (they carry the request's id).
-func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall func(string), anonymousIdle time.Duration) {
+func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, limits *answerLimits, onCall func(string), anonymousIdle time.Duration) {
 	defer c.CloseNow()
 	// Whether the connection is anonymous is read when a message has
 	// arrived, and when the idle timer fires: a login (auth.login...) or
 	// auth.logout changes it (session_auth.go). The websocket reads up to
 	// the authenticated limit; the engine then applies the one in force.
-	isAnonymous := func() bool {
-		sess.mu.Lock()
-		defer sess.mu.Unlock()
-		return !sess.root && !sess.authenticated
-	}
-	limits := func() (int, websocket.StatusCode, string) {
+	// (A caller that lost its roles at its last call is anonymous too:
+	// rights follow the store.)
+	isAnonymous := func() bool { return !sess.Authenticated() }
+	msgLimits := func() (int, websocket.StatusCode, string) {
 		if isAnonymous() {
 			return maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
 		}
@@ -277,7 +361,10 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// gone ends when the connection stops being read: calls still waiting
+	// for a turn or a budget give up then (a call already running ends).
+	gone, goneCancel := context.WithCancel(ctx)
+	defer func() { goneCancel(); wg.Wait() }()
 	slots := make(chan struct{}, maxConcurrentCalls)
 	send := func(b []byte) {
 		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
@@ -286,6 +373,33 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			cancel()
 		}
 	}
+	// sendResult writes a result as it is, in one message (no copy of it
+	// inside an envelope).
+	sendResult := func(id, res json.RawMessage) {
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		defer wcancel()
+		if len(bytes.TrimSpace(res)) == 0 {
+			res = json.RawMessage("null")
+		}
+		if len(bytes.TrimSpace(id)) == 0 {
+			id = json.RawMessage("null")
+		}
+		w, err := c.Writer(wctx, websocket.MessageText)
+		if err == nil {
+			for _, part := range [][]byte{[]byte(`{"jsonrpc":"2.0","result":`), res, []byte(`,"id":`), id, []byte(`}`)} {
+				if _, err = w.Write(part); err != nil {
+					break
+				}
+			}
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	answers := newConnAnswers(gone, limits, sess)
 	read := func() (websocket.MessageType, []byte, error) {
 		rctx, rcancel := context.WithCancel(ctx)
 		defer rcancel()
@@ -305,6 +419,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		return typ, data, err
 	}
 	for {
+		answers.waitSent()
 		typ, data, err := read()
 		if err != nil {
 			return
@@ -313,7 +428,7 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 			c.Close(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
 			return
 		}
-		if limit, status, text := limits(); len(data) > limit {
+		if limit, status, text := msgLimits(); len(data) > limit {
 			c.Close(status, text)
 			return
 		}
@@ -340,15 +455,13 @@ func serveConn(ctx context.Context, c *websocket.Conn, sess *Session, onCall fun
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			res, rerr := callOnConn(ctx, sess, req.Method, req.Params)
-			if req.ID == nil {
-				return // a notification
-			}
-			if rerr != nil {
-				send(wire.EncodeError(req.ID, rerr))
-				return
-			}
-			send(wire.EncodeResult(req.ID, res))
+			answers.answer(ctx, sess, req.Method, req.Params, req.ID != nil, 1, func(res json.RawMessage, rerr *wire.RPCError) {
+				if rerr != nil {
+					send(wire.EncodeError(req.ID, rerr))
+				} else {
+					sendResult(req.ID, res)
+				}
+			})
 		}()
 	}
 }

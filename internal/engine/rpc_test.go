@@ -201,7 +201,7 @@ func TestServeUnixSocketPeerCredentials(t *testing.T) {
 		t.Skip("peer credentials of root: needs root")
 	}
 	e := openTest(t)
-	sock := filepath.Join(t.TempDir(), "run", "middlewared.sock")
+	sock := filepath.Join(socketBase(t), "run", "middlewared.sock")
 	ln, err := ListenSocket(sock)
 	if err != nil {
 		t.Fatal(err)

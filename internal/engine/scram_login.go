@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
@@ -88,7 +89,8 @@ func (e *Engine) loginSCRAM(ctx context.Context, typ, rfc string) (any, error) {
 	if !ok {
 		return fail()
 	}
-	in, err := e.loginAs(ctx, x.username, true)
+	// The session holds while the key does (loginAs reads its id).
+	in, err := e.loginAs(ctx, x.username, strconv.FormatInt(x.keyID, 10)+"-")
 	if err != nil {
 		return nil, err
 	}

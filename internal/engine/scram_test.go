@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // scramClient is the client side of SCRAM-SHA-512 (RFC 5802), written
@@ -195,5 +197,23 @@ func TestSCRAMByRelease(t *testing.T) {
 		"<AuthMech.API_KEY_PLAIN: 'API_KEY_PLAIN'>, <AuthMech.PASSWORD_PLAIN: 'PASSWORD_PLAIN'>, <AuthMech.TOKEN_PLAIN: 'TOKEN_PLAIN'>, <AuthMech.OTP_TOKEN: 'OTP_TOKEN'>")
 	if got := string(mustCall(t, old, "auth.mechanism_choices")); got != `["API_KEY_PLAIN","TOKEN_PLAIN","PASSWORD_PLAIN"]` {
 		t.Fatalf("25.10 mechanism_choices %s", got)
+	}
+}
+
+// TestSCRAMFieldsAreSecret: 26.0's Secret fields of ApiKeyEntry (salt,
+// stored_key, server_key; api/v26_0_0/api_key.py) are in the one list the
+// engine redacts by role, and a redacted answer hides them.
+func TestSCRAMFieldsAreSecret(t *testing.T) {
+	for _, f := range []string{"salt", "stored_key", "server_key", "keyhash"} {
+		if !account.SecretNames[f] {
+			t.Errorf("%s is not a secret field", f)
+		}
+	}
+	if account.SecretNames["iterations"] || account.SecretNames["client_key"] {
+		t.Error("iterations and client_key are not Secret in v26_0_0")
+	}
+	got := string(redactSecrets(json.RawMessage(`[{"id":1,"iterations":500000,"salt":"c2FsdA==","stored_key":"AA==","server_key":"AA=="}]`)))
+	if got != `[{"id":1,"iterations":500000,"salt":"********","stored_key":"********","server_key":"********"}]` {
+		t.Errorf("redacted: %s", got)
 	}
 }

@@ -53,7 +53,8 @@ var socketUmask sync.Mutex
 // checkSocketDir refuses a socket directory that another user could
 // change: each component of dir, as written and as its symlinks resolve,
 // must be owned by root or by this process's user and not writable by
-// group or others unless sticky (as /tmp). A component that does not exist
+// group or others, sticky or not (not /tmp). Linux checks on descriptors
+// instead (socketdir_linux.go). A component that does not exist
 // yet is accepted when missingOK (it is made by this process).
 func checkSocketDir(dir string, missingOK bool) error {
 	abs, err := filepath.Abs(dir)
@@ -84,8 +85,10 @@ func checkSocketDir(dir string, missingOK bool) error {
 				if st.Uid != 0 && st.Uid != me {
 					return fmt.Errorf("socket directory %s: %s is owned by uid %d, not by root: choose a --socket in a directory only root can change", dir, cur, st.Uid)
 				}
-				if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
-					return fmt.Errorf("socket directory %s: %s is writable by group or others (mode %v) and not sticky: choose a --socket in a directory only root can change", dir, cur, fi.Mode().Perm())
+				if fi.Mode().Perm()&0o022 != 0 {
+					// Sticky or not: in sticky /tmp any user may bind
+					// the name first.
+					return fmt.Errorf("socket directory %s: %s is writable by group or others (mode %v): choose a --socket in a directory only root can change", dir, cur, fi.Mode().Perm())
 				}
 			}
 			if cur == filepath.Dir(cur) {

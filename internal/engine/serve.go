@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -62,38 +61,6 @@ func (e *Engine) serve(ctx context.Context, ln *capListener) error {
 		return nil
 	}
 	return err
-}
-
-// ListenSocket listens on the unix socket path with TrueNAS's mode, 0666
-// (main.py, TS-25.10.6, lines 1462-1465): who may do what is decided per
-// call from the peer's credentials. The socket's directory must be one only
-// root (or this process's user) can change (checkSocketDir); the socket is
-// made 0666 by the bind itself, never by a chmod of the path. A stale socket
-// at path is replaced; anything else there is left alone and reported.
-func ListenSocket(path string) (net.Listener, error) {
-	dir := filepath.Dir(path)
-	if err := checkSocketDir(dir, true); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := checkSocketDir(dir, false); err != nil {
-		return nil, err
-	}
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("%s exists and is not a socket", path)
-		}
-		if c, err := net.Dial("unix", path); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("%s: another server is listening there", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return nil, err
-		}
-	}
-	return listenSocket(path)
 }
 
 // systemdListener returns the socket systemd passed (socket activation,

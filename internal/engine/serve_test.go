@@ -169,12 +169,33 @@ func TestServeCapsConnectionsPerPeer(t *testing.T) {
 	}
 }
 
+// socketBase is a fresh directory only root (or this user) can change,
+// for sockets: t.TempDir() is under sticky /tmp, which ListenSocket
+// refuses.
+func socketBase(t *testing.T) string {
+	t.Helper()
+	parent := "/run"
+	if os.Geteuid() != 0 {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Skip("no directory only this user can change:", err)
+		}
+		parent = home
+	}
+	d, err := os.MkdirTemp(parent, "engine-test-")
+	if err != nil {
+		t.Skip("no directory only this user can change:", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
 // The socket is 0666 from the bind itself whatever the umask was (which
-// is given back), and a directory another user could change is refused:
-// group/other-writable without the sticky bit, owned by another user, in
-// any component, or reached through a symlink.
+// is given back), and a directory another user could add a name to is
+// refused: group/other-writable, sticky (as /tmp) or not, owned by another
+// user, in any component, or reached through a symlink.
 func TestListenSocketRefusesDirectoriesOthersCanChange(t *testing.T) {
-	base := t.TempDir()
+	base := socketBase(t)
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
 	ok := filepath.Join(base, "run", "middlewared.sock")
@@ -225,11 +246,38 @@ func TestListenSocketRefusesDirectoriesOthersCanChange(t *testing.T) {
 		ln.Close()
 		t.Error("a socket through a symlink to an open directory was made")
 	}
+	// Sticky, as /tmp: any user may bind the name before the engine.
 	sticky := mk("sticky", 0o777|os.ModeSticky)
-	if ln, err := ListenSocket(filepath.Join(sticky, "s.sock")); err != nil {
-		t.Errorf("a sticky directory (as /tmp) is refused: %v", err)
+	for _, p := range []string{filepath.Join(sticky, "s.sock"), filepath.Join(sticky, "sub", "s.sock"), "/tmp/engine-test.sock", filepath.Join(t.TempDir(), "s.sock")} {
+		if ln, err := ListenSocket(p); err == nil {
+			ln.Close()
+			t.Errorf("%s: a socket under a sticky directory was made", p)
+		} else if !strings.Contains(err.Error(), "writable by group or others") {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(sticky, "sub")); err == nil {
+		t.Error("a directory was made under the sticky directory")
+	}
+	// A symlink in a checked directory to a checked one is followed, on
+	// descriptors; the socket is unlinked on close.
+	good := mk("good", 0o755)
+	if err := os.Symlink("good", filepath.Join(base, "rel")); err != nil {
+		t.Fatal(err)
+	}
+	if ln, err := ListenSocket(filepath.Join(base, "rel", "s.sock")); err != nil {
+		t.Errorf("through a symlink to a checked directory: %v", err)
 	} else {
+		if fi, err := os.Lstat(filepath.Join(good, "s.sock")); err != nil || fi.Mode()&os.ModeSocket == 0 {
+			t.Errorf("the socket is not in the link's target: %v", err)
+		}
+		if ln.Addr().String() != filepath.Join(base, "rel", "s.sock") {
+			t.Errorf("Addr %s", ln.Addr())
+		}
 		ln.Close()
+		if _, err := os.Lstat(filepath.Join(good, "s.sock")); err == nil {
+			t.Error("the socket was left after close")
+		}
 	}
 	if os.Geteuid() == 0 {
 		other := mk("other", 0o755)

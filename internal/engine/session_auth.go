@@ -48,16 +48,16 @@ type connState struct {
 
 func connMethods() map[string]method {
 	return map[string]method{
-		"core.ping":               {0, (*Engine).corePing},
-		"core.set_options":        {1, (*Engine).coreSetOptions},
-		"core.subscribe":          {1, (*Engine).coreSubscribe},
-		"core.unsubscribe":        {1, (*Engine).coreUnsubscribe},
-		"auth.login":              {3, (*Engine).authLogin},
-		"auth.login_with_api_key": {1, (*Engine).authLoginWithAPIKey},
-		"auth.login_ex":           {1, (*Engine).authLoginExSession},
-		"auth.logout":             {0, (*Engine).authLogout},
-		"auth.me":                 {0, (*Engine).authMe},
-		"auth.mechanism_choices":  {0, (*Engine).authMechanismChoices},
+		"core.ping":               plain(0, (*Engine).corePing),
+		"core.set_options":        plain(1, (*Engine).coreSetOptions),
+		"core.subscribe":          plain(1, (*Engine).coreSubscribe),
+		"core.unsubscribe":        plain(1, (*Engine).coreUnsubscribe),
+		"auth.login":              plain(3, (*Engine).authLogin),
+		"auth.login_with_api_key": plain(1, (*Engine).authLoginWithAPIKey),
+		"auth.login_ex":           plain(1, (*Engine).authLoginExSession),
+		"auth.logout":             plain(0, (*Engine).authLogout),
+		"auth.me":                 plain(0, (*Engine).authMe),
+		"auth.mechanism_choices":  plain(0, (*Engine).authMechanismChoices),
 	}
 }
 
@@ -231,9 +231,13 @@ func (e *Engine) authLoginExSession(ctx context.Context, args []json.RawMessage)
 	var data struct {
 		Mechanism string `json:"mechanism"`
 		Username  string `json:"username"`
+		APIKey    string `json:"api_key"`
 	}
 	_ = json.Unmarshal(arg(args, 0), &data) // authLoginEx checked it
-	if _, err := e.loginAs(ctx, data.Username, data.Mechanism == "API_KEY_PLAIN"); err != nil {
+	if data.Mechanism != "API_KEY_PLAIN" {
+		data.APIKey = ""
+	}
+	if _, err := e.loginAs(ctx, data.Username, data.APIKey); err != nil {
 		return nil, err
 	}
 	return resp, nil
@@ -242,7 +246,7 @@ func (e *Engine) authLoginExSession(ctx context.Context, args []json.RawMessage)
 // loginCredential runs login_ex for auth.login and
 // auth.login_with_api_key: true when the connection now holds that user's
 // credential (a good secret and a privilege).
-func (e *Engine) loginCredential(ctx context.Context, data []byte, username string, apiKey bool) (bool, error) {
+func (e *Engine) loginCredential(ctx context.Context, data []byte, username, apiKey string) (bool, error) {
 	v, err := e.authLoginEx(ctx, []json.RawMessage{data})
 	if err != nil {
 		return false, err
@@ -257,7 +261,19 @@ func (e *Engine) loginCredential(ctx context.Context, data []byte, username stri
 // are that user's. It reports false, changing nothing, when the user holds
 // no privilege (no TrueNAS credential). Without a connection (the command
 // line) there is nothing to change; the check alone answers.
-func (e *Engine) loginAs(ctx context.Context, username string, apiKey bool) (bool, error) {
+//
+// apiKey is the key it logged in with ("" for a password): the session
+// holds while the key does (Session.refresh, at every call).
+func (e *Engine) loginAs(ctx context.Context, username, apiKey string) (bool, error) {
+	var keyID int64
+	if apiKey != "" {
+		idPart, _, _ := bytesCut(apiKey, '-')
+		id, err := parseKeyID(idPart)
+		if err != nil {
+			return false, nil
+		}
+		keyID = id
+	}
 	ns, err := e.Login(ctx, Caller{Username: username})
 	if err != nil {
 		return false, err
@@ -268,7 +284,8 @@ func (e *Engine) loginAs(ctx context.Context, username string, apiKey bool) (boo
 	if s := sessionOf(ctx); s != nil {
 		s.mu.Lock()
 		s.root, s.authenticated, s.username, s.roles = ns.root, true, ns.username, ns.roles
-		s.conn.apiKey, s.conn.loggedOut = apiKey, false
+		s.login, s.loginKey = username, keyID
+		s.conn.apiKey, s.conn.loggedOut = apiKey != "", false
 		s.mu.Unlock()
 	}
 	return true, nil
@@ -299,7 +316,7 @@ func (e *Engine) authLogin(ctx context.Context, args []json.RawMessage) (any, er
 		"mechanism": "PASSWORD_PLAIN", "username": username, "password": password,
 		"login_options": map[string]bool{"user_info": false},
 	})
-	return e.loginCredential(ctx, data, username, false)
+	return e.loginCredential(ctx, data, username, "")
 }
 
 // authLoginWithAPIKey is auth.login_with_api_key (plugins/auth.py line
@@ -337,7 +354,7 @@ func (e *Engine) authLoginWithAPIKey(ctx context.Context, args []json.RawMessage
 		"mechanism": "API_KEY_PLAIN", "username": username, "api_key": key,
 		"login_options": map[string]bool{"user_info": false},
 	})
-	return e.loginCredential(ctx, data, username, true)
+	return e.loginCredential(ctx, data, username, key)
 }
 
 // parseKeyID is Python's int() of the part before the first dash, for the
@@ -362,6 +379,7 @@ func (e *Engine) authLogout(ctx context.Context, _ []json.RawMessage) (any, erro
 	if s := sessionOf(ctx); s != nil {
 		s.mu.Lock()
 		s.root, s.authenticated, s.username, s.roles = false, false, "", nil
+		s.login, s.loginKey = "", 0
 		s.conn.subs, s.conn.apiKey, s.conn.loggedOut = nil, false, true
 		s.mu.Unlock()
 	}

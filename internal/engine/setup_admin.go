@@ -26,26 +26,33 @@ const (
 // is in a group of the built-in Local Administrator privilege
 // (account.IsLocalAdministrator; privilege.py local_administrators).
 func (e *Engine) hasLocalAdministrator(ctx context.Context, t *txn, now time.Time) (bool, error) {
-	rows, err := t.QueryContext(ctx, `SELECT id FROM users ORDER BY id`)
+	// One loader for every user (what user.query does): anyone may call
+	// user.has_local_administrator_set_up, so it must not cost a read per
+	// user and per relation.
+	l := newLoader(ctx, t)
+	if err := l.preload(); err != nil {
+		return false, err
+	}
+	rows, err := t.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
 	if err != nil {
 		return false, err
 	}
-	var ids []int64
+	var us []*userRow
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			rows.Close()
 			return false, err
 		}
-		ids = append(ids, id)
+		us = append(us, u)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
 	bv := e.newBoxView(ctx, t, now)
-	for _, id := range ids {
-		u, _, err := loadUser(ctx, t, id, now)
+	for _, ur := range us {
+		u, err := l.userEntry(ur, now)
 		if err != nil {
 			return false, err
 		}

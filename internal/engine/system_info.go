@@ -24,10 +24,10 @@ import (
 
 func systemMethods() map[string]method {
 	return map[string]method{
-		"system.info": {0, (*Engine).systemInfo},
-		"system.version_short": {0, func(e *Engine, _ context.Context, _ []json.RawMessage) (any, error) {
+		"system.info": plain(0, (*Engine).systemInfo),
+		"system.version_short": plain(0, func(e *Engine, _ context.Context, _ []json.RawMessage) (any, error) {
 			return e.Release().Version, nil
-		}},
+		}),
 	}
 }
 
