@@ -113,3 +113,13 @@ func NewCallError(errno Errno, format string, args ...any) *CallError {
 func NotFound(kind string, id int64) Errors {
 	return Errors{{Message: fmt.Sprintf("%s %d does not exist", kind, id), Errno: ENOENT}}
 }
+
+// Bare reports whether es is what TrueNAS raises as one ValidationError of
+// its own rather than inside a ValidationErrors: InstanceNotFound (NotFound),
+// the only such error in the account API. The two render differently on
+// the wire: a ValidationError's str is its line alone, a ValidationErrors'
+// ends each line with "\n" (service_exception.py, TS-25.10.6); and the
+// legacy protocol sends a ValidationError's own errno.
+func (es Errors) Bare() bool {
+	return len(es) == 1 && es[0].Attribute == "" && es[0].Errno == ENOENT
+}

@@ -196,6 +196,50 @@ func TestRPCProtocol(t *testing.T) {
 	}
 }
 
+// A missing instance is TrueNAS's InstanceNotFound, a ValidationError
+// raised on its own (crud_service.py get_instance, TS-25.10.6): rpc.py
+// sends it as "Invalid params" with errno EINVAL, its str() (no "\n") as
+// the reason and its one [None, message, ENOENT] as extra, whichever
+// method looked the instance up.
+func TestRPCInstanceNotFound(t *testing.T) {
+	e := openTest(t)
+	c := dialRPC(t, context.Background(), asCaller(t, e, Caller{Username: "root"}), nil)
+	for _, tc := range []struct {
+		method string
+		params []string
+		msg    string
+	}{
+		{"user.get_instance", []string{"99"}, "User 99 does not exist"},
+		{"user.update", []string{"99", `{"full_name":"x"}`}, "User 99 does not exist"},
+		{"user.delete", []string{"99"}, "User 99 does not exist"},
+		{"group.get_instance", []string{"993"}, "Group 993 does not exist"},
+		{"group.update", []string{"993", `{"name":"x"}`}, "Group 993 does not exist"},
+		{"group.delete", []string{"993", `{"delete_users":false}`}, "Group 993 does not exist"},
+		{"api_key.get_instance", []string{"99"}, "ApiKey 99 does not exist"},
+		{"api_key.delete", []string{"99"}, "ApiKey 99 does not exist"},
+		{"privilege.get_instance", []string{"99"}, "Privilege 99 does not exist"},
+		{"privilege.delete", []string{"99"}, "Privilege 99 does not exist"},
+	} {
+		c.send(`{"jsonrpc":"2.0","id":1,"method":"` + tc.method + `","params":[` + strings.Join(tc.params, ",") + `]}`)
+		r := c.recv()
+		extra, _ := json.Marshal([][3]any{{nil, tc.msg, 2}})
+		if r.Error == nil || r.Error.Code != wire.CodeInvalidParams || r.Error.Message != "Invalid params" || r.Error.Data == nil ||
+			r.Error.Data.Error != 22 || r.Error.Data.Errname != "EINVAL" || r.Error.Data.Reason != "[ENOENT] None: "+tc.msg ||
+			string(r.Error.Data.Extra) != string(extra) {
+			t.Errorf("%s: got %+v", tc.method, r.Error)
+			if r.Error != nil && r.Error.Data != nil {
+				t.Logf("reason %q extra %s", r.Error.Data.Reason, r.Error.Data.Extra)
+			}
+		}
+	}
+	// A ValidationErrors of one error keeps its "\n" (str(ValidationErrors)).
+	c.send(`{"jsonrpc":"2.0","id":1,"method":"group.create","params":[{"name":"root"}]}`)
+	if r := c.recv(); r.Error == nil || r.Error.Data == nil || !strings.HasSuffix(r.Error.Data.Reason, "\n") ||
+		!strings.HasPrefix(r.Error.Data.Reason, "[EEXIST] group_create.name: ") {
+		t.Errorf("group.create root: got %+v", r.Error)
+	}
+}
+
 func TestServeUnixSocketPeerCredentials(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("peer credentials of root: needs root")

@@ -83,9 +83,8 @@ func TestNoSecretReachesASessionWithoutTheRole(t *testing.T) {
 	plainKeys := []string{strings.SplitN(vkey.Key, "-", 2)[1]}
 
 	type who struct {
-		name  string
-		roles []string
-		root  bool
+		name string
+		root bool
 	}
 	callers := []who{{name: "root", root: true}, {name: "norole"}}
 	mustCall(t, e, "user.create", `{"username":"norole","full_name":"N","group_create":true,"password_disabled":true,"smb":false}`)

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The system.* methods clients call before they touch accounts: a
@@ -112,16 +110,6 @@ func (e *Engine) timezone() string {
 		return strings.SplitN(s, "\n", 2)[0]
 	}
 	return "America/Los_Angeles"
-}
-
-// monotonicRaw is what TrueNAS reports as uptime:
-// clock_gettime(CLOCK_MONOTONIC_RAW).
-func monotonicRaw() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC_RAW, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
 }
 
 // pyTimedelta is str(timedelta(seconds=d)): "H:MM:SS.ffffff", with

@@ -375,7 +375,7 @@ func (d DDPDialect) validation(es account.Errors) *DDPError {
 		rows[i] = [3]any{a, e.Message, int(e.Errno)}
 	}
 	extra, _ := json.Marshal(rows)
-	if len(es) == 1 && es[0].Attribute == "" && es[0].Errno == account.ENOENT {
+	if es.Bare() {
 		e := es[0]
 		reason := fmt.Sprintf("[%s] None: %s", e.Errno.Name(), e.Message)
 		args := []any{nil, e.Message, int(e.Errno)}

@@ -150,7 +150,7 @@ func ErrorOf(err error) *RPCError {
 			}
 			extra[i] = [3]any{attr, e.Message, int(e.Errno)}
 			// ValidationError.__str__ prints the attribute as is (None
-			// for a missing one); ValidationErrors joins them with "\n".
+			// for a missing one); ValidationErrors ends each with "\n".
 			a := e.Attribute
 			if a == "" {
 				a = "None"
@@ -158,8 +158,13 @@ func ErrorOf(err error) *RPCError {
 			fmt.Fprintf(&reason, "[%s] %s: %s\n", e.Errno.Name(), a, e.Message)
 		}
 		xb, _ := json.Marshal(extra)
+		r := reason.String()
+		if es.Bare() {
+			// One ValidationError raised on its own: its str, no "\n".
+			r = strings.TrimSuffix(r, "\n")
+		}
 		return &RPCError{Code: CodeInvalidParams, Message: "Invalid params", Data: &ErrorData{
-			Error: int(account.EINVAL), Errname: account.EINVAL.Name(), Reason: reason.String(),
+			Error: int(account.EINVAL), Errname: account.EINVAL.Name(), Reason: r,
 			Trace: json.RawMessage("null"), Extra: xb}}
 	case errors.As(err, &ce):
 		return rpcCallError(ce.Errno, ce.Error())

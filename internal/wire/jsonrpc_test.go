@@ -86,10 +86,27 @@ func TestRPCErrorRoundTrip(t *testing.T) {
 			t.Errorf("%v: round trip gives %#v (%s)", in, out, b)
 		}
 	}
-	// A validation error's reason is what TrueNAS's str(ValidationErrors) gives.
-	e := ErrorOf(account.Errors{{Message: "User 9 does not exist", Errno: account.ENOENT}})
-	if e.Code != CodeInvalidParams || e.Data.Reason != "[ENOENT] None: User 9 does not exist\n" || string(e.Data.Extra) != `[[null,"User 9 does not exist",2]]` {
-		t.Errorf("got %+v %s", e, e.Data.Extra)
+	// A validation error's reason is the str() of what TrueNAS raised
+	// (service_exception.py, TS-25.10.6): InstanceNotFound is one bare
+	// ValidationError, its line alone; a ValidationErrors ends every line
+	// with "\n", even when it holds one error.
+	for _, c := range []struct {
+		in            account.Errors
+		reason, extra string
+	}{
+		{account.NotFound("User", 9), "[ENOENT] None: User 9 does not exist", `[[null,"User 9 does not exist",2]]`},
+		{account.Errors{{Attribute: "user_update.uid", Message: "Field required", Errno: account.EINVAL}},
+			"[EINVAL] user_update.uid: Field required\n", `[["user_update.uid","Field required",22]]`},
+		{account.Errors{{Message: "Group 5 not found", Errno: account.EINVAL}},
+			"[EINVAL] None: Group 5 not found\n", `[[null,"Group 5 not found",22]]`},
+		{account.Errors{{Attribute: "a", Message: "x", Errno: account.EEXIST}, {Message: "Group 5 does not exist", Errno: account.ENOENT}},
+			"[EEXIST] a: x\n[ENOENT] None: Group 5 does not exist\n", `[["a","x",17],[null,"Group 5 does not exist",2]]`},
+	} {
+		e := ErrorOf(c.in)
+		if e.Code != CodeInvalidParams || e.Message != "Invalid params" || e.Data.Error != 22 || e.Data.Errname != "EINVAL" ||
+			e.Data.Reason != c.reason || string(e.Data.Extra) != c.extra {
+			t.Errorf("%v: got %+v %q %s", c.in, e, e.Data.Reason, e.Data.Extra)
+		}
 	}
 	// Other errors become EFAULT call errors.
 	if e := ErrorOf(errors.New("disk full")); e.Code != CodeCallError || e.Data.Reason != "[EFAULT] disk full" {
