@@ -47,6 +47,8 @@ var allowedBuiltinNames = func() map[int64]string {
 			m[g.GID] = g.Name
 		}
 	}
+	// 26.0's image adds it (25.10 allows the gid and has no group there).
+	m[WebshareGroup.GID] = WebshareGroup.Name
 	return m
 }()
 

@@ -458,7 +458,7 @@ func validateName(s, validStart string, maxLen int) string {
 func checkLocalUsername(s string) string { return validateName(s, nameValidStart, MaxUsernameLength) }
 func checkGroupName(s string) string     { return validateName(s, groupValidStart, 0) }
 
-func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
+func decodeUser(m *Model, raw []byte, create bool) (*UserPayload, Errors) {
 	prefix := "user_update"
 	if create {
 		prefix = "user_create"
@@ -493,6 +493,10 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	p.FullName = o.str("full_name", strOpts{required: create, min: 1}, Field[string]{})
 	o.excluded("builtin")
 	p.SMB = o.bool("smb", create)
+	if m.Webshare {
+		// v26_0_0 (api/v26_0_0/user.py): after smb, default false.
+		p.Webshare = o.bool("webshare", false)
+	}
 	p.UsernsIdmap = o.idmap("userns_idmap", true)
 	p.Group = o.int("group", true, math.MinInt64, math.MaxInt64, nullInt)
 	p.Groups = o.intList("groups")
@@ -502,7 +506,11 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 	p.Locked = o.bool("locked", false)
 	p.SudoCommands = o.strList("sudo_commands")
 	p.SudoCommandsNopasswd = o.strList("sudo_commands_nopasswd")
-	p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
+	if m.EmailString {
+		p.Email = o.str("email", strOpts{nullable: true, check: CheckEmailString}, nullStr)
+	} else {
+		p.Email = o.str("email", strOpts{nullable: true, normalize: NormalizeEmail}, nullStr)
+	}
 	o.excluded("local", "immutable", "twofactor_auth_configured", "sid", "last_password_change", "password_age",
 		"password_history", "password_change_required", "roles", "api_keys")
 	if create {
@@ -525,12 +533,20 @@ func decodeUser(raw []byte, create bool) (*UserPayload, Errors) {
 // carry TrueNAS's defaults (Set false; Null true for null defaults). On
 // failure the payload may be partial (do not act on it); the errors are what
 // TrueNAS reports. A payload that is not a JSON object gives a nil payload.
-func DecodeUserCreate(raw []byte) (*UserPayload, Errors) { return decodeUser(raw, true) }
+func DecodeUserCreate(raw []byte) (*UserPayload, Errors) { return decodeUser(ModelV25_10_5, raw, true) }
+
+// DecodeUserCreate decodes user.create's argument against m's UserCreate.
+func (m *Model) DecodeUserCreate(raw []byte) (*UserPayload, Errors) { return decodeUser(m, raw, true) }
+
+// DecodeUserUpdate decodes user.update's argument against m's UserUpdate.
+func (m *Model) DecodeUserUpdate(raw []byte) (*UserPayload, Errors) { return decodeUser(m, raw, false) }
 
 // DecodeUserUpdate decodes the argument of user.update (PATCH semantics:
 // only sent keys are Set, unsent ones are zero Fields; a key sent as null is
 // Set and Null; uid and group_create are rejected).
-func DecodeUserUpdate(raw []byte) (*UserPayload, Errors) { return decodeUser(raw, false) }
+func DecodeUserUpdate(raw []byte) (*UserPayload, Errors) {
+	return decodeUser(ModelV25_10_5, raw, false)
+}
 
 func decodeGroup(raw []byte, create bool) (*GroupPayload, Errors) {
 	prefix := "group_update"
@@ -573,7 +589,7 @@ func DecodeGroupCreate(raw []byte) (*GroupPayload, Errors) { return decodeGroup(
 // rejected).
 func DecodeGroupUpdate(raw []byte) (*GroupPayload, Errors) { return decodeGroup(raw, false) }
 
-func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
+func decodeAPIKey(m *Model, raw []byte, create bool) (*APIKeyPayload, Errors) {
 	prefix := "api_key_update"
 	if create {
 		prefix = "api_key_create"
@@ -592,7 +608,12 @@ func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
 	} else {
 		o.excluded("username")
 	}
-	o.excluded("user_identifier", "keyhash", "created_at")
+	if m.SCRAMKeys {
+		// api/v26_0_0/api_key.py: the SCRAM material, no keyhash.
+		o.excluded("user_identifier", "iterations", "salt", "stored_key", "server_key", "created_at")
+	} else {
+		o.excluded("user_identifier", "keyhash", "created_at")
+	}
 	p.ExpiresAt = o.date("expires_at")
 	o.excluded("local", "revoked", "revoked_reason")
 	if !create {
@@ -607,8 +628,22 @@ func decodeAPIKey(raw []byte, create bool) (*APIKeyPayload, Errors) {
 // DecodeAPIKeyCreate decodes the argument of api_key.create (prefix
 // "api_key_create"; name and username required, expires_at {"$date": ms}
 // or null).
-func DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors) { return decodeAPIKey(raw, true) }
+func DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(ModelV25_10_5, raw, true)
+}
+
+// DecodeAPIKeyCreate decodes api_key.create's argument against m.
+func (m *Model) DecodeAPIKeyCreate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(m, raw, true)
+}
+
+// DecodeAPIKeyUpdate decodes api_key.update's argument against m.
+func (m *Model) DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(m, raw, false)
+}
 
 // DecodeAPIKeyUpdate decodes the argument of api_key.update (name,
 // expires_at, reset; username is rejected).
-func DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors) { return decodeAPIKey(raw, false) }
+func DecodeAPIKeyUpdate(raw []byte) (*APIKeyPayload, Errors) {
+	return decodeAPIKey(ModelV25_10_5, raw, false)
+}

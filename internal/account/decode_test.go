@@ -1,6 +1,7 @@
 package account
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -363,5 +364,41 @@ func TestPyRepr(t *testing.T) {
 		if got := pyRepr(in); got != want {
 			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestDecodeUserWebshare: webshare is a field of v26_0_0's UserCreate and
+// UserUpdate (a boolean, default false) and not of v25_10_5's, which
+// refuses it as any extra key.
+func TestDecodeUserWebshare(t *testing.T) {
+	create := `{"username":"bob","full_name":"Bob","group_create":true,"password":"x","webshare":%s}`
+	for _, tc := range []struct {
+		name  string
+		m     *Model
+		raw   string
+		want  []string
+		value bool
+	}{
+		{"26.0 true", ModelV26_0_0, fmt.Sprintf(create, "true"), nil, true},
+		{"26.0 false", ModelV26_0_0, fmt.Sprintf(create, "false"), nil, false},
+		{"26.0 not a bool", ModelV26_0_0, fmt.Sprintf(create, `"yes"`), []string{"[EINVAL] user_create.webshare: Input should be a valid boolean"}, false},
+		{"25.10 refuses", ModelV25_10_5, fmt.Sprintf(create, "false"), []string{"[EINVAL] user_create.webshare: Extra inputs are not permitted"}, false},
+	} {
+		p, errs := tc.m.DecodeUserCreate([]byte(tc.raw))
+		expectLines(t, tc.name, errs, tc.want)
+		if tc.want == nil && (!p.Webshare.Set || p.Webshare.V != tc.value) {
+			t.Errorf("%s: webshare %+v, want set %v", tc.name, p.Webshare, tc.value)
+		}
+	}
+	p, errs := ModelV26_0_0.DecodeUserCreate([]byte(`{"username":"bob","full_name":"Bob","group_create":true,"password":"x"}`))
+	if errs != nil || p.Webshare.Set || p.Webshare.V {
+		t.Errorf("26.0 default: %+v %v, want unset false", p.Webshare, errs)
+	}
+	up, errs := ModelV26_0_0.DecodeUserUpdate([]byte(`{"webshare":true}`))
+	if errs != nil || !up.Webshare.Set || !up.Webshare.V {
+		t.Errorf("26.0 update: %+v %v", up.Webshare, errs)
+	}
+	if _, errs := ModelV25_10_5.DecodeUserUpdate([]byte(`{"webshare":true}`)); len(errs) != 1 || errs[0].Attribute != "user_update.webshare" || errs[0].Message != msgExtra {
+		t.Errorf("25.10 update: %v", errs)
 	}
 }

@@ -596,3 +596,30 @@ func checkEmailLength(original, normalized, asciiForm string) error {
 	}
 	return nil
 }
+
+// EmailStringMaxLength is the longest address TrueNAS 26.0's EmailString
+// accepts (RFC 5321 4.5.3.1.3's path, less the enclosing "<" and ">").
+const EmailStringMaxLength = 254
+
+// CheckEmailString is TrueNAS 26.0's EmailString (api/base/validators/base.py
+// email_validator at TS-26.0.0-BETA.3): the bare minimum, the value stored
+// as written. "" passes; otherwise at most 254 characters, an "@", text
+// before the last "@" and after it. It returns pydantic's message or "".
+func CheckEmailString(s string) string {
+	if s == "" {
+		return ""
+	}
+	if utf8.RuneCountInString(s) > EmailStringMaxLength {
+		return valueError(fmt.Sprintf("Maximum length is %d characters.", EmailStringMaxLength))
+	}
+	at := strings.LastIndex(s, "@")
+	switch {
+	case at == -1:
+		return valueError("Missing '@' symbol.")
+	case at == 0:
+		return valueError("Missing local part of email string (part before the '@').")
+	case at == len(s)-1:
+		return valueError("Missing domain part of email string (part after the '@').")
+	}
+	return ""
+}

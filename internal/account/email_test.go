@@ -62,3 +62,39 @@ func TestDecodeUserEmail(t *testing.T) {
 		t.Fatalf("%+v %v", p.Email, errs)
 	}
 }
+
+// TestCheckEmailString: TrueNAS 26.0's EmailString, with its messages
+// (api/base/validators/base.py email_validator at TS-26.0.0-BETA.3), and
+// v26_0_0's user payloads keep the address as written while v25_10_5's
+// normalise it (EmailStr).
+func TestCheckEmailString(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                      "",
+		"a@b":                                   "",
+		"Ann Lee <Ann@Example.COM>":             "",
+		"a@b@c":                                 "",
+		"x" + strings.Repeat("é", 250) + "@b.c": "Value error, Maximum length is 254 characters.",
+		strings.Repeat("a", 250) + "@b.c":       "",
+		"no-at":                                 "Value error, Missing '@' symbol.",
+		"@example.com":                          "Value error, Missing local part of email string (part before the '@').",
+		"ann@":                                  "Value error, Missing domain part of email string (part after the '@').",
+		"a@b@":                                  "Value error, Missing domain part of email string (part after the '@').",
+	} {
+		if got := CheckEmailString(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	raw := []byte(`{"username":"bob","full_name":"Bob","group_create":true,"password":"x","email":"Ann Lee <Ann@Example.COM>"}`)
+	p, errs := ModelV26_0_0.DecodeUserCreate(raw)
+	if errs != nil || p.Email.V != "Ann Lee <Ann@Example.COM>" {
+		t.Errorf("26.0: %q %v", p.Email.V, errs)
+	}
+	p, errs = ModelV25_10_5.DecodeUserCreate(raw)
+	if errs != nil || p.Email.V != "Ann@example.com" {
+		t.Errorf("25.10: %q %v", p.Email.V, errs)
+	}
+	_, errs = ModelV26_0_0.DecodeUserUpdate([]byte(`{"email":"nobody"}`))
+	if len(errs) != 1 || errs[0].Attribute != "user_update.email" || errs[0].Message != "Value error, Missing '@' symbol." {
+		t.Errorf("26.0 update: %v", errs)
+	}
+}

@@ -52,16 +52,18 @@ func (g UserGroupRef) MarshalJSON() ([]byte, error) {
 
 // UserEntry is a user as user.query returns it (TrueNAS 25.10.6, API v25_10_5).
 type UserEntry struct {
-	ID                      int64        `json:"id"`
-	UID                     int64        `json:"uid"`
-	Username                string       `json:"username"`
-	Unixhash                *string      `json:"unixhash" secret:"true"`
-	Smbhash                 *string      `json:"smbhash" secret:"true"`
-	Home                    string       `json:"home"`
-	Shell                   string       `json:"shell"`
-	FullName                string       `json:"full_name"`
-	Builtin                 bool         `json:"builtin"`
-	SMB                     bool         `json:"smb"`
+	ID       int64   `json:"id"`
+	UID      int64   `json:"uid"`
+	Username string  `json:"username"`
+	Unixhash *string `json:"unixhash" secret:"true"`
+	Smbhash  *string `json:"smbhash" secret:"true"`
+	Home     string  `json:"home"`
+	Shell    string  `json:"shell"`
+	FullName string  `json:"full_name"`
+	Builtin  bool    `json:"builtin"`
+	SMB      bool    `json:"smb"`
+	// Webshare is v26_0_0's (Model.Webshare): nil, and left out, on 25.10.
+	Webshare                *bool        `json:"webshare,omitempty"`
 	UsernsIdmap             any          `json:"userns_idmap"`
 	Group                   UserGroupRef `json:"group"`
 	Groups                  []int64      `json:"groups"`
@@ -115,12 +117,18 @@ type APIKeyEntry struct {
 	Name           string  `json:"name"`
 	Username       *string `json:"username"`
 	UserIdentifier any     `json:"user_identifier"`
-	Keyhash        string  `json:"keyhash" secret:"true"`
-	CreatedAt      Date    `json:"created_at"`
-	ExpiresAt      *Date   `json:"expires_at"`
-	Local          bool    `json:"local"`
-	Revoked        bool    `json:"revoked"`
-	RevokedReason  *string `json:"revoked_reason"`
+	// Keyhash is v25_10_5's; v26_0_0 has the SCRAM material below instead
+	// (Model.SCRAMKeys). Each is left out where its model has none.
+	Keyhash       string  `json:"keyhash,omitempty" secret:"true"`
+	Iterations    *int    `json:"iterations,omitempty"`
+	Salt          *string `json:"salt,omitempty" secret:"true"`
+	StoredKey     *string `json:"stored_key,omitempty" secret:"true"`
+	ServerKey     *string `json:"server_key,omitempty" secret:"true"`
+	CreatedAt     Date    `json:"created_at"`
+	ExpiresAt     *Date   `json:"expires_at"`
+	Local         bool    `json:"local"`
+	Revoked       bool    `json:"revoked"`
+	RevokedReason *string `json:"revoked_reason"`
 }
 
 // APIKeyWithKey is what api_key.create (and update with reset) returns: the
@@ -128,6 +136,8 @@ type APIKeyEntry struct {
 type APIKeyWithKey struct {
 	APIKeyEntry
 	Key string `json:"key"`
+	// ClientKey is v26_0_0's pre-computed SCRAM ClientKey (base64).
+	ClientKey *string `json:"client_key,omitempty"`
 }
 
 // Privilege is a stored privilege (the account.privilege datastore row):

@@ -119,6 +119,7 @@ const (
 	RuleUserGroupsBuiltin        = "user.groups.builtin"
 	RuleUserGroupsRootKeep       = "user.groups.root_keep"
 	RuleUserGroupsRootOnly       = "user.groups.root_only"
+	RuleUserWebshareRoot         = "user.webshare.root"
 	RuleUserFullNameColon        = "user.full_name.colon"
 	RuleUserFullNameNewline      = "user.full_name.newline"
 	RuleUserFullNameControl      = "user.full_name.control"
@@ -250,6 +251,9 @@ var catalogue = []Rule{
 	{RuleUserGroupsBuiltin, "S.groups.<idx>", "%s: membership of this builtin group may not be altered.", EINVAL, BoxDependent},
 	{RuleUserGroupsRootKeep, "user_update.groups", "The root user must remain a member of the builtin_administrators group.", EINVAL, BoxDependent},
 	{RuleUserGroupsRootOnly, "user_update.groups", "The root user may only be a member of the builtin_administrators group.", EINVAL, BoxDependent},
+	// plugins/account.py at TS-26.0.0-BETA.3 (common_validation): 26.0 only,
+	// the field is not in v25_10_5.
+	{RuleUserWebshareRoot, "user_update.webshare", "The root user is not allowed access via webshare.", EINVAL, Static},
 	{RuleUserFullNameColon, "S.full_name", "The ':' character is not allowed.", EINVAL, Static},
 	{RuleUserFullNameNewline, "S.full_name", `The '\n' character is not allowed.`, EINVAL, Static},
 	// Ours: the full name is a field of a line of etc/passwd.

@@ -31,6 +31,7 @@ type userCase struct {
 	raw    string
 	tweak  func(b *fakeBox)
 	want   []string
+	model  *Model // nil: v25_10_5
 }
 
 func userCases(t testing.TB) []userCase {
@@ -167,6 +168,12 @@ func userCases(t testing.TB) []userCase {
 		{name: "groups builtin", raw: `{"groups":[41,5]}`, want: []string{"[EINVAL] user_create.groups.1: tty: membership of this builtin group may not be altered."}},
 		{name: "groups allowed builtins", raw: `{"groups":[40,41,14,42]}`},
 		{name: "groups keep builtin membership", update: "alice", raw: `{"groups":[41,5]}`, tweak: func(b *fakeBox) { b.users[1].Groups = []int64{41, 5} }},
+		{name: "root webshare (26.0)", update: "root", raw: `{"webshare":true}`, model: ModelV26_0_0, want: []string{"[EINVAL] user_update.webshare: The root user is not allowed access via webshare."}},
+		{name: "root webshare false (26.0)", update: "root", raw: `{"webshare":false}`, model: ModelV26_0_0},
+		{name: "root webshare before groups (26.0)", update: "root", raw: `{"webshare":true,"groups":[]}`, model: ModelV26_0_0, want: []string{
+			"[EINVAL] user_update.webshare: The root user is not allowed access via webshare.",
+			"[EINVAL] user_update.groups: The root user must remain a member of the builtin_administrators group."}},
+		{name: "webshare (26.0)", raw: `{"webshare":true}`, model: ModelV26_0_0},
 		{name: "root keeps admins", update: "root", raw: `{"groups":[]}`, want: []string{"[EINVAL] user_update.groups: The root user must remain a member of the builtin_administrators group."}},
 		{name: "root only admins", update: "root", raw: `{"groups":[40,50]}`, want: []string{"[EINVAL] user_update.groups: The root user may only be a member of the builtin_administrators group."}},
 		{name: "full_name colon", raw: `{"full_name":"A:B"}`, want: []string{"[EINVAL] user_create.full_name: The ':' character is not allowed."}},
@@ -232,6 +239,13 @@ func userCases(t testing.TB) []userCase {
 	}
 }
 
+func (tc userCase) modelOr() *Model {
+	if tc.model != nil {
+		return tc.model
+	}
+	return ModelV25_10_5
+}
+
 func runUserCase(t testing.TB, tc userCase) (*UserPayload, *UserEntry, *fakeBox, Errors) {
 	b := newBox()
 	if tc.tweak != nil {
@@ -246,9 +260,9 @@ func runUserCase(t testing.TB, tc userCase) (*UserPayload, *UserEntry, *fakeBox,
 			t.Fatalf("%s: no user %s", tc.name, tc.update)
 		}
 		old = u
-		p, errs = DecodeUserUpdate([]byte(tc.raw))
+		p, errs = tc.modelOr().DecodeUserUpdate([]byte(tc.raw))
 	} else {
-		p, errs = DecodeUserCreate(merge(t.(*testing.T), baseUser, tc.raw))
+		p, errs = tc.modelOr().DecodeUserCreate(merge(t.(*testing.T), baseUser, tc.raw))
 	}
 	if errs != nil {
 		t.Fatalf("%s: decode: %v", tc.name, errs)

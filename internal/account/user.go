@@ -242,6 +242,12 @@ func staticUser(c *checker, p *UserPayload, old *UserEntry) {
 		}
 	}
 
+	// Root may not have webshare (plugins/account.py at TS-26.0.0-BETA.3,
+	// common_validation, before root's group rules; needs only old).
+	if old != nil && old.UID == 0 && p.Webshare.Set && p.Webshare.V {
+		c.add(RuleUserWebshareRoot)
+	}
+
 	// Auxiliary groups.
 	if p.Groups.Set {
 		if len(p.Groups.V) > MaxAuxGroups {
@@ -451,6 +457,8 @@ func boxUser(c *checker, p *UserPayload, old *UserEntry, box Box) {
 			}
 			c.idx(RuleUserGroupsBuiltin, i, g.Name)
 		}
+	}
+	if p.Groups.Set {
 		if old != nil && old.UID == 0 {
 			if admins, ok := box.GroupByGID(GIDBuiltinAdministrators); ok {
 				if !slices.Contains(p.Groups.V, admins.ID) {

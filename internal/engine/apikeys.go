@@ -81,17 +81,27 @@ func (e *Engine) keyGetInstance(ctx context.Context, args []json.RawMessage) (an
 	return getInstance(v, arg(args, 1))
 }
 
-// newSecret makes a key secret and its hash.
-func newSecret() (secret, hash string, err error) {
+// newSecret makes a key secret and what the store keeps of it: its hash
+// (25.10), or its SCRAM verifier and the ClientKey the create result shows
+// (a model with SCRAM keys, 26.0).
+func newSecret(m *account.Model) (secret, hash string, clientKey *string, err error) {
 	secret = RandomString(64)
-	hash, err = keyHash(secret)
-	return secret, hash, err
+	if !m.SCRAMKeys {
+		hash, err = keyHash(secret)
+		return secret, hash, nil, err
+	}
+	k, err := newSCRAM(secret)
+	if err != nil {
+		return "", "", nil, err
+	}
+	ck := b64.EncodeToString(k.ClientKey)
+	return secret, k.verifier(), &ck, nil
 }
 
 // keyCreateResult is the create/reset result: the entry with
 // user_identifier as a string (as TrueNAS returns it) plus the key.
-func keyWithKey(ke *account.APIKeyEntry, id int64, secret string, stringIdentifier bool) account.APIKeyWithKey {
-	out := account.APIKeyWithKey{APIKeyEntry: *ke, Key: strconv.FormatInt(id, 10) + "-" + secret}
+func keyWithKey(ke *account.APIKeyEntry, id int64, secret string, clientKey *string, stringIdentifier bool) account.APIKeyWithKey {
+	out := account.APIKeyWithKey{APIKeyEntry: *ke, Key: strconv.FormatInt(id, 10) + "-" + secret, ClientKey: clientKey}
 	if stringIdentifier {
 		if n, ok := ke.UserIdentifier.(int64); ok {
 			out.UserIdentifier = strconv.FormatInt(n, 10)
@@ -105,7 +115,7 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 	if err := objectArg(raw, "api_key_create", "ApiKeyCreate"); err != nil {
 		return nil, err
 	}
-	p, errs := account.DecodeAPIKeyCreate(raw)
+	p, errs := modelOf(ctx).DecodeAPIKeyCreate(raw)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -129,7 +139,7 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 		if u == nil {
 			return nil, account.Errors{{Attribute: "api_key_create", Message: "User does not exist.", Errno: account.EINVAL}}
 		}
-		secret, hash, err := newSecret()
+		secret, hash, clientKey, err := newSecret(modelOf(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +157,7 @@ func (e *Engine) keyCreate(ctx context.Context, args []json.RawMessage) (any, er
 		if err != nil {
 			return nil, err
 		}
-		return keyWithKey(ke, id, secret, true), nil
+		return keyWithKey(ke, id, secret, clientKey, true), nil
 	})
 }
 
@@ -156,7 +166,7 @@ func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, er
 	if err != nil {
 		return nil, err
 	}
-	p, errs := account.DecodeAPIKeyUpdate(raw)
+	p, errs := modelOf(ctx).DecodeAPIKeyUpdate(raw)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -194,12 +204,13 @@ func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, er
 			}
 		}
 		var secret string
+		var clientKey *string
 		if p.Reset.V {
-			s, hash, err := newSecret()
+			s, hash, ck, err := newSecret(modelOf(ctx))
 			if err != nil {
 				return nil, err
 			}
-			secret = s
+			secret, clientKey = s, ck
 			set("keyhash", hash)
 			set("revoked", false)
 			set("revoked_reason", nil)
@@ -215,7 +226,7 @@ func (e *Engine) keyUpdate(ctx context.Context, args []json.RawMessage) (any, er
 			return nil, err
 		}
 		if p.Reset.V {
-			return keyWithKey(ke, id, secret, false), nil
+			return keyWithKey(ke, id, secret, clientKey, false), nil
 		}
 		return ke, nil
 	})
@@ -279,13 +290,22 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 		allowed = []string{"mechanism", "token", "login_options"}
 	case "OTP_TOKEN":
 		allowed = []string{"mechanism", "otp_token", "login_options"}
+	case "SCRAM":
+		if modelOf(ctx).SCRAMKeys {
+			allowed = []string{"mechanism", "scram_type", "rfc_str"} // api/v26_0_0/auth.py AuthSCRAM
+			break
+		}
+		fallthrough
 	default:
 		// The tags are AuthMech members (utils/auth.py:14, a StrEnum), and
 		// pydantic names them by their repr, in the union's order
-		// (api/v25_10_5/auth.py AuthLoginExArgs).
-		return nil, invalid("login_data", "Input tag '"+mech+"' found using 'mechanism' does not match any of the expected tags: "+
-			"<AuthMech.API_KEY_PLAIN: 'API_KEY_PLAIN'>, <AuthMech.PASSWORD_PLAIN: 'PASSWORD_PLAIN'>, "+
-			"<AuthMech.TOKEN_PLAIN: 'TOKEN_PLAIN'>, <AuthMech.OTP_TOKEN: 'OTP_TOKEN'>")
+		// (api/v25_10_5/auth.py AuthLoginExArgs; v26_0_0 adds AuthSCRAM).
+		tags := "<AuthMech.API_KEY_PLAIN: 'API_KEY_PLAIN'>, <AuthMech.PASSWORD_PLAIN: 'PASSWORD_PLAIN'>, " +
+			"<AuthMech.TOKEN_PLAIN: 'TOKEN_PLAIN'>, <AuthMech.OTP_TOKEN: 'OTP_TOKEN'>"
+		if modelOf(ctx).SCRAMKeys {
+			tags += ", <AuthMech.SCRAM: 'SCRAM'>"
+		}
+		return nil, invalid("login_data", "Input tag '"+mech+"' found using 'mechanism' does not match any of the expected tags: "+tags)
 	}
 	var errs account.Errors
 	for k := range m {
@@ -314,6 +334,19 @@ func (e *Engine) authLoginEx(ctx context.Context, args []json.RawMessage) (any, 
 	}
 	authErr := map[string]any{"response_type": "AUTH_ERR"}
 	switch mech {
+	case "SCRAM":
+		typ, err := str("scram_type")
+		if err != nil {
+			return nil, err
+		}
+		if typ != "CLIENT_FIRST_MESSAGE" && typ != "CLIENT_FINAL_MESSAGE" {
+			return nil, invalid("login_data.SCRAM.scram_type", "Input should be 'CLIENT_FIRST_MESSAGE' or 'CLIENT_FINAL_MESSAGE'")
+		}
+		rfc, err := str("rfc_str")
+		if err != nil {
+			return nil, err
+		}
+		return e.loginSCRAM(ctx, typ, rfc)
 	case "TOKEN_PLAIN":
 		// The engine issues no tokens (auth.generate_token), so none is
 		// valid: plugins/auth.py:1044 answers AUTH_ERR.

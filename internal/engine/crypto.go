@@ -95,6 +95,9 @@ func keyHash(secret string) (string, error) {
 }
 
 func checkKeyHash(hash, secret string) bool {
+	if v, ok := parseVerifier(hash); ok {
+		return checkSCRAMSecret(v, secret)
+	}
 	d, err := pbkdf2.Decode(hash)
 	if err != nil {
 		return false

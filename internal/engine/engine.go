@@ -262,7 +262,7 @@ func (e *Engine) Call(ctx context.Context, name string, args []json.RawMessage) 
 			return nil, err
 		}
 	}
-	v, err := m.fn(e, ctx, args)
+	v, err := m.fn(e, withModel(ctx, e.Release().Model), args)
 	if err != nil {
 		return nil, err
 	}

@@ -143,6 +143,38 @@ type loader struct {
 	privs     []account.Privilege
 	privsDone bool
 	serverSID *string // the box's domain SID, read once
+	// model is the account model of the call's release (modelOf(ctx)).
+	model      *account.Model
+	webshareID *int64 // the webshare group's id (0: none), read once
+}
+
+// modelKey carries the release's account model in a call's context.
+type modelKey struct{}
+
+// withModel is ctx carrying m, the model every loader of the call reads.
+func withModel(ctx context.Context, m *account.Model) context.Context {
+	return context.WithValue(ctx, modelKey{}, m)
+}
+
+// modelOf is the account model ctx carries (v25_10_5 when none).
+func modelOf(ctx context.Context) *account.Model {
+	if m, ok := ctx.Value(modelKey{}).(*account.Model); ok && m != nil {
+		return m
+	}
+	return account.ModelV25_10_5
+}
+
+// webshareGroup is the id of the built-in group a webshare user is a
+// member of (account.WebshareGroup), 0 when the store has none.
+func (l *loader) webshareGroup() (int64, error) {
+	if l.webshareID == nil {
+		id, err := builtinGroupID(l.ctx, l.q, account.WebshareGroup.Name)
+		if err != nil {
+			return 0, err
+		}
+		l.webshareID = &id
+	}
+	return *l.webshareID, nil
 }
 
 // domainSID is the box's local domain SID (the meta row "server_sid";
@@ -161,7 +193,7 @@ func (l *loader) domainSID() (string, error) {
 }
 
 func newLoader(ctx context.Context, q querier) *loader {
-	return &loader{ctx: ctx, q: q, groups: map[int64]*groupRow{}}
+	return &loader{ctx: ctx, q: q, groups: map[int64]*groupRow{}, model: modelOf(ctx)}
 }
 
 func (l *loader) preload() error {
@@ -393,6 +425,15 @@ func (l *loader) userEntry(u *userRow, now time.Time) (*account.UserEntry, error
 		PasswordHistory: []string{},
 		Roles:           roles, APIKeys: keys,
 	}
+	if l.model.Webshare {
+		// plugins/account.py at TS-26.0.0-BETA.3 (user_extend): a member
+		// of truenas_webshare.
+		ws, err := l.webshareGroup()
+		if err != nil {
+			return nil, err
+		}
+		e.Webshare = ptr(ws != 0 && slices.Contains(aux, ws))
+	}
 	dom, err := l.domainSID()
 	if err != nil {
 		return nil, err
@@ -453,9 +494,16 @@ func (l *loader) groupEntry(g *groupRow) (*account.GroupEntry, error) {
 // users table (null, revoked, when the user is gone).
 func (l *loader) keyEntry(k *keyRow) (*account.APIKeyEntry, error) {
 	e := &account.APIKeyEntry{
-		ID: k.ID, Name: k.Name, UserIdentifier: k.UserID, Keyhash: k.Keyhash,
+		ID: k.ID, Name: k.Name, UserIdentifier: k.UserID,
 		CreatedAt: account.Date{Time: time.UnixMilli(k.CreatedAt).UTC()},
 		Local:     true, Revoked: k.Revoked,
+	}
+	if v, ok := parseVerifier(k.Keyhash); ok {
+		// 26.0's SCRAM material (api/v26_0_0/api_key.py ApiKeyEntry).
+		e.Iterations = ptr(v.Iterations)
+		e.Salt, e.StoredKey, e.ServerKey = ptr(b64.EncodeToString(v.Salt)), ptr(b64.EncodeToString(v.StoredKey)), ptr(b64.EncodeToString(v.ServerKey))
+	} else {
+		e.Keyhash = k.Keyhash
 	}
 	if k.ExpiresAt.Valid {
 		e.ExpiresAt = &account.Date{Time: time.UnixMilli(k.ExpiresAt.Int64).UTC()}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
@@ -155,6 +156,36 @@ func (e *Engine) pinRelease(want string) error {
 		return &ReleaseMismatchError{Root: e.root, Have: have, Want: want}
 	}
 	e.release = r
+	if r.Model.Webshare {
+		return e.ensureWebshareGroup(ctx)
+	}
+	return nil
+}
+
+// ensureWebshareGroup gives a release whose users carry webshare its
+// built-in group (account.WebshareGroup), as the 26.0 image has it. A box
+// whose own groups hold its name or gid keeps them: the engine does not
+// take an identity an adopted box gave to another group.
+func (e *Engine) ensureWebshareGroup(ctx context.Context) error {
+	g := account.WebshareGroup
+	var n int
+	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM groups WHERE name = ? OR gid = ?`, g.Name, g.GID).Scan(&n); err != nil {
+		return fmt.Errorf("engine: release: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := e.write(ctx, func(t *txn, _ time.Time) (any, error) {
+		// members_managed: the engine writes its line (the box's etc/group,
+		// made for 25.10 or adopted, has none).
+		_, err := t.ExecContext(ctx, `INSERT INTO groups (gid, name, builtin, smb, userns_idmap, members_managed)
+			SELECT ?, ?, 1, 0, ?, 1 WHERE NOT EXISTS (SELECT 1 FROM groups WHERE name = ? OR gid = ?)`,
+			g.GID, g.Name, idmapFor(g.Name, g.GID), g.Name, g.GID)
+		return nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("engine: release %s: add group %s: %w", e.release.Name, g.Name, err)
+	}
 	return nil
 }
 

@@ -29,9 +29,11 @@ func seesSecrets(roles []string, method string) bool {
 
 func TestSecretFieldsAreTrueNASsSecretFields(t *testing.T) {
 	// api/v25_10_5 at TS-25.10.6: UserEntry's and ApiKeyEntry's Secret[...]
-	// fields; GroupEntry and PrivilegeEntry have none.
+	// fields; GroupEntry and PrivilegeEntry have none. api/v26_0_0 at
+	// TS-26.0.0-BETA.3 replaces keyhash with the Secret SCRAM fields salt,
+	// stored_key and server_key (one entry type serves both).
 	want := map[string][]string{
-		"user": {"unixhash", "smbhash", "password_history"}, "api_key": {"keyhash"}, "group": nil, "privilege": nil,
+		"user": {"unixhash", "smbhash", "password_history"}, "api_key": {"keyhash", "salt", "stored_key", "server_key"}, "group": nil, "privilege": nil,
 	}
 	got := map[string][]string{
 		"user": account.SecretFields(account.UserCreateResult{}), "api_key": account.SecretFields(account.APIKeyWithKey{}),

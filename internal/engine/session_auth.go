@@ -43,6 +43,7 @@ type connState struct {
 	subs         map[string]string // subscription id -> event
 	apiKey       bool              // logged in with an API key
 	loggedOut    bool
+	scram        *scramExchange // a SCRAM login_ex between its two messages
 }
 
 func connMethods() map[string]method {
@@ -388,7 +389,11 @@ func (e *Engine) authLogout(ctx context.Context, _ []json.RawMessage) (any, erro
 // authMechanismChoices is auth.mechanism_choices at the engine's
 // authenticator assurance level, LEVEL_1 (utils/auth.py AA_LEVEL1): no
 // credential of the engine's is barred from making tokens.
-func (e *Engine) authMechanismChoices(context.Context, []json.RawMessage) (any, error) {
+func (e *Engine) authMechanismChoices(ctx context.Context, _ []json.RawMessage) (any, error) {
+	if modelOf(ctx).SCRAMKeys {
+		// TS-26.0.0-BETA.3 utils/auth.py AA_LEVEL1 adds SCRAM.
+		return []string{"API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "SCRAM"}, nil
+	}
 	return []string{"API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"}, nil
 }
 

@@ -23,6 +23,35 @@ func builtinGroupID(ctx context.Context, q querier, name string) (int64, error) 
 	return g.ID, nil
 }
 
+// webshareGroups is groups with the webshare group added (webshare, and
+// not root: TrueNAS leaves root out) or removed (plugins/account.py at
+// TS-26.0.0-BETA.3, handle_webshare). A release without webshare, or a
+// store without the group, leaves groups as they are.
+func webshareGroups(ctx context.Context, q querier, username string, webshare bool, groups []int64) ([]int64, error) {
+	if !modelOf(ctx).Webshare {
+		return groups, nil
+	}
+	ws, err := builtinGroupID(ctx, q, account.WebshareGroup.Name)
+	if err != nil {
+		return nil, err
+	}
+	if ws == 0 {
+		if webshare {
+			// TrueNAS's lookup of the group (get) fails the same way.
+			return nil, account.NewCallError(account.ENOENT, "%s: built-in group not found; this box cannot give webshare access", account.WebshareGroup.Name)
+		}
+		return groups, nil
+	}
+	has := slices.Contains(groups, ws)
+	switch {
+	case webshare && username != "root" && !has:
+		return append(slices.Clone(groups), ws), nil
+	case !(webshare && username != "root") && has:
+		return slices.DeleteFunc(slices.Clone(groups), func(id int64) bool { return id == ws }), nil
+	}
+	return groups, nil
+}
+
 func (e *Engine) userQuery(ctx context.Context, args []json.RawMessage) (any, error) {
 	filters, options, err := queryArgs(args)
 	if err != nil {
@@ -398,7 +427,7 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 	if err := objectArg(raw, "user_create", "UserCreate"); err != nil {
 		return nil, err
 	}
-	p, errs := account.DecodeUserCreate(raw)
+	p, errs := modelOf(ctx).DecodeUserCreate(raw)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -492,6 +521,9 @@ func (e *Engine) userCreate(ctx context.Context, args []json.RawMessage) (any, e
 				groups = append(groups, bu)
 			}
 		}
+		if groups, err = webshareGroups(ctx, t, p.Username.V, p.Webshare.V, groups); err != nil {
+			return nil, err
+		}
 		if err := setAuxGroups(ctx, t, id, groups); err != nil {
 			return nil, err
 		}
@@ -539,7 +571,7 @@ func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, e
 	if err != nil {
 		return nil, err
 	}
-	p, errs := account.DecodeUserUpdate(raw)
+	p, errs := modelOf(ctx).DecodeUserUpdate(raw)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -644,8 +676,27 @@ func (e *Engine) userUpdate(ctx context.Context, args []json.RawMessage) (any, e
 				return nil, err
 			}
 		}
-		if p.Groups.Set {
-			if err := setAuxGroups(ctx, t, id, p.Groups.V); err != nil {
+		groups, groupsSet := p.Groups.V, p.Groups.Set
+		if modelOf(ctx).Webshare {
+			// handle_webshare on the merged record: the sent value or
+			// the stored one, over the sent or stored groups.
+			webshare := old.Webshare != nil && *old.Webshare
+			if p.Webshare.Set {
+				webshare = p.Webshare.V
+			}
+			if !groupsSet {
+				groups = old.Groups
+			}
+			ng, err := webshareGroups(ctx, t, username, webshare, groups)
+			if err != nil {
+				return nil, err
+			}
+			if groupsSet || !slices.Equal(ng, old.Groups) {
+				groups, groupsSet = ng, true
+			}
+		}
+		if groupsSet {
+			if err := setAuxGroups(ctx, t, id, groups); err != nil {
 				return nil, err
 			}
 		}

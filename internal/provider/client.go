@@ -45,6 +45,7 @@ type client struct {
 	privs   *table[privilegeWire]
 
 	builtinUsersID int64 // stable: kept across invalidations
+	webshareID     int64 // truenas_webshare's id (26.0), likewise
 
 	releaseMu       sync.Mutex    // held while system.version is read
 	release         *wire.Release // the box's release, once read

@@ -26,17 +26,58 @@ type listEntry struct {
 	name string
 }
 
-// listBase is what every list resource has: the client, and the resource
-// whose import gives a listed entry's state.
-type listBase struct {
-	c           *client
+// listResource is a list resource whose filters are the attributes of F:
+// everything but its schema and how it finds its entries is the same for
+// every resource type.
+type listResource[F any] struct {
+	c *client
+	// typeName follows the provider's name ("_user"); what names the
+	// entries in an error ("users").
+	typeName, what string
+	schema         schema.Schema
+	// newResource is the resource whose import gives a listed entry's state.
 	newResource func() resource.Resource
+	// entries lists the entries of the box that the filters f admit.
+	entries func(ctx context.Context, c *client, f F) ([]listEntry, error)
 }
 
-func (l *listBase) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+var (
+	_ list.ListResource              = (*listResource[struct{}])(nil)
+	_ list.ListResourceWithConfigure = (*listResource[struct{}])(nil)
+)
+
+func (l *listResource[F]) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
 	if c, ok := req.ProviderData.(*client); ok {
 		l.c = c
 	}
+}
+
+func (l *listResource[F]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + l.typeName
+}
+
+func (l *listResource[F]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	resp.Schema = l.schema
+}
+
+func (l *listResource[F]) List(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream) {
+	var f F
+	if diags := req.Config.Get(ctx, &f); diags.HasError() {
+		resp.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	if l.c == nil {
+		resp.Results = list.ListResultsStreamDiagnostics(notConfigured())
+		return
+	}
+	entries, err := l.entries(ctx, l.c, f)
+	l.stream(ctx, req, resp, entries, err, l.what)
+}
+
+// listDescription is the description of a list resource of what.
+func listDescription(what string) string {
+	return "Lists the " + what + " of the box (Terraform 1.14+ `terraform query`), each with its identity " +
+		"and, with `include_resource`, as an import of it reads."
 }
 
 // nameFilter and builtinFilter are the filters most list resources share.
@@ -56,7 +97,7 @@ func matchesBool(f types.Bool, v bool) bool       { return !known(f) || f.ValueB
 
 // stream sends entries as list results: the identity always, the
 // resource when the request includes it, at most req.Limit of them.
-func (l *listBase) stream(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream, entries []listEntry, err error, what string) {
+func (l *listResource[F]) stream(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream, entries []listEntry, err error, what string) {
 	if err != nil {
 		var diags diag.Diagnostics
 		addEngineErrors(&diags, "Cannot list "+what, err, nil)
@@ -83,7 +124,7 @@ func (l *listBase) stream(ctx context.Context, req list.ListRequest, resp *list.
 
 // importedState reads entry id as an import by id does: the resource's own
 // ImportState, then its Read, into res.
-func (l *listBase) importedState(ctx context.Context, res *tfsdk.Resource, id int64, diags *diag.Diagnostics) {
+func (l *listResource[F]) importedState(ctx context.Context, res *tfsdk.Resource, id int64, diags *diag.Diagnostics) {
 	r := l.newResource()
 	if rc, ok := r.(resource.ResourceWithConfigure); ok {
 		var cr resource.ConfigureResponse

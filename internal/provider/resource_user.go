@@ -67,6 +67,7 @@ type userModel struct {
 	SSHPubKey            types.String `tfsdk:"sshpubkey"`
 	Locked               types.Bool   `tfsdk:"locked"`
 	SMB                  types.Bool   `tfsdk:"smb"`
+	Webshare             types.Bool   `tfsdk:"webshare"`
 	SudoCommands         types.List   `tfsdk:"sudo_commands"`
 	SudoCommandsNopasswd types.List   `tfsdk:"sudo_commands_nopasswd"`
 	SSHPasswordEnabled   types.Bool   `tfsdk:"ssh_password_enabled"`
@@ -105,7 +106,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"full_name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
 			"email": schema.StringAttribute{Optional: true,
-				MarkdownDescription: fmt.Sprintf("E-mail address, checked as TrueNAS checks it (at most %d characters, at most %d before the `@`, no leading, trailing or doubled `.`, a domain with a period). `\"Ann Lee <Ann@Example.COM>\"` and surrounding spaces are accepted: TrueNAS stores the bare address with the domain in lower case (`Ann@example.com`), and the value written here is kept in the state, so it shows no drift. Default: none (null). `\"\"` is accepted and means none too.", account.EmailMaxLength, account.EmailLocalMaxLen)},
+				MarkdownDescription: fmt.Sprintf("E-mail address, checked as the box's release checks it. **TrueNAS 25.10** (pydantic's EmailStr): at most %d characters, at most %d before the `@`, no leading, trailing or doubled `.`, a domain with a period; `\"Ann Lee <Ann@Example.COM>\"` and surrounding spaces are accepted and TrueNAS stores the bare address with the domain in lower case (`Ann@example.com`); the value written here is kept in the state, so it shows no drift. **TrueNAS 26.0** (its EmailString): at most %d characters with an `@` that has text on both sides, stored as written. Default: none (null). `\"\"` is accepted and means none too.", account.EmailMaxLength, account.EmailLocalMaxLen, account.EmailStringMaxLength)},
 			"group": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: "Database id (not gid) of the primary group, e.g. `truenas_group.x.id`. Exactly one of `group` and `group_create = true` must be given.",
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
@@ -154,6 +155,8 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "Lock the account. Default: `false`."},
 			"smb": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultUserSMB),
 				MarkdownDescription: fmt.Sprintf("SMB user. Default: `%t`. Needs a password; turning it on for an existing user needs a new password in the same apply.", defaultUserSMB)},
+			"webshare": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "WebShare access: TrueNAS makes the user a member of its built-in `truenas_webshare` group (which `groups` then leaves out unless you list it). **TrueNAS 26.0 and later only**: on 25.10 only `false` (the default, never sent) is accepted and `true` is refused at plan time. TrueNAS refuses it for root. Default: `false`."},
 			"sudo_commands": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
 				MarkdownDescription: "Commands the user may run with sudo (password required): absolute, normalised paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`."},
 			"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
@@ -323,6 +326,7 @@ func buildUserCreate(plan userModel, cfgWO types.String) *payload {
 	}
 	p.boolean("locked", plan.Locked)
 	p.boolean("smb", plan.SMB)
+	p.boolean("webshare", plan.Webshare)
 	p.strings("sudo_commands", plan.SudoCommands)
 	p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
 	p.boolean("ssh_password_enabled", plan.SSHPasswordEnabled)
@@ -395,6 +399,9 @@ func buildUserUpdate(plan, state userModel, cfgWO types.String) *payload {
 	if !plan.SMB.Equal(state.SMB) {
 		p.boolean("smb", plan.SMB)
 	}
+	if !plan.Webshare.Equal(state.Webshare) && !(!plan.Webshare.ValueBool() && state.Webshare.IsNull()) {
+		p.boolean("webshare", plan.Webshare)
+	}
 	if !plan.SudoCommands.Equal(state.SudoCommands) {
 		p.strings("sudo_commands", plan.SudoCommands)
 	}
@@ -460,7 +467,23 @@ func trimmedKey(v types.String) string {
 // checkUserPayload runs the plan-time rules on a payload: the static rules,
 // seeing the current user (old, from state) on update, never the box.
 func checkUserPayload(p *payload, old *account.UserEntry) account.Errors {
-	return checkPayload(p, old == nil, account.DecodeUserCreate, account.DecodeUserUpdate, func(up *account.UserPayload) account.Errors {
+	return checkUserPayloadFor(nil, p, old)
+}
+
+// checkUserPayloadFor judges p by m, the box's model when the run has read
+// it already; with none, a payload with webshare is 26.0's (ModifyPlan
+// refuses it for 25.10 and the write leaves it out there).
+func checkUserPayloadFor(m *account.Model, p *payload, old *account.UserEntry) account.Errors {
+	if m == nil {
+		m = account.ModelV25_10_5
+		if _, ok := p.m["webshare"]; ok || p.unknown["webshare"] {
+			m = account.ModelV26_0_0
+		}
+	}
+	if !m.Webshare {
+		delete(p.m, "webshare") // never sent there (webshareFits)
+	}
+	return checkPayload(p, old == nil, m.DecodeUserCreate, m.DecodeUserUpdate, func(up *account.UserPayload) account.Errors {
 		if old == nil {
 			return account.StaticUserChecks(up)
 		}
@@ -547,9 +570,12 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
+	if r.webshareRefused(ctx, plan.Webshare, &resp.Diagnostics) {
+		return
+	}
 	if req.State.Raw.IsNull() {
 		p := buildUserCreate(plan, cfgWO)
-		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayload(p, nil), userSecrets(p)), userPathMapper(useWO))
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, nil), userSecrets(p)), userPathMapper(useWO))
 		return
 	}
 	var state userModel
@@ -559,7 +585,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	p := buildUserUpdate(plan, state, cfgWO)
 	if len(p.m) > 0 {
-		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayload(p, oldUser(state)), userSecrets(p)), userPathMapper(useWO))
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, oldUser(state)), userSecrets(p)), userPathMapper(useWO))
 	}
 	if known(plan.SMB) && plan.SMB.ValueBool() && known(state.SMB) && !state.SMB.ValueBool() {
 		if _, ok := p.m["password"]; !ok && !p.unknown["password"] {
@@ -583,7 +609,7 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 
 // userState builds the state from an entry, keeping what the user wrote
 // where TrueNAS reports an equivalent value differently.
-func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) userModel {
+func userState(prior userModel, e *account.UserEntry, auto autoGroups) userModel {
 	s := prior
 	s.ID = types.StringValue(fmt.Sprint(e.ID))
 	s.UID = types.Int64Value(e.UID)
@@ -610,12 +636,8 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 	s.HomeCreate = nullIfUnknownBool(prior.HomeCreate)
 	s.HomeMode = nullIfUnknownString(prior.HomeMode)
 	groups := slices.Clone(e.Groups)
-	if builtinUsersID != 0 {
-		priorIDs, _ := setInts(prior.Groups)
-		if !slices.Contains(priorIDs, builtinUsersID) {
-			groups = slices.DeleteFunc(groups, func(id int64) bool { return id == builtinUsersID })
-		}
-	}
+	priorIDs, _ := setInts(prior.Groups)
+	groups = slices.DeleteFunc(groups, func(id int64) bool { return auto.hides(id) && !slices.Contains(priorIDs, id) })
 	s.Groups = int64Set(groups)
 	switch {
 	case known(prior.Home) && prior.Home.ValueString() == e.Home:
@@ -651,6 +673,13 @@ func userState(prior userModel, e *account.UserEntry, builtinUsersID int64) user
 	}
 	s.Locked = types.BoolValue(e.Locked)
 	s.SMB = types.BoolValue(e.SMB)
+	switch {
+	case e.Webshare != nil:
+		s.Webshare = types.BoolValue(*e.Webshare)
+	case !known(prior.Webshare):
+		// A release without webshare (25.10): the default, never sent.
+		s.Webshare = types.BoolValue(false)
+	}
 	s.SudoCommands = stringList(e.SudoCommands)
 	s.SudoCommandsNopasswd = stringList(e.SudoCommandsNopasswd)
 	s.SSHPasswordEnabled = types.BoolValue(e.SSHPasswordEnabled)
@@ -745,6 +774,9 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
 	p := buildUserCreate(plan, cfgWO)
+	if !r.webshareFits(ctx, p, &resp.Diagnostics) {
+		return
+	}
 	// TrueNAS's group_create reuses a group of the user's name that already
 	// exists (say, a truenas_group of this configuration). Such a group is
 	// not this user's to delete: remember it.
@@ -777,7 +809,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	if e != nil {
 		// 25.04+ returns the full entry: no need to query again.
-		resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.builtinUsersGroupID(ctx)))...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.autoGroups(ctx)))...)
 		identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 		return
 	}
@@ -799,7 +831,7 @@ func (r *userResource) readInto(ctx context.Context, prior userModel, id int64, 
 		diags.AddError(summary, fmt.Sprintf("User %d does not exist on the box.", id))
 		return
 	}
-	diags.Append(st.Set(ctx, userState(prior, e, r.c.builtinUsersGroupID(ctx)))...)
+	diags.Append(st.Set(ctx, userState(prior, e, r.c.autoGroups(ctx)))...)
 }
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -838,7 +870,7 @@ func readUser(ctx context.Context, c *client, state userModel, diags *diag.Diagn
 	if e == nil {
 		return nil
 	}
-	ns := userState(state, e, c.builtinUsersGroupID(ctx))
+	ns := userState(state, e, c.autoGroups(ctx))
 	return &ns
 }
 
@@ -868,6 +900,9 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 			}
 		}
 	}
+	if !r.webshareFits(ctx, p, &resp.Diagnostics) {
+		return
+	}
 	if len(p.m) > 0 {
 		useWO := plan.Password.IsNull() && !cfgWO.IsNull()
 		raw, err := r.c.write(ctx, "user.update", id, p.m)
@@ -876,7 +911,7 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 			return
 		}
 		if _, e := decodeUserResult(raw); e != nil && e.ID == id {
-			resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.builtinUsersGroupID(ctx)))...)
+			resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.autoGroups(ctx)))...)
 			identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 			return
 		}

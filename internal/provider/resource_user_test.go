@@ -240,7 +240,7 @@ func TestUserStateNoDrift(t *testing.T) {
 	e := &account.UserEntry{ID: 12, UID: 3000, Username: "alice", FullName: "Alice A", Home: "/mnt/tank/homes/alice",
 		Shell: account.DefaultShell, SMB: true, Group: account.UserGroupRef{ID: 40}, Groups: []int64{7, 45},
 		SSHPubKey: &key, Local: true, Roles: []string{}}
-	s := userState(prior, e, 45)
+	s := userState(prior, e, autoGroups{builtinUsers: 45})
 	if s.Email.ValueString() != "" || s.Email.IsNull() {
 		t.Errorf("email = %v", s.Email)
 	}
@@ -262,14 +262,14 @@ func TestUserStateNoDrift(t *testing.T) {
 	// Listed builtin_users is kept; after an import (null prior) what
 	// TrueNAS never returns stays null (not known), and home is the path.
 	prior.Groups = int64Set([]int64{7, 45})
-	if ids, _ := setInts(userState(prior, e, 45).Groups); len(ids) != 2 {
+	if ids, _ := setInts(userState(prior, e, autoGroups{builtinUsers: 45}).Groups); len(ids) != 2 {
 		t.Errorf("listed builtin_users dropped: %v", ids)
 	}
 	imp := userModel{ID: types.StringValue("12")}
 	imp.Roles = types.ListNull(types.StringType)
 	imp.Groups = types.SetNull(types.Int64Type)
 	imp.SudoCommands, imp.SudoCommandsNopasswd = types.ListNull(types.StringType), types.ListNull(types.StringType)
-	s = userState(imp, e, 45)
+	s = userState(imp, e, autoGroups{builtinUsers: 45})
 	if s.Home.ValueString() != "/mnt/tank/homes/alice" || s.HomeDirectory.ValueString() != "/mnt/tank/homes/alice" ||
 		!s.HomeMode.IsNull() || !s.GroupCreate.IsNull() || !s.HomeCreate.IsNull() || !s.Password.IsNull() {
 		t.Errorf("import state = %+v", s)
@@ -278,7 +278,7 @@ func TestUserStateNoDrift(t *testing.T) {
 	e.Shell = "/usr/bin/bash"
 	e.Email = nil
 	prior.Email = types.StringValue("a@b.c")
-	s = userState(prior, e, 45)
+	s = userState(prior, e, autoGroups{builtinUsers: 45})
 	if s.Shell.ValueString() != "/usr/bin/bash" || !s.Email.IsNull() {
 		t.Errorf("drift hidden: %v %v", s.Shell, s.Email)
 	}

@@ -236,7 +236,9 @@ func TestKilledEngineRepairs(t *testing.T) {
 	seed := seedNames(t, root)
 	rng := rand.New(rand.NewPCG(1, 2))
 
-	// How long one uninterrupted write takes, to spread the kills over it.
+	// How long one uninterrupted write takes, to spread the kills over it:
+	// the first, then each call that ran to its end, so that the kills
+	// keep landing inside a write however the machine's speed drifts.
 	start := time.Now()
 	mustCall(t, root, nil, "user.create", newUser("probe"))
 	span := time.Since(start)
@@ -279,12 +281,14 @@ func TestKilledEngineRepairs(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		began := time.Now()
 		delay := time.Duration(rng.Int64N(int64(span) + 1))
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		var err error
 		select {
 		case err = <-done:
+			span = time.Since(began)
 		case <-time.After(delay):
 			_ = cmd.Process.Kill()
 			err = <-done
