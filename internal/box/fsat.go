@@ -5,7 +5,6 @@ package box
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -269,7 +268,7 @@ func copyFileAt(src, dst int, name string, perm uint32, uid, gid int) error {
 		return err
 	}
 	fout := os.NewFile(uintptr(out), name)
-	_, err = io.Copy(fout, fin)
+	err = copyData(fout, fin)
 	if err == nil {
 		err = fchownTolerant(out, uid, gid)
 	}

@@ -5,7 +5,6 @@ package box
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -146,7 +145,7 @@ func copyHomeFile(src, dst int, name string, st *unix.Stat_t) error {
 		return err
 	}
 	fout := os.NewFile(uintptr(out), name)
-	_, err = io.Copy(fout, fin)
+	err = copyData(fout, fin)
 	if err == nil {
 		err = copyMeta(out, &now, uint32(now.Mode)&0o1777)
 	}

@@ -120,3 +120,51 @@ func TestHomeMoveReplacesPlanted(t *testing.T) {
 		t.Fatal("the planted entries were not replaced by the copy")
 	}
 }
+
+// A sparse file in a moved home stays sparse: a user who plants a large
+// file of holes cannot make root fill the pool by having the home moved.
+// Its data, at the start, in the middle and at the end, is copied as it is.
+func TestHomeMoveKeepsHoles(t *testing.T) {
+	root := seed(t)
+	st := baseState()
+	must(t, Apply(root, st))
+	const size = 256 << 20
+	p := filepath.Join(root, "mnt/tank/alice/sparse")
+	f, err := os.Create(p)
+	must(t, err)
+	chunks := map[int64]string{0: "head", 100 << 20: "middle", size - 4: "tail"}
+	for off, s := range chunks {
+		_, err := f.WriteAt([]byte(s), off)
+		must(t, err)
+	}
+	must(t, f.Close())
+	var src unix.Stat_t
+	must(t, unix.Stat(p, &src))
+	if src.Blocks*512 > 16<<20 {
+		t.Skipf("the test folder's filesystem keeps no holes (%d blocks for the source)", src.Blocks)
+	}
+
+	st.Users[0].Home = "/mnt/tank/moved"
+	must(t, Apply(root, st))
+	q := filepath.Join(root, "mnt/tank/moved/sparse")
+	var dst unix.Stat_t
+	must(t, unix.Stat(q, &dst))
+	if dst.Size != size {
+		t.Fatalf("the copy has %d bytes, want %d", dst.Size, size)
+	}
+	// The filesystem may round data up to its own extents: allow a few.
+	if dst.Blocks > src.Blocks+2048 {
+		t.Errorf("the copy has %d blocks, the source %d: its holes were written", dst.Blocks, src.Blocks)
+	}
+	g, err := os.Open(q)
+	must(t, err)
+	defer g.Close()
+	for off, s := range chunks {
+		b := make([]byte, len(s))
+		_, err := g.ReadAt(b, off)
+		must(t, err)
+		if string(b) != s {
+			t.Errorf("at %d: %q, want %q", off, b, s)
+		}
+	}
+}
