@@ -86,13 +86,12 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 		// Whether the connection is anonymous (its limits, its idle time,
 		// what "sub" answers) follows the session's last call, as on the
 		// JSON-RPC websocket: rights follow the store.
-		root := sess.root
 		var authenticated bool
 		var limit int
 		var status websocket.StatusCode
 		var text string
 		setMode := func() {
-			authenticated = root || sess.Authenticated()
+			authenticated = sess.Authenticated()
 			limit, status, text = maxMessage, websocket.StatusMessageTooBig, tooBig
 			if !authenticated {
 				limit, status, text = maxAnonymousMessage, websocket.StatusInvalidFramePayloadData, anonymousTooBig
@@ -135,7 +134,7 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 			if err != nil {
 				return
 			}
-			if len(data) > maxAnonymousMessage && !root && !sess.Authenticated() {
+			if len(data) > maxAnonymousMessage && !sess.Authenticated() {
 				setMode() // the session lost its roles while this came
 			}
 			if typ != websocket.MessageText {
@@ -219,7 +218,7 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 					return
 				}
 				switch {
-				case root || (d.PlainAuthError && authenticated):
+				case sess.Root() || (d.PlainAuthError && authenticated):
 					// CORE lets any authenticated connection subscribe;
 					// SCALE checks the SUBSCRIBE role, which here only root
 					// is taken to hold. Who the connection was at connect

@@ -206,6 +206,19 @@ func TestDDPHandshakeAndMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.wantClosed(websocket.StatusUnsupportedData, "Invalid websocket message type: BINARY")
+
+	// A root peer that logs out is anonymous from its next message on: no
+	// subscription, and the anonymous message limit.
+	c = connectDDP(t, base+wire.DDPPath)
+	if _, err := c.call("auth.logout"); err != nil {
+		t.Fatalf("auth.logout: %+v", err)
+	}
+	c.send(`{"msg":"sub","id":"s","name":"core.get_jobs"}`)
+	if m := c.recv(); m.Msg == "ready" || m.Error == nil {
+		t.Fatalf("sub after logout: %+v", m)
+	}
+	c.send(`{"msg":"method","id":"big","method":"core.ping","params":["` + strings.Repeat("x", maxAnonymousMessage) + `"]}`)
+	c.wantClosed(websocket.StatusInvalidFramePayloadData, anonymousTooBig)
 }
 
 // CORE 13.3 answers ping with pong and sends no errname.

@@ -190,6 +190,14 @@ func (s *Session) Authenticated() bool {
 	return s.authenticated
 }
 
+// Root says whether the session is the root peer's, not logged out and
+// not logged in as another user.
+func (s *Session) Root() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.root && s.login == ""
+}
+
 // userOfPeerUID finds the store user a socket peer's uid is, as TrueNAS
 // does (plugins/auth_/authenticate.py, TS-25.10.6, lines 68-118): the uid
 // gives the box's account name (getpwuid: the first line of etc/passwd with
@@ -227,10 +235,7 @@ func (s *Session) Call(ctx context.Context, method string, args []json.RawMessag
 		return nil, &MethodNotFoundError{Method: method}
 	}
 	ctx = context.WithValue(ctx, sessionKey{}, s)
-	s.mu.Lock()
-	root := s.root && s.login == ""
-	s.mu.Unlock()
-	if !root {
+	if !s.Root() {
 		// The caller's rights as the store has them now, never as they
 		// were when the connection was opened or logged in.
 		su, err := s.refresh(ctx)
