@@ -124,6 +124,9 @@ func WordProblem(words []string) string {
 			return what + " holds a control character"
 		}
 	}
+	if strings.Trim(words[0], "/") == "" {
+		return "the executable is the root folder, which sudoers cannot name (its paths need a name after the /): name the commands, or give ALL"
+	}
 	if strings.HasSuffix(words[0], "/") && len(words) > 1 {
 		return "a folder (a path ending in /) grants every command in it and takes no arguments in sudoers"
 	}
