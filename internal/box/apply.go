@@ -15,39 +15,44 @@ import (
 	"strings"
 )
 
-// ApplyResult brings the box under root in line with st and says what it
-// changed. The caller must hold Lock(root) for the whole call: Apply uses
-// fixed temporary names and reads then rewrites the manifest.
+// ApplyState brings the box under root in line with st, the whole State
+// the engine owns, and says what it changed. The caller must hold
+// Lock(root) for the whole call: Apply uses fixed temporary names.
 //
-// Order, chosen so that a crash at any point is repaired by the next Apply:
-// validate and read everything; leave out the accounts that conflict;
-// write an intent manifest (every name owned before or after); write
-// etc/group, etc/gshadow, etc/passwd, etc/shadow (each atomically, previous
-// version kept as "<name>-"); homes and authorized_keys; remove .ssh of
-// removed users; the sudoers and sshd drop-ins; then the final manifest.
-// Running it twice with the same State writes nothing the second time.
+// One crash protocol: what the engine owns is read from led, never from
+// the box; before any box file changes, the intent (every name owned
+// before or after, every home .ssh may be written to) is recorded in led;
+// then etc/group, etc/gshadow, etc/passwd, etc/shadow are each written
+// whole and atomically (previous version kept as "<name>-"), then the
+// homes and keys, the removed users' .ssh, the sudoers and sshd drop-ins.
+// The final records come back in Result.Owned: the caller saves them
+// with the mark that the apply is done. An apply cut short at any point
+// is repaired by applying the whole State again: the intent is a
+// superset of what the box may hold, and every temporary name is fixed
+// and removed first. Running it twice with the same State writes nothing
+// the second time.
 //
-// Ownership is decided by the manifest, never guessed from UIDs: lines of
-// names the engine did not write are kept byte for byte, in place; new
-// owned lines are appended in State order. A State user or group whose
-// name has a foreign line (for a group: with another GID) is left out,
-// with its sudo rules and its name in member lists, and reported in an
-// *AccountErrors. A State group whose name has a foreign line with the
-// same GID becomes "members managed": only the member field (4th; also
-// gshadow's 4th) of that line is set, to exactly Group.Members (nil
-// empties it), and when the group leaves the State the line is left as
-// it is.
+// Lines of names the engine does not own are kept byte for byte, in
+// place; new owned lines are appended in State order. A State user or
+// group whose name has a foreign line (for a group: with another GID) is
+// left out, with its sudo rules and its name in member lists, and
+// reported in an *AccountErrors. A State group whose name has a foreign
+// line with the same GID becomes "members managed": only the member field
+// (4th; also gshadow's 4th) of that line is set, to exactly Group.Members
+// (nil empties it), and when the group leaves the State the line is left
+// as it is.
 //
 // Errors about one home (its path is a file, a symlink, .ssh is a file)
 // do not stop the others: that user's record keeps the homes and
 // permissions it had, so that applying it again redoes the work, and the
-// errors come back in an *AccountErrors after everything else, the final
-// manifest included, was written. An error about the box itself (the
-// account files, the drop-ins, the manifest) is returned as it is.
+// errors come back in an *AccountErrors with the Result (Owned included)
+// after everything else was written. An error about the box itself (the
+// account files, the drop-ins, the ledger) is returned as it is, with no
+// Owned: the intent stays recorded and the next apply retries.
 //
 // Chowns that fail with EPERM are ignored: when not running as root (tests,
 // a sandbox run by a normal user) files stay owned by the caller.
-func ApplyResult(root string, st State) (*Result, error) {
+func ApplyState(root string, st State, led Ledger) (*Result, error) {
 	if err := validate(st); err != nil {
 		return nil, err
 	}
@@ -56,27 +61,27 @@ func ApplyResult(root string, st State) (*Result, error) {
 			return nil, fmt.Errorf("box: group %q: MembersAdded is for a Change, not a whole State", st.Groups[i].Name)
 		}
 	}
-	return apply(root, &plan{all: true, users: st.Users, groups: st.Groups, sudo: st})
+	return apply(root, &plan{all: true, users: st.Users, groups: st.Groups, sudo: st}, led)
 }
 
-// ApplyChange is ApplyResult for a change to a few accounts of a box that
-// was in line with the State before it: it still reads and writes the
-// account files whole (foreign lines byte for byte), but looks up only the
-// lines and manifest records of the changed names, visits only the homes
-// of changed users and writes the manifest's changes to its journal, so
-// that its cost hardly grows with the number of accounts. The result is what ApplyResult with the
-// whole new State gives, provided the box was in line before and c names
-// every account whose entry changed; the caller must know both (the engine
-// records the generation it applied, and which accounts each generation
-// touched), and use ApplyResult to repair a box that may be out of line.
+// ApplyDelta is ApplyState for a change to a few accounts of a box that
+// was in line with the State before it: it still renders the account
+// files whole (foreign lines byte for byte), but looks up only the lines
+// and ledger records of the changed names and visits only the homes of
+// changed users, so that its cost hardly grows with the number of
+// accounts. The result is what ApplyState with the whole new State gives,
+// provided the box was in line before and c names every account whose
+// entry changed; the caller must know both (the engine records the
+// generation it applied, and which accounts each generation touched), and
+// use ApplyState to repair a box that may be out of line.
 //
 // The sshd drop-in is edited, not made from the whole State: when it
 // cannot be (missing, not in the form Apply writes, or not naming as many
-// users as the manifest owns, say after a failed Apply or a hand edit),
-// ApplyChange writes nothing and returns ErrFullApply, and the caller then
-// applies the whole State with ApplyResult. The caller must hold
+// users as the ledger owns, say after a failed apply or a hand edit),
+// ApplyDelta writes nothing and returns ErrFullApply, and the caller then
+// applies the whole State with ApplyState. The caller must hold
 // Lock(root).
-func ApplyChange(root string, c Change) (*Result, error) {
+func ApplyDelta(root string, c Change, led Ledger) (*Result, error) {
 	if err := validate(State{Users: c.Users, Groups: c.Groups}); err != nil {
 		return nil, err
 	}
@@ -111,7 +116,7 @@ func ApplyChange(root string, c Change) (*Result, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return apply(root, p)
+	return apply(root, p, led)
 }
 
 // plan is what one Apply brings in line: the whole State (all), or the
@@ -127,7 +132,35 @@ type plan struct {
 	sudo State
 }
 
-func apply(root string, p *plan) (*Result, error) {
+// run is one apply in progress: what it read, what it decided and what
+// it wrote. Its phases, in order, are the methods apply calls.
+type run struct {
+	root string
+	p    *plan
+	led  Ledger
+	res  *Result
+	acct *AccountErrors
+	errs []error // about the box itself: the apply is not done
+
+	// Read under the locks.
+	files                          map[string][]byte
+	exists                         map[string]bool
+	passwd, shadow, group, gshadow *lineFile
+	oldUsers                       map[string]OwnedUser
+	oldGroups                      map[string]OwnedGroup
+
+	// Decided.
+	nextUsers, failUsers      []OwnedUser // by p.users index; failUsers: when the home fails
+	membersOnly               []bool      // by p.groups index
+	intent, final             Edits
+	removeUsers, removeGroups []string
+	removed                   map[string]OwnedUser
+	touched                   map[string]bool // the users a Change names
+	sshd                      []byte
+	sudoers                   sudoDropIn
+}
+
+func apply(root string, p *plan, led Ledger) (*Result, error) {
 	// The account files are read and written under shadow-utils' locks:
 	// Lock's, or this apply's own when called without it.
 	if !holdsAccountLocks(root) {
@@ -137,54 +170,86 @@ func apply(root string, p *plan) (*Result, error) {
 		}
 		defer l.release()
 	}
-	res := &Result{}
-	removeStaleTemps(root)
-	old, err := readRawManifest(root)
-	if err != nil {
-		return nil, err
-	}
-
-	files := map[string][]byte{}
-	exists := map[string]bool{}
-	for _, f := range []string{PasswdFile, GroupFile, ShadowFile, GShadowFile} {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if err == nil {
-			files[f], exists[f] = data, true
-		} else if !errors.Is(err, fs.ErrNotExist) {
+	r := &run{root: root, p: p, led: led, res: &Result{}, acct: &AccountErrors{}}
+	for _, phase := range []func() error{
+		r.open,            // read the account files and the ledger
+		r.addMembers,      // members appended to a group's line as it is
+		r.leaveOutForeign, // accounts whose names have foreign lines
+		r.decideOwnership, // intent, final records, removals
+		r.renderDropIns,   // sshd and sudoers content, checked before anything is written
+		r.recordIntent,    // the intent, durably
+		r.writeAccountFiles,
+	} {
+		if err := phase(); err != nil {
 			return nil, err
 		}
 	}
-	// The names whose lines are looked up: all for a whole State.
+	r.applyHomes()
+	r.writeDropIns()
+	return r.close()
+}
+
+// open reads the four account files and the ledger records of the names
+// the apply concerns (all of them for a whole State).
+func (r *run) open() error {
+	removeStaleTemps(r.root)
+	r.files, r.exists = map[string][]byte{}, map[string]bool{}
+	for _, f := range []string{PasswdFile, GroupFile, ShadowFile, GShadowFile} {
+		data, err := os.ReadFile(filepath.Join(r.root, f))
+		if err == nil {
+			r.files[f], r.exists[f] = data, true
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	var interest map[string]bool
-	if !p.all {
+	var userNames, groupNames []string
+	if !r.p.all {
+		p := r.p
 		interest = make(map[string]bool, len(p.users)+len(p.groups)+len(p.goneUsers)+len(p.goneGroups))
+		userNames, groupNames = []string{}, []string{}
 		for i := range p.users {
 			interest[p.users[i].Name] = true
-		}
-		for i := range p.groups {
-			interest[p.groups[i].Name] = true
+			userNames = append(userNames, p.users[i].Name)
 		}
 		for n := range p.goneUsers {
 			interest[n] = true
+			userNames = append(userNames, n)
+		}
+		for i := range p.groups {
+			interest[p.groups[i].Name] = true
+			groupNames = append(groupNames, p.groups[i].Name)
 		}
 		for n := range p.goneGroups {
 			interest[n] = true
+			groupNames = append(groupNames, n)
 		}
 	}
-	passwd := readLines(files[PasswdFile], interest)
-	shadow := readLines(files[ShadowFile], interest)
-	group := readLines(files[GroupFile], interest)
-	gshadow := readLines(files[GShadowFile], interest)
+	r.passwd = readLines(r.files[PasswdFile], interest)
+	r.shadow = readLines(r.files[ShadowFile], interest)
+	r.group = readLines(r.files[GroupFile], interest)
+	r.gshadow = readLines(r.files[GShadowFile], interest)
+	var err error
+	if r.oldUsers, err = r.led.Users(userNames); err != nil {
+		return fmt.Errorf("box: read what the engine owns: %w", err)
+	}
+	if r.oldGroups, err = r.led.Groups(groupNames); err != nil {
+		return fmt.Errorf("box: read what the engine owns: %w", err)
+	}
+	return nil
+}
 
-	// Members added to the line as it is.
-	for i := range p.groups {
-		g := &p.groups[i]
+// addMembers turns a MembersAdded group into its whole member list: the
+// members of its line as it is, then the new ones.
+func (r *run) addMembers() error {
+	for i := range r.p.groups {
+		g := &r.p.groups[i]
 		if !g.MembersAdded {
 			continue
 		}
-		line, ok := group.line(g.Name)
+		line, ok := r.group.line(g.Name)
 		if !ok {
-			return nil, ErrFullApply
+			return ErrFullApply
 		}
 		var members []string
 		if f := field(line, 3); f != "" {
@@ -192,203 +257,205 @@ func apply(root string, p *plan) (*Result, error) {
 		}
 		for _, n := range g.Members {
 			if slices.Contains(members, n) {
-				return nil, ErrFullApply // the line is not as the Change takes it
+				return ErrFullApply // the line is not as the Change takes it
 			}
 		}
 		g.Members, g.MembersAdded = append(members, g.Members...), false
 	}
+	return nil
+}
 
-	// Accounts whose name has a foreign line are left out of this apply
-	// (their lines stay byte for byte), and so are their memberships; the
-	// others are applied. The caller learns of them from AccountErrors.
-	acct := &AccountErrors{}
-	if c, err := findConflicts(p, old, passwd, shadow, group, gshadow); err != nil {
-		return nil, err
-	} else if c != nil {
-		acct.Conflict = c
-		p.drop(c)
+// leaveOutForeign leaves the accounts whose names have foreign lines out
+// of this apply (their lines stay byte for byte), and their memberships;
+// the caller learns of them from the AccountErrors.
+func (r *run) leaveOutForeign() error {
+	c := &ConflictError{}
+	for i := range r.p.users {
+		n := r.p.users[i].Name
+		if _, owned := r.oldUsers[n]; !owned && (r.passwd.has(n) || r.shadow.has(n)) {
+			c.Users = append(c.Users, n)
+		}
 	}
+	for i := range r.p.groups {
+		g := &r.p.groups[i]
+		o, owned := r.oldGroups[g.Name]
+		if owned && !o.MembersOnly {
+			continue
+		}
+		if line, ok := r.group.line(g.Name); ok {
+			if field(line, 2) != strconv.FormatInt(g.GID, 10) {
+				c.Groups = append(c.Groups, g.Name)
+			}
+		} else if !owned && r.gshadow.has(g.Name) {
+			c.Groups = append(c.Groups, g.Name)
+		}
+	}
+	if len(c.Users)+len(c.Groups) > 0 {
+		r.acct.Conflict = c
+		r.p.drop(c)
+	}
+	return nil
+}
 
-	// Ownership and conflicts.
-	conflict := &ConflictError{}
-	nextUsers := make([]userRec, len(p.users))
-	failUsers := make([]userRec, len(p.users)) // a user's record when its home fails
-	intentUsers, nextUserEdit := edit{}, edit{}
+// decideOwnership makes the intent (new names and new homes, owned from
+// now on; nothing owned is let go of yet) and the final records, and
+// lists the owned names that leave.
+func (r *run) decideOwnership() error {
+	p := r.p
+	r.intent, r.final = newEdits(), newEdits()
+	r.nextUsers = make([]OwnedUser, len(p.users))
+	r.failUsers = make([]OwnedUser, len(p.users))
 	for i := range p.users {
 		u := &p.users[i]
-		o, owned, err := old.user(u.Name)
-		if err != nil {
-			return nil, err
-		}
-		if !owned && (passwd.has(u.Name) || shadow.has(u.Name)) {
-			conflict.Users = append(conflict.Users, u.Name)
-		}
-		r := userRec{Perm: o.Perm} // Perm refreshed below once applied
+		o, owned := r.oldUsers[u.Name]
+		next := OwnedUser{Perm: o.Perm} // Perm refreshed once applied
 		if h, ok := homePath(u.Home); ok {
-			r.Homes = []string{h}
+			next.Homes = []string{h}
 		}
-		nextUsers[i] = r
+		r.nextUsers[i] = next
 		// The intent keeps every home where .ssh may be written.
-		failUsers[i] = o
+		r.failUsers[i] = o
 		switch {
 		case !owned:
-			failUsers[i] = userRec{Homes: r.Homes}
-			if err := intentUsers.set(u.Name, failUsers[i]); err != nil {
-				return nil, err
-			}
-		case len(r.Homes) == 1 && !slices.Contains(o.Homes, r.Homes[0]):
-			o.Homes = append(slices.Clone(o.Homes), r.Homes[0])
-			failUsers[i] = o
-			if err := intentUsers.set(u.Name, o); err != nil {
-				return nil, err
-			}
+			r.failUsers[i] = OwnedUser{Homes: next.Homes}
+			r.intent.Users[u.Name] = &r.failUsers[i]
+		case len(next.Homes) == 1 && !slices.Contains(o.Homes, next.Homes[0]):
+			o.Homes = append(slices.Clone(o.Homes), next.Homes[0])
+			r.failUsers[i] = o
+			r.intent.Users[u.Name] = &r.failUsers[i]
 		}
-		if err := nextUserEdit.set(u.Name, r); err != nil {
-			return nil, err
-		}
+		r.final.Users[u.Name] = &r.nextUsers[i]
 	}
-	nextGroups := make([]groupRec, len(p.groups))
-	intentGroups, nextGroupEdit := edit{}, edit{}
+	r.membersOnly = make([]bool, len(p.groups))
 	for i := range p.groups {
 		g := &p.groups[i]
-		o, owned, err := old.group(g.Name)
-		if err != nil {
-			return nil, err
-		}
-		r := groupRec{}
+		o, owned := r.oldGroups[g.Name]
 		if !owned || o.MembersOnly {
-			if line, ok := group.line(g.Name); ok {
-				if field(line, 2) == strconv.FormatInt(g.GID, 10) {
-					r.MembersOnly = true
-				} else {
-					conflict.Groups = append(conflict.Groups, g.Name)
-				}
-			} else if !owned && gshadow.has(g.Name) {
-				conflict.Groups = append(conflict.Groups, g.Name)
-			}
-			// An owned line stays owned until the final manifest.
-			if err := intentGroups.set(g.Name, r); err != nil {
-				return nil, err
-			}
+			// leaveOutForeign left only lines of the same GID.
+			_, r.membersOnly[i] = r.group.line(g.Name)
+			rec := OwnedGroup{MembersOnly: r.membersOnly[i]}
+			// An owned line stays owned until the final records.
+			r.intent.Groups[g.Name] = &rec
 		}
-		nextGroups[i] = r
-		if err := nextGroupEdit.set(g.Name, r); err != nil {
-			return nil, err
-		}
-	}
-	if len(conflict.Users)+len(conflict.Groups) > 0 {
-		return nil, conflict
+		r.final.Groups[g.Name] = &OwnedGroup{MembersOnly: r.membersOnly[i]}
 	}
 
 	// Owned names that leave: their lines go (members-only groups: their
 	// record goes, the line stays).
-	var removeUsers, removeGroups []string
 	if p.all {
 		in := make(map[string]bool, len(p.users))
 		for i := range p.users {
 			in[p.users[i].Name] = true
 		}
-		users, err := old.allUsers()
-		if err != nil {
-			return nil, err
-		}
-		for n := range users {
+		for n := range r.oldUsers {
 			if !in[n] {
-				removeUsers = append(removeUsers, n)
+				r.removeUsers = append(r.removeUsers, n)
 			}
 		}
 		clear(in)
 		for i := range p.groups {
 			in[p.groups[i].Name] = true
 		}
-		groups, err := old.allGroups()
-		if err != nil {
-			return nil, err
-		}
-		for n := range groups {
+		for n := range r.oldGroups {
 			if !in[n] {
 				p.goneGroupsAdd(n)
 			}
 		}
 	} else {
 		for n := range p.goneUsers {
-			if _, owned, err := old.rawUser(n); err != nil {
-				return nil, err
-			} else if owned {
-				removeUsers = append(removeUsers, n)
+			if _, owned := r.oldUsers[n]; owned {
+				r.removeUsers = append(r.removeUsers, n)
 			}
 		}
 	}
 	for n := range p.goneGroups {
-		o, owned, err := old.group(n)
-		if err != nil {
-			return nil, err
-		}
-		if owned {
-			nextGroupEdit[n] = nil
+		if o, owned := r.oldGroups[n]; owned {
+			r.final.Groups[n] = nil
 			if !o.MembersOnly {
-				removeGroups = append(removeGroups, n)
+				r.removeGroups = append(r.removeGroups, n)
 			}
 		}
 	}
-	removed := make(map[string]userRec, len(removeUsers))
-	for _, n := range removeUsers {
-		o, _, err := old.user(n)
-		if err != nil {
-			return nil, err
-		}
-		removed[n] = o
-		nextUserEdit[n] = nil
+	r.removed = make(map[string]OwnedUser, len(r.removeUsers))
+	for _, n := range r.removeUsers {
+		r.removed[n] = r.oldUsers[n]
+		r.final.Users[n] = nil
 	}
-	sort.Strings(removeUsers)
-	sort.Strings(removeGroups)
+	sort.Strings(r.removeUsers)
+	sort.Strings(r.removeGroups)
 
-	// The users a Change touches.
-	touched := make(map[string]bool, len(p.users)+len(p.goneUsers))
+	r.touched = make(map[string]bool, len(p.users)+len(p.goneUsers))
 	for i := range p.users {
-		touched[p.users[i].Name] = true
+		r.touched[p.users[i].Name] = true
 	}
 	for n := range p.goneUsers {
-		touched[n] = true
+		r.touched[n] = true
 	}
+	return nil
+}
 
-	// The sshd drop-in lists every owned user. A whole State has them all;
-	// a Change edits the names of the file, which must then be exactly
-	// the owned users.
-	var sshd []byte
+// renderDropIns makes the sshd and sudoers drop-ins and checks the
+// sudoers one (sudo's grammar, visudo) before any file is written. The
+// sshd drop-in lists every owned user: a whole State has them all; a
+// Change edits the names of the file, which must then be exactly the
+// owned users.
+func (r *run) renderDropIns() error {
+	p := r.p
 	if p.all {
-		sshd = sshdContent(sshdLists(p.users))
+		r.sshd = sshdContent(sshdLists(p.users))
 	} else {
-		data, err := os.ReadFile(filepath.Join(root, SSHDFile))
+		data, err := os.ReadFile(filepath.Join(r.root, SSHDFile))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+			return err
 		}
 		yes, no, ok := parseSSHD(data)
 		if !ok {
-			return nil, ErrFullApply
+			return ErrFullApply
 		}
 		addYes, addNo := sshdLists(p.users)
-		yes, no = withNames(yes, touched, addYes), withNames(no, touched, addNo)
-		// The drop-in must name as many users as the manifest will own:
+		yes, no = withNames(yes, r.touched, addYes), withNames(no, r.touched, addNo)
+		// The drop-in must name as many users as the ledger will own:
 		// one missing, emptied or cut short by hand is not edited but
 		// written again from the whole State.
-		owned, err := old.usersWith(nextUserEdit)
+		owned, err := r.led.UserCount()
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("box: read what the engine owns: %w", err)
+		}
+		for n, rec := range r.final.Users {
+			_, before := r.oldUsers[n]
+			owned += b2i(rec != nil) - b2i(before)
 		}
 		if len(yes)+len(no) != owned {
-			return nil, ErrFullApply
+			return ErrFullApply
 		}
-		sshd = sshdContent(yes, no)
+		r.sshd = sshdContent(yes, no)
 	}
+	r.sudoers = renderSudoers(r.root, p.sudo)
+	return nil
+}
 
-	// Intent manifest.
-	disk := &diskState{base: old.base, journal: old.journal}
-	if err := old.store(root, intentUsers, intentGroups, p.all, disk); err != nil {
-		return nil, err
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
+	return 0
+}
 
-	// Desired lines.
+// recordIntent saves the intent in the ledger before the box changes.
+func (r *run) recordIntent() error {
+	if r.intent.empty() {
+		return nil
+	}
+	if err := r.led.Record(r.intent); err != nil {
+		return fmt.Errorf("box: record the intent: %w", err)
+	}
+	return nil
+}
+
+// writeAccountFiles renders group, gshadow, passwd and shadow whole from
+// the wanted lines and the foreign ones, and writes those that differ.
+func (r *run) writeAccountFiles() error {
+	p := r.p
 	pwLines := make(map[string][]byte, len(p.users))
 	shLines := make(map[string][]byte, len(p.users))
 	pwOrder := make([]string, 0, len(p.users))
@@ -405,7 +472,7 @@ func apply(root string, p *plan) (*Result, error) {
 	for i := range p.groups {
 		g := &p.groups[i]
 		members := []byte(strings.Join(g.Members, ","))
-		if nextGroups[i].MembersOnly {
+		if r.membersOnly[i] {
 			grMembers[g.Name] = members
 			continue
 		}
@@ -413,10 +480,10 @@ func apply(root string, p *plan) (*Result, error) {
 		grLines[g.Name] = []byte(g.Name + ":x:" + strconv.FormatInt(g.GID, 10) + ":" + string(members))
 		gsLines[g.Name] = []byte(g.Name + ":!::" + string(members))
 	}
-
-	newGroup := keepEOL(files[GroupFile], group.merge(grLines, grOrder, removeGroups, grMembers))
-	newPasswd := keepEOL(files[PasswdFile], passwd.merge(pwLines, pwOrder, removeUsers, nil))
-	newShadow := keepEOL(files[ShadowFile], shadow.merge(shLines, pwOrder, removeUsers, nil))
+	files := r.files
+	newGroup := keepEOL(files[GroupFile], r.group.merge(grLines, grOrder, r.removeGroups, grMembers))
+	newPasswd := keepEOL(files[PasswdFile], r.passwd.merge(pwLines, pwOrder, r.removeUsers, nil))
+	newShadow := keepEOL(files[ShadowFile], r.shadow.merge(shLines, pwOrder, r.removeUsers, nil))
 	shadowGID := 0
 	if l, ok := firstLine(newGroup, "shadow"); ok {
 		if n, err := strconv.Atoi(field(l, 2)); err == nil {
@@ -429,169 +496,129 @@ func apply(root string, p *plan) (*Result, error) {
 		spec fileSpec
 	}
 	writes := []fileWrite{{GroupFile, newGroup, fileSpec{mode: 0o644, backup: true}}}
-	if exists[GShadowFile] {
-		newGShadow := keepEOL(files[GShadowFile], gshadow.merge(gsLines, grOrder, removeGroups, grMembers))
+	if r.exists[GShadowFile] {
+		newGShadow := keepEOL(files[GShadowFile], r.gshadow.merge(gsLines, grOrder, r.removeGroups, grMembers))
 		writes = append(writes, fileWrite{GShadowFile, newGShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true, secret: true}})
 	}
 	writes = append(writes,
 		fileWrite{PasswdFile, newPasswd, fileSpec{mode: 0o644, backup: true}},
 		fileWrite{ShadowFile, newShadow, fileSpec{mode: 0o640, gid: shadowGID, backup: true, secret: true}})
-	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
-		return nil, err
+	if err := os.MkdirAll(filepath.Join(r.root, "etc"), 0o755); err != nil {
+		return err
 	}
 	for _, w := range writes {
-		changed, err := writeFileKnown(filepath.Join(root, w.name), w.data, files[w.name], exists[w.name], w.spec)
+		changed, err := writeFileKnown(filepath.Join(r.root, w.name), w.data, files[w.name], r.exists[w.name], w.spec)
 		if err != nil {
-			return nil, fmt.Errorf("box: write %s: %w", w.name, err)
+			return fmt.Errorf("box: write %s: %w", w.name, err)
 		}
 		if changed {
-			res.Files = append(res.Files, w.name)
+			r.res.Files = append(r.res.Files, w.name)
 		}
 	}
+	return nil
+}
 
-	// Homes and keys. Removed users first, so that a home reused by a
-	// current user is handled last.
+// applyHomes brings the homes and keys of the users in the apply in line:
+// removed users first, so that a home reused by a current user is handled
+// last. A failed home fails only its user, whose final record then keeps
+// every home it may have written to and the old permissions, so that the
+// next apply of it does it all again.
+func (r *run) applyHomes() {
+	p := r.p
 	inUse := make(map[string]bool, len(p.users))
-	for i := range nextUsers {
-		for _, h := range nextUsers[i].Homes {
+	for i := range r.nextUsers {
+		for _, h := range r.nextUsers[i].Homes {
 			inUse[h] = true
 		}
 	}
-	var errs []error
 	b := &batch{}
 	defer b.Close()
 	homeOf := map[string]string{} // host path of a home -> its user
-	for _, n := range removeUsers {
-		for _, h := range removed[n].Homes {
+	for _, n := range r.removeUsers {
+		for _, h := range r.removed[n].Homes {
 			if inUse[h] {
 				continue
 			}
 			if !p.all {
 				// A Change does not list the others: is h the current
 				// home of an owned user it does not touch?
-				used, err := old.currentHomeOfOther(h, touched)
+				used, err := r.led.HomeInUse(h, r.touched)
 				if err != nil {
-					errs = append(errs, err)
+					r.errs = append(r.errs, err)
 					continue
 				}
 				if used {
 					continue
 				}
 			}
-			if err := removeSSHDir(root, h, b); err != nil {
-				acct.addUser(n, fmt.Errorf("box: user %q: %w", n, err))
+			if err := removeSSHDir(r.root, h, b); err != nil {
+				r.acct.addUser(n, fmt.Errorf("box: user %q: %w", n, err))
 			}
 		}
 	}
 	for i := range p.users {
 		u := &p.users[i]
-		perm, err := applyHome(root, u, nextUsers[i].Perm, b)
+		perm, err := applyHome(r.root, u, r.nextUsers[i].Perm, b)
 		if err != nil {
-			// Only this user: its record keeps every home it may have
-			// written to and the old permissions, so that the next apply
-			// of it does it all again.
-			acct.addUser(u.Name, fmt.Errorf("box: user %q: %w", u.Name, err))
-			if err := nextUserEdit.set(u.Name, failUsers[i]); err != nil {
-				return res, err
-			}
+			r.acct.addUser(u.Name, fmt.Errorf("box: user %q: %w", u.Name, err))
+			r.final.Users[u.Name] = &r.failUsers[i]
 			continue
 		}
 		if h, ok := homePath(u.Home); ok {
-			homeOf[filepath.Join(root, h)] = u.Name
+			homeOf[filepath.Join(r.root, h)] = u.Name
 		}
-		nextUsers[i].Perm = perm
-		if err := nextUserEdit.set(u.Name, nextUsers[i]); err != nil {
-			errs = append(errs, err)
-		}
+		r.nextUsers[i].Perm = perm
 	}
-
 	homeErrs, err := b.commit()
 	if err != nil {
-		errs = append(errs, err)
+		r.errs = append(r.errs, err)
 	}
 	for hp, herr := range homeErrs {
-		acct.addUser(homeOf[hp], herr)
+		r.acct.addUser(homeOf[hp], herr)
 	}
+}
 
-	// Drop-ins.
-	changed, badSudo, err := writeSudoers(root, p.sudo)
+// writeDropIns writes the sudoers and sshd drop-ins renderDropIns made.
+func (r *run) writeDropIns() {
+	changed, err := r.sudoers.write(r.root)
 	if err != nil {
-		errs = append(errs, err)
+		r.errs = append(r.errs, err)
 	} else if changed {
-		res.Files = append(res.Files, SudoersFile)
+		r.res.Files = append(r.res.Files, SudoersFile)
 	}
-	for _, b := range badSudo {
+	for _, b := range r.sudoers.bad {
 		// An account whose commands sudo would read otherwise than asked
 		// (stored by an older engine) is left out of the drop-in: it
 		// loses its rules, every other account keeps its own.
 		if b.group {
-			errs = append(errs, b.err)
+			r.errs = append(r.errs, b.err)
 		} else {
-			acct.addUser(b.name, b.err)
+			r.acct.addUser(b.name, b.err)
 		}
 	}
-	changed, err = writeSSHD(root, sshd)
+	changed, err = writeSSHD(r.root, r.sshd)
 	if err != nil {
-		errs = append(errs, err)
+		r.errs = append(r.errs, err)
 	} else if changed {
-		res.Files = append(res.Files, SSHDFile)
-		res.SSHDChanged = true
+		r.res.Files = append(r.res.Files, SSHDFile)
+		r.res.SSHDChanged = true
 	}
-
-	if len(errs) > 0 {
-		// Keep the intent manifest (a superset): the next Apply retries.
-		return res, errors.Join(errs...)
-	}
-	if err := old.store(root, nextUserEdit, nextGroupEdit, p.all, disk); err != nil {
-		return res, err
-	}
-	if acct.any() {
-		return res, acct
-	}
-	return res, nil
 }
 
-// findConflicts lists the users and groups of p whose names have lines on
-// the box that the engine did not write (and, for a group, a different
-// GID: a foreign group with the same GID has its members managed).
-func findConflicts(p *plan, old *rawManifest, passwd, shadow, group, gshadow *lineFile) (*ConflictError, error) {
-	c := &ConflictError{}
-	for i := range p.users {
-		n := p.users[i].Name
-		_, owned, err := old.user(n)
-		if err != nil {
-			return nil, err
-		}
-		if !owned && (passwd.has(n) || shadow.has(n)) {
-			c.Users = append(c.Users, n)
-		}
+// close says how the apply ended: an error about the box leaves the
+// intent as the ledger's record (the next apply retries); otherwise the
+// final records are in the Result, for the caller to save.
+func (r *run) close() (*Result, error) {
+	if len(r.errs) > 0 {
+		return r.res, errors.Join(r.errs...)
 	}
-	for i := range p.groups {
-		g := &p.groups[i]
-		o, owned, err := old.group(g.Name)
-		if err != nil {
-			return nil, err
-		}
-		if owned && !o.MembersOnly {
-			continue
-		}
-		if line, ok := group.line(g.Name); ok {
-			if field(line, 2) != strconv.FormatInt(g.GID, 10) {
-				c.Groups = append(c.Groups, g.Name)
-			}
-		} else if !owned && gshadow.has(g.Name) {
-			c.Groups = append(c.Groups, g.Name)
-		}
+	r.res.Owned = r.final
+	if r.acct.any() {
+		return r.res, r.acct
 	}
-	if len(c.Users)+len(c.Groups) == 0 {
-		return nil, nil
-	}
-	return c, nil
+	return r.res, nil
 }
 
-// drop leaves the accounts of c out of the plan: their entries, their
-// sudo rules, and the conflicting users' names from every member list
-// (on the box that name is the foreign account).
 func (p *plan) drop(c *ConflictError) {
 	users := map[string]bool{}
 	for _, n := range c.Users {
@@ -620,7 +647,7 @@ func (p *plan) goneGroupsAdd(n string) {
 // removeStaleTemps removes the temporary files a crashed Apply may have
 // left beside the files it writes.
 func removeStaleTemps(root string) {
-	for _, f := range []string{PasswdFile, GroupFile, ShadowFile, GShadowFile, SudoersFile, SSHDFile, ManifestFile, journalFile} {
+	for _, f := range []string{PasswdFile, GroupFile, ShadowFile, GShadowFile, SudoersFile, SSHDFile} {
 		p := filepath.Join(root, f)
 		_ = os.Remove(tmpName(p))
 		_ = os.Remove(tmpName(p + "-"))

@@ -6,11 +6,14 @@ import "errors"
 
 var errUnsupported = errors.New("box: applying accounts is only supported on Unix systems")
 
-// ApplyResult is only implemented on Unix systems; the engine runs on the box.
-func ApplyResult(root string, st State) (*Result, error) { return nil, errUnsupported }
+// ApplyState is only implemented on Unix systems; the engine runs on the box.
+func ApplyState(root string, st State, led Ledger) (*Result, error) { return nil, errUnsupported }
 
-// ApplyChange is only implemented on Unix systems; the engine runs on the box.
-func ApplyChange(root string, c Change) (*Result, error) { return nil, errUnsupported }
+// ApplyDelta is only implemented on Unix systems; the engine runs on the box.
+func ApplyDelta(root string, c Change, led Ledger) (*Result, error) { return nil, errUnsupported }
+
+// CheckSudoers is only implemented on Unix systems; the engine runs on the box.
+func CheckSudoers(root string, users []User, groups []Group) error { return nil }
 
 // Lock is only implemented on Unix systems; the engine runs on the box.
 func Lock(root string) (unlock func(), err error) { return nil, errUnsupported }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -226,8 +227,8 @@ func TestApplyChangeEqualsFull(t *testing.T) {
 		sameBox(t, s.name, full, incr)
 		st = next
 	}
-	// More changes than the journal holds: the manifest is compacted.
-	for i := range journalLimit/2 + 10 {
+	// Many changes in a row stay in line with a whole apply.
+	for i := range 140 {
 		next := clone(st)
 		u := boxBenchUser(200 + i)
 		next.Users = append(next.Users, u)
@@ -237,12 +238,9 @@ func TestApplyChangeEqualsFull(t *testing.T) {
 		}
 		st = next
 	}
-	if m, err := readRawManifest(incr); err != nil || len(m.jUsers)+len(m.jGroups) >= 2*(journalLimit/2+10) {
-		t.Fatalf("the journal was not written into the manifest (%v)", err)
-	}
 	must(t, Apply(full, st))
-	sameBox(t, "(no backups) after compaction", full, incr)
-	// Whatever the journal and the manifest hold, a whole Apply of the
+	sameBox(t, "(no backups) after many changes", full, incr)
+	// Whatever the Ledger holds, a whole Apply of the
 	// same State changes nothing.
 	res, err := ApplyResult(incr, st)
 	must(t, err)
@@ -394,89 +392,101 @@ func TestApplyChangeFailedHomeRetried(t *testing.T) {
 	}
 }
 
-// TestManifestJournalCrash: a crash between writing the compacted manifest
-// and removing the journal leaves the same records.
-func TestManifestJournalCrash(t *testing.T) {
-	root := seed(t)
-	st := State{}
-	must(t, Apply(root, st))
-	for i := range 3 {
-		next := st
-		u := boxBenchUser(i)
-		next.Users = append(slices.Clone(st.Users), u)
-		_, err := ApplyChange(root, changeOf(st, next))
+// TestLegacyOwnedRead: the records an older engine kept (owned.json in
+// either of its layouts, the journal over it, a null removing a name) are
+// read as the Ledger had them.
+func TestLegacyOwnedRead(t *testing.T) {
+	for _, layout := range []string{"v1", "v2"} {
+		root := seed(t)
+		st := baseState()
+		must(t, Apply(root, st))
+		want, err := readManifest(root)
 		must(t, err)
-		st = next
-	}
-	journal := read(t, root, journalFile)
-	want, err := readManifest(root)
-	must(t, err)
-	must(t, want.write(root)) // the compaction
-	if _, err := os.Stat(filepath.Join(root, journalFile)); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal("journal left after compaction")
-	}
-	must(t, os.WriteFile(filepath.Join(root, journalFile), []byte(journal), 0o600)) // as if the removal was lost
-	got, err := readManifest(root)
-	must(t, err)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("records changed:\n%+v\n%+v", got, want)
-	}
-	res, err := ApplyResult(root, st)
-	must(t, err)
-	if len(res.Files) != 0 {
-		t.Fatalf("changed %v", res.Files)
+		var base []byte
+		if layout == "v1" {
+			base, err = json.MarshalIndent(map[string]any{"version": 1, "users": want.Users, "groups": want.Groups}, "", " ")
+			must(t, err)
+		} else {
+			base = []byte(`{"version":2,"users":{` + "\n")
+			first := true
+			for _, n := range slices.Sorted(maps.Keys(want.Users)) {
+				b, _ := json.Marshal(want.Users[n])
+				if !first {
+					base = append(base, ",\n"...)
+				}
+				first = false
+				base = append(base, `"`+n+`":`+string(b)...)
+			}
+			base = append(base, "\n"+`},"groups":{`+"\n"...)
+			first = true
+			for _, n := range slices.Sorted(maps.Keys(want.Groups)) {
+				b, _ := json.Marshal(want.Groups[n])
+				if !first {
+					base = append(base, ",\n"...)
+				}
+				first = false
+				base = append(base, `"`+n+`":`+string(b)...)
+			}
+			base = append(base, "\n}}\n"...)
+		}
+		must(t, os.MkdirAll(filepath.Join(root, stateDir), 0o700))
+		must(t, os.WriteFile(filepath.Join(root, LegacyManifestFile), base, 0o600))
+		journal := `{"version":2,"user_count":2,"users":{"carol":{"homes":["/mnt/tank/carol"]},"bob":null},"groups":{"extra":{"members_only":true}}}` + "\n"
+		must(t, os.WriteFile(filepath.Join(root, LegacyJournalFile), []byte(journal), 0o600))
+		got, found, err := ReadLegacyOwned(root)
+		must(t, err)
+		if !found {
+			t.Fatal("legacy records not found")
+		}
+		want.Users["carol"] = OwnedUser{Homes: []string{"/mnt/tank/carol"}}
+		delete(want.Users, "bob")
+		want.Groups["extra"] = OwnedGroup{MembersOnly: true}
+		if !reflect.DeepEqual(got.Owned, want.Users) || !reflect.DeepEqual(got.Gr, want.Groups) {
+			t.Fatalf("%s: read\n%+v %+v\nwant\n%+v %+v", layout, got.Owned, got.Gr, want.Users, want.Groups)
+		}
+		must(t, RemoveLegacyOwned(root))
+		if _, found, err := ReadLegacyOwned(root); err != nil || found {
+			t.Fatalf("%s: files left after removal (%v)", layout, err)
+		}
 	}
 }
 
-// TestManifestFromOlderEngine: a manifest as the previous engine wrote it
-// (indented JSON, version 1) is read, changed incrementally, and then
-// written in the current layout.
-func TestManifestFromOlderEngine(t *testing.T) {
-	full, incr := seed(t), seed(t)
+// failingLedger refuses to record, or to be read.
+type failingLedger struct {
+	*MemLedger
+	readErr bool
+}
+
+func (f failingLedger) Users(names []string) (map[string]OwnedUser, error) {
+	if f.readErr {
+		return nil, errors.New("the ledger cannot be read")
+	}
+	return f.MemLedger.Users(names)
+}
+
+func (f failingLedger) Record(Edits) error { return errors.New("the ledger cannot record") }
+
+// TestIntentBeforeFiles: an apply whose intent cannot be recorded, or
+// whose ledger cannot be read, writes nothing on the box: the intent is
+// durable before any box file changes.
+func TestIntentBeforeFiles(t *testing.T) {
+	root := seed(t)
 	st := baseState()
-	must(t, Apply(full, st))
-	must(t, Apply(incr, st))
-	m, err := readManifest(incr)
-	must(t, err)
-	m.Version = 1
-	old, err := json.MarshalIndent(m, "", " ")
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(incr, ManifestFile), append(old, '\n'), 0o600))
+	must(t, Apply(root, st))
+	snap := snapshot(t, root)
 	next := st
 	next.Users = append(slices.Clone(st.Users), boxBenchUser(5))
-	next.Groups = append(slices.Clone(st.Groups), Group{Name: "user00005", GID: 3005})
-	must(t, Apply(full, next))
-	_, err = ApplyChange(incr, changeOf(st, next))
-	must(t, err)
-	sameBox(t, "from version 1", full, incr)
-	must(t, Apply(incr, next))
-	if !strings.HasPrefix(read(t, incr, ManifestFile), manifestHead) {
-		t.Fatal("a whole Apply did not write the current layout")
-	}
-}
-
-// TestManifestBadLine: a damaged record line is reported, nothing written.
-func TestManifestBadLine(t *testing.T) {
-	root := seed(t)
-	st := baseState()
-	must(t, Apply(root, st))
-	data := read(t, root, ManifestFile)
-	bad := strings.Replace(data, `"alice":{`, `alice:{`, 1)
-	if bad == data {
-		t.Fatalf("no alice record in %s", data)
-	}
-	must(t, os.WriteFile(filepath.Join(root, ManifestFile), []byte(bad), 0o600))
-	snap := snapshot(t, root)
-	u := alice()
-	u.Gecos = "Changed"
-	if _, err := ApplyChange(root, Change{Users: []User{u}}); err == nil || errors.Is(err, ErrFullApply) {
-		t.Fatalf("want an error about the manifest, got %v", err)
-	}
-	if _, err := ApplyResult(root, st); err == nil {
-		t.Fatal("a whole Apply took the damaged manifest")
-	}
-	if after := snapshot(t, root); after != snap {
-		t.Fatal("written with a damaged manifest")
+	for _, readErr := range []bool{false, true} {
+		led := failingLedger{MemLedger: ledgerOf(root), readErr: readErr}
+		if _, err := ApplyDelta(root, changeOf(st, next), led); err == nil || errors.Is(err, ErrFullApply) {
+			t.Fatalf("want the ledger's error, got %v", err)
+		}
+		if _, err := ApplyState(root, next, led); err == nil {
+			t.Fatal("a whole apply went on without its intent")
+		}
+		if after := snapshot(t, root); after != snap {
+			t.Fatal("box files written before the intent was recorded")
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 //     itself with HomeMode, the contents of <root>/etc/skel copied in,
 //     owned by the user). Owner UID:GID and HomeMode are applied when the
 //     home is created and whenever the home, uid, gid or mode differ from
-//     what was applied last (prev, from the manifest): a user's own later
+//     what was applied last (prev, from the Ledger): a user's own later
 //     chmod of the home is otherwise respected, as on TrueNAS. When the
 //     home moved (prev names another one), the old home's contents are
 //     copied into the new one and the old home is left in place, as
@@ -36,7 +36,7 @@ import (
 // fails this user's apply with an error naming the path, and nothing
 // outside the home is touched. Chown failures with EPERM are ignored (not
 // running as root).
-func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error) {
+func applyHome(root string, u *User, prev *HomePerm, b *batch) (*HomePerm, error) {
 	home, ok := homePath(u.Home)
 	if !ok {
 		return nil, nil
@@ -50,7 +50,7 @@ func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error
 	if mode == 0 {
 		mode = 0o700 // TrueNAS's default home_mode
 	}
-	want := &homePerm{Home: home, UID: u.UID, GID: u.GID, Mode: mode}
+	want := &HomePerm{Home: home, UID: u.UID, GID: u.GID, Mode: mode}
 	perm := prev
 	rel := strings.TrimPrefix(home, "/")
 	var hfd int
@@ -79,7 +79,7 @@ func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error
 		// A home made by this call that cannot be finished is removed
 		// again (still root's, 0700), as TrueNAS's setup_homedir does,
 		// so that the retry makes it whole, /etc/skel included.
-		fail := func(err error) (*homePerm, error) {
+		fail := func(err error) (*HomePerm, error) {
 			if created {
 				_ = removeAllAt(pfd, name, 0)
 			}
@@ -134,7 +134,7 @@ func applyHome(root string, u *User, prev *homePerm, b *batch) (*homePerm, error
 // regular file and symlink, root's included, each with its own owner,
 // mode and times (copyHomeAt). A previous home that is gone, or is no
 // longer a folder reached without symlinks, has nothing to copy.
-func copyOldHome(rootFD int, prev *homePerm, hfd int) error {
+func copyOldHome(rootFD int, prev *HomePerm, hfd int) error {
 	ofd, err := openBeneath(rootFD, strings.TrimPrefix(prev.Home, "/"), false)
 	if err != nil {
 		return nil

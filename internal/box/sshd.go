@@ -101,7 +101,7 @@ func parseSSHD(data []byte) (yes, no []string, ok bool) {
 		default:
 			return nil, nil, false
 		}
-		// Names are counted against the manifest by the caller.
+		// Names are counted against the Ledger by the caller.
 		for name := range strings.SplitSeq(names, ",") {
 			if name == "" {
 				return nil, nil, false

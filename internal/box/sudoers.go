@@ -4,6 +4,8 @@ package box
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nasops/terraform-provider-truenas/internal/sudoers"
 )
@@ -183,24 +186,116 @@ func visudoCheck(dir string, content []byte) error {
 	return nil
 }
 
-// writeSudoers writes the drop-in (0440, root-owned) or removes it when
-// there is no rule. A changed drop-in is checked (checkSudoers) before it
-// is written; a refused one leaves the one in place untouched.
-func writeSudoers(root string, st State) (bool, []badSudo, error) {
-	path := filepath.Join(root, SudoersFile)
+// sudoDropIn is the sudoers drop-in an apply writes: rendered and
+// checked (checkSudoers) before any box file is written, written last.
+type sudoDropIn struct {
+	content []byte // nil: no rule, the file is removed
+	bad     []badSudo
+	err     error // the check refused content: the drop-in in place stays
+}
+
+// renderSudoers makes the drop-in of st and checks it when it differs
+// from the one in place.
+func renderSudoers(root string, st State) sudoDropIn {
 	content, want, bad := sudoersContent(st)
-	if content == nil {
-		changed, err := removeFile(path)
-		return changed, bad, err
+	d := sudoDropIn{content: content, bad: bad}
+	if content != nil {
+		d.err = checkChanged(root, content, want)
+	}
+	return d
+}
+
+// checkChanged checks content unless the drop-in in place already holds
+// it or this process already checked it.
+func checkChanged(root string, content []byte, want []sudoers.Rule) error {
+	path := filepath.Join(root, SudoersFile)
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
+		return nil
+	}
+	sum := sha256.Sum256(content)
+	checked.Lock()
+	ok := checked.sums[root] == sum
+	checked.Unlock()
+	if ok {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := checkSudoers(dir, content, want); err != nil {
+		return err
+	}
+	checked.Lock()
+	checked.sums[root] = sum
+	checked.Unlock()
+	return nil
+}
+
+// checked is the drop-in content last found good, by root, so that the
+// check CheckSudoers made before a save is not run again by the apply.
+var checked = struct {
+	sync.Mutex
+	sums map[string][sha256.Size]byte
+}{sums: map[string][sha256.Size]byte{}}
+
+// write writes the drop-in (0440, root-owned) or removes it when there is
+// no rule; a refused one leaves the one in place untouched.
+func (d sudoDropIn) write(root string) (bool, error) {
+	path := filepath.Join(root, SudoersFile)
+	if d.err != nil {
+		return false, d.err
+	}
+	if d.content == nil {
+		return removeFile(path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return false, bad, err
+		return false, err
 	}
-	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, content) {
-		if err := checkSudoers(filepath.Dir(path), content, want); err != nil {
-			return false, bad, err
+	return writeFileAtomic(path, d.content, fileSpec{mode: 0o440, force: true})
+}
+
+// SudoersError is CheckSudoers' refusal: the accounts whose rules the
+// drop-in cannot hold, or the drop-in as a whole (visudo).
+type SudoersError struct {
+	Users, Groups []string // left out of the drop-in: their commands
+	Err           error
+}
+
+func (e *SudoersError) Error() string { return e.Err.Error() }
+func (e *SudoersError) Unwrap() error { return e.Err }
+
+// CheckSudoers renders the sudoers drop-in of the accounts with sudo
+// rules (as Change.SudoUsers and SudoGroups: names, ids, rules) and, when
+// it differs from the one in place, checks it as an apply would: sudo's
+// grammar, then visudo -c where the box has it. The engine calls it
+// before it saves a change, so that a command the box's sudo refuses
+// fails the call and nothing is saved; the apply that follows does not
+// run visudo again on the same content.
+func CheckSudoers(root string, users []User, groups []Group) error {
+	if err := validate(State{Users: users, Groups: groups}); err != nil {
+		return err
+	}
+	content, want, bad := sudoersContent(State{Users: users, Groups: groups})
+	if len(bad) > 0 {
+		e := &SudoersError{}
+		var errs []error
+		for _, b := range bad {
+			if b.group {
+				e.Groups = append(e.Groups, b.name)
+			} else {
+				e.Users = append(e.Users, b.name)
+			}
+			errs = append(errs, b.err)
 		}
+		e.Err = errors.Join(errs...)
+		return e
 	}
-	changed, err := writeFileAtomic(path, content, fileSpec{mode: 0o440, force: true})
-	return changed, bad, err
+	if content == nil {
+		return nil
+	}
+	if err := checkChanged(root, content, want); err != nil {
+		return &SudoersError{Err: err}
+	}
+	return nil
 }

@@ -18,7 +18,7 @@ const (
 
 // ConflictError is returned when the State names an account whose line
 // exists on the box but was not written by the engine (it is not in the
-// manifest). Nothing is written in that case. A foreign group with the same
+// Ledger). A foreign group with the same
 // GID is not a conflict: its member field is managed instead.
 type ConflictError struct {
 	Users  []string
@@ -38,7 +38,7 @@ func (e *ConflictError) Error() string {
 
 // AccountErrors is returned by Apply when some accounts could not be
 // brought in line and everything else was: the other accounts' lines,
-// homes and keys, the drop-ins and the manifest are written. Conflict
+// homes and keys, the drop-ins and the final records (Result.Owned) are made. Conflict
 // lists the accounts left out because their names have foreign lines;
 // Users holds, by user name, what went wrong in a user's home (a folder
 // in the way, a symlink, a file where .ssh should be), naming the path.
@@ -137,17 +137,14 @@ type Result struct {
 	// when root is "/" the caller should reload it (`systemctl reload ssh`
 	// or SIGHUP to the pid in /run/sshd.pid).
 	SSHDChanged bool
-}
-
-// Apply brings the box under root in line with st: see ApplyResult. The
-// caller must hold Lock(root) for the whole call.
-func Apply(root string, st State) error {
-	_, err := ApplyResult(root, st)
-	return err
+	// Owned are the Ledger's final records, for the caller to save when
+	// it marks the apply done; empty when the apply is not done (an
+	// error about the box itself: the intent stays the record).
+	Owned Edits
 }
 
 // Change is what changed in the State since the box was last brought in
-// line with it, for ApplyChange. The accounts it does not name are taken
+// line with it, for ApplyDelta. The accounts it does not name are taken
 // to be as they were.
 type Change struct {
 	// Users and Groups are the new entries of the changed accounts that
@@ -167,19 +164,16 @@ type Change struct {
 	SudoGroups []Group
 }
 
-// ErrFullApply is returned by ApplyChange, which then wrote nothing, when
+// ErrFullApply is returned by ApplyDelta, which then wrote nothing, when
 // the box's own records cannot carry an incremental apply: the caller must
-// apply the whole State with ApplyResult.
+// apply the whole State with ApplyState.
 var ErrFullApply = errors.New("box: the box's records do not allow an incremental apply; the whole State must be applied")
 
 // stateDir is where the engine keeps its own files under root.
 const stateDir = "var/db/truenas-engine"
 
-// LockFile and ManifestFile are relative to root.
-const (
-	LockFile     = stateDir + "/.lock"
-	ManifestFile = stateDir + "/owned.json"
-)
+// LockFile is relative to root.
+const LockFile = stateDir + "/.lock"
 
 // SudoersFile is the engine's sudoers drop-in, relative to root. Its name
 // has no dot so that sudo's "@includedir /etc/sudoers.d" reads it. The box's

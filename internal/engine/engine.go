@@ -202,13 +202,17 @@ func openRoot(root string) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := e.importLegacy(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if e.boxOutOfLine(ctx) {
 		// Repair first, with the whole State: the box may hold a part of
 		// an apply that was cut short. A box that cannot be repaired now
 		// is no reason to refuse every call, reads and system.version
 		// included: the next write tries again and reports what fails.
 		_ = e.syncBox(ctx, true)
-	} else if e.boxSync && !e.readRetry().empty() {
+	} else if e.boxSync && !e.readRetry(ctx).empty() {
 		// Accounts a sync left out (an obstacle in a home, a foreign
 		// line): try them again, so that the next call after the
 		// obstacle is gone repairs them, whichever call it is.
@@ -543,7 +547,9 @@ func (e *Engine) commitWrite(ctx context.Context, boxRelevant bool, fn func(t *t
 		// Forget what the box already has (never this transaction's own
 		// rows). The box generation only grows, so what an engine applying
 		// now reads (above its generation) stays.
-		if applied, ok := e.boxGeneration(); ok {
+		if applied, ok, err := boxGenerationIn(ctx, t); err != nil {
+			return nil, nil, storeErr(err)
+		} else if ok {
 			if _, err := t.ExecContext(ctx, `DELETE FROM box_dirty WHERE rowid IN
 				(SELECT rowid FROM box_dirty WHERE generation <= ? AND generation < `+dirtyGen+` LIMIT 256)`, applied); err != nil {
 				return nil, nil, storeErr(err)

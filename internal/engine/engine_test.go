@@ -554,7 +554,7 @@ func TestBoxRepairedAtOpen(t *testing.T) {
 	if !strings.Contains(string(group), "builtin_users:x:545:rita") {
 		t.Fatalf("builtin_users members not written (id %d): %s", ba.ID, group)
 	}
-	os.Remove(filepath.Join(e.Root(), boxGenFile))
+	forgetBoxGeneration(t, e)
 	os.Remove(filepath.Join(e.Root(), "etc/passwd"))
 	e2, err := Open(e.Root())
 	if err != nil {

@@ -212,6 +212,24 @@ CREATE TRIGGER box_dirty_membership_update AFTER UPDATE ON memberships BEGIN
 		FROM groups WHERE id IN (OLD.group_id, NEW.group_id);
 END;
 `,
+	// 4: the store is the one record of what the engine keeps on the box
+	// (ledger.go): what it owns there, the accounts to apply again, and
+	// (meta 'box_generation') the generation the box files show. They
+	// were files beside the store; importLegacy moves them in.
+	`
+CREATE TABLE box_owned_users (
+	name TEXT PRIMARY KEY,
+	homes TEXT NOT NULL DEFAULT '[]',
+	home TEXT NOT NULL DEFAULT '',
+	perm TEXT
+) WITHOUT ROWID;
+CREATE INDEX box_owned_users_home ON box_owned_users(home);
+CREATE TABLE box_owned_groups (
+	name TEXT PRIMARY KEY,
+	members_only INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE box_retry (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name)) WITHOUT ROWID;
+`,
 }
 
 // dirtyGen is, inside a write transaction, the generation it commits

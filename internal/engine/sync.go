@@ -5,19 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
-
-// boxGenFile records the store generation the box files were last brought
-// in line with (relative to root).
-const boxGenFile = "var/db/truenas-engine/box.generation"
 
 func (e *Engine) storeGeneration(ctx context.Context, q querier) (string, error) {
 	var gen string
@@ -29,14 +22,10 @@ func (e *Engine) storeGeneration(ctx context.Context, q querier) (string, error)
 }
 
 // boxGeneration is the generation the box files were last brought in line
-// with; false when unknown (no file yet, or not a number).
-func (e *Engine) boxGeneration() (int64, bool) {
-	data, err := os.ReadFile(filepath.Join(e.root, boxGenFile))
-	if err != nil {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
-	return n, err == nil
+// with; false when unknown (never applied, or the store cannot be read).
+func (e *Engine) boxGeneration(ctx context.Context) (int64, bool) {
+	n, ok, err := boxGenerationIn(ctx, e.db)
+	return n, ok && err == nil
 }
 
 // boxOutOfLine says whether the last committed write has not reached the
@@ -49,8 +38,8 @@ func (e *Engine) boxOutOfLine(ctx context.Context) bool {
 	if err != nil {
 		return true
 	}
-	data, err := os.ReadFile(filepath.Join(e.root, boxGenFile))
-	return err != nil || strings.TrimSpace(string(data)) != gen
+	applied, ok := e.boxGeneration(ctx)
+	return !ok || strconv.FormatInt(applied, 10) != gen
 }
 
 // incrementalLimit is the number of touched accounts above which one
@@ -71,7 +60,7 @@ const incrementalLimit = 1000
 //
 // Problems in single accounts (box.AccountErrors: a foreign line with the
 // name, an obstacle in a home) do not hold the box back: the generation is
-// recorded as applied, the accounts concerned are listed in boxRetryFile
+// recorded as applied, the accounts concerned are listed in box_retry
 // and applied again by every later sync until they succeed, and the
 // *box.AccountErrors is returned for the caller to tell whether it
 // concerns its own change.
@@ -91,8 +80,9 @@ func (e *Engine) syncBox(ctx context.Context, full bool) error {
 // releases it (syncBox lets go of it before its housekeeping).
 func (e *Engine) syncBoxLocked(ctx context.Context, full bool, unlock func()) error {
 	var err error
-	retry := e.readRetry()
-	applied, known := e.boxGeneration()
+	retry := e.readRetry(ctx)
+	applied, known := e.boxGeneration(ctx)
+	led := e.ledger(ctx)
 	var res *box.Result
 	var gen string
 	var acct *box.AccountErrors
@@ -106,7 +96,7 @@ func (e *Engine) syncBoxLocked(ctx context.Context, full bool, unlock func()) er
 			return nil // another engine brought the box to this generation
 		}
 		if change != nil {
-			res, err = box.ApplyChange(e.root, *change)
+			res, err = box.ApplyDelta(e.root, *change, led)
 			if errors.Is(err, box.ErrFullApply) {
 				res, err = nil, nil
 			}
@@ -132,7 +122,7 @@ func (e *Engine) syncBoxLocked(ctx context.Context, full bool, unlock func()) er
 		if err != nil {
 			return err
 		}
-		res, err = box.ApplyResult(e.root, st)
+		res, err = box.ApplyState(e.root, st, led)
 		if errors.As(err, &acct) {
 			err = nil
 		}
@@ -148,17 +138,10 @@ func (e *Engine) syncBoxLocked(ctx context.Context, full bool, unlock func()) er
 	if res.SSHDChanged {
 		e.reloadSSHD(ctx)
 	}
-	// The retry list first: a crash before the generation is recorded
-	// repeats this sync, which lists them again.
-	if err := e.writeRetry(acct); err != nil {
-		return err
-	}
-	p := filepath.Join(e.root, boxGenFile)
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, []byte(gen+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
+	// Mark the apply done: its final records, the accounts left out and
+	// the generation, in one transaction. A crash before it repeats this
+	// apply, over the intent it recorded.
+	if err := e.markApplied(ctx, res.Owned, acct, gen); err != nil {
 		return err
 	}
 	if fullPass {
@@ -174,54 +157,31 @@ func (e *Engine) syncBoxLocked(ctx context.Context, full bool, unlock func()) er
 	return nil
 }
 
-// boxRetryFile lists the accounts the last sync could not bring in line
-// (relative to root): one line each, "u NAME" or "g NAME".
-const boxRetryFile = "var/db/truenas-engine/box.retry"
-
 // boxRetry names the accounts to apply again.
 type boxRetry struct{ users, groups []string }
 
 func (r boxRetry) empty() bool { return len(r.users)+len(r.groups) == 0 }
 
-func (e *Engine) readRetry() boxRetry {
+// readRetry reads box_retry (an unreadable store: none).
+func (e *Engine) readRetry(ctx context.Context) boxRetry {
 	var r boxRetry
-	data, err := os.ReadFile(filepath.Join(e.root, boxRetryFile))
+	rows, err := e.db.QueryContext(ctx, `SELECT kind, name FROM box_retry ORDER BY kind, name`)
 	if err != nil {
 		return r
 	}
-	for _, l := range strings.Split(string(data), "\n") {
-		switch {
-		case strings.HasPrefix(l, "u "):
-			r.users = append(r.users, l[2:])
-		case strings.HasPrefix(l, "g "):
-			r.groups = append(r.groups, l[2:])
+	defer rows.Close()
+	for rows.Next() {
+		var kind, name string
+		if rows.Scan(&kind, &name) != nil {
+			return r
+		}
+		if kind == "u" {
+			r.users = append(r.users, name)
+		} else {
+			r.groups = append(r.groups, name)
 		}
 	}
 	return r
-}
-
-// writeRetry records the accounts of acct (none: the file is removed).
-func (e *Engine) writeRetry(acct *box.AccountErrors) error {
-	p := filepath.Join(e.root, boxRetryFile)
-	if acct == nil {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	var b strings.Builder
-	users, groups := acct.Names()
-	for _, n := range users {
-		b.WriteString("u " + n + "\n")
-	}
-	for _, n := range groups {
-		b.WriteString("g " + n + "\n")
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
 }
 
 // forgetApplied drops the box_dirty rows of generations up to gen.

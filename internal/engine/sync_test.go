@@ -173,9 +173,7 @@ func TestSyncVisitsOnlyChanged(t *testing.T) {
 	}
 	// Out of line (as after a crash between commit and apply): the next
 	// engine repairs everything when it opens.
-	if err := os.Remove(filepath.Join(e.Root(), boxGenFile)); err != nil {
-		t.Fatal(err)
-	}
+	forgetBoxGeneration(t, e)
 	e2, err := Open(e.Root())
 	if err != nil {
 		t.Fatal(err)
@@ -212,9 +210,20 @@ func TestChangeTrackingPruned(t *testing.T) {
 func TestChangeTrackingAfterUpgrade(t *testing.T) {
 	e := openTest(t)
 	createUser(t, e, `{"username":"alice","full_name":"A","group_create":true,"password_disabled":true,"smb":false}`)
+	// A store of schema 1 has the box records in files (as schema 3's).
+	toLegacyLayout2 := func() {
+		e2, err := Open(e.Root())
+		must(t, err)
+		createUser(t, e2, `{"username":"alice2","full_name":"A","group_create":true,"password_disabled":true,"smb":false}`)
+		toLegacyLayout(t, e2, "")
+	}
+	e.Close()
+	toLegacyLayout2()
+	db, err := openDB(e.Root())
+	must(t, err)
 	for _, tr := range []string{"user", "group", "membership"} {
 		for _, op := range []string{"insert", "update", "delete"} {
-			if _, err := e.db.Exec(`DROP TRIGGER box_dirty_` + tr + `_` + op); err != nil {
+			if _, err := db.Exec(`DROP TRIGGER box_dirty_` + tr + `_` + op); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -223,11 +232,11 @@ func TestChangeTrackingAfterUpgrade(t *testing.T) {
 		`DROP TABLE box_dirty`, `DROP INDEX users_sudo`, `DROP INDEX groups_sudo`,
 		`DELETE FROM meta WHERE key = 'box_dirty_since'`, `PRAGMA user_version = 1`,
 	} {
-		if _, err := e.db.Exec(q); err != nil {
+		if _, err := db.Exec(q); err != nil {
 			t.Fatal(q, err)
 		}
 	}
-	e.Close()
+	db.Close()
 	e2, err := Open(e.Root())
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +265,7 @@ func TestMembersAppended(t *testing.T) {
 	createUser(t, e, `{"username":"bob","full_name":"B","group_create":true,"password_disabled":true,"smb":false}`)
 	change := func(payload ...string) *box.Change {
 		t.Helper()
-		applied, ok := e.boxGeneration()
+		applied, ok := e.boxGeneration(ctx)
 		if !ok {
 			t.Fatal("no box generation")
 		}

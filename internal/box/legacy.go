@@ -1,0 +1,90 @@
+package box
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Files of older engines, relative to root, which kept what they owned
+// beside the store: owned.json (every record) and owned.journal (the
+// changes since owned.json was written; a null record removes the name).
+// The engine now keeps these records in its store; it reads these files
+// once (ReadLegacyOwned) and then removes them (RemoveLegacyOwned).
+const (
+	LegacyManifestFile = stateDir + "/owned.json"
+	LegacyJournalFile  = stateDir + "/owned.journal"
+)
+
+// ReadLegacyOwned reads the records an older engine left under root,
+// the journal over the manifest; false when neither file exists.
+func ReadLegacyOwned(root string) (*MemLedger, bool, error) {
+	m := NewMemLedger()
+	found := false
+	for _, f := range []string{LegacyManifestFile, LegacyJournalFile} {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		found = true
+		var v struct {
+			Users  map[string]*OwnedUser  `json:"users"`
+			Groups map[string]*OwnedGroup `json:"groups"`
+		}
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", f, err)
+		}
+		if f == LegacyManifestFile {
+			// The manifest holds no removals: a null there is no record.
+			for n, r := range v.Users {
+				if r == nil {
+					delete(v.Users, n)
+				}
+			}
+			for n, r := range v.Groups {
+				if r == nil {
+					delete(v.Groups, n)
+				}
+			}
+		}
+		for n := range v.Users {
+			if why := checkName(n); why != "" {
+				return nil, false, fmt.Errorf("%s: user %q: %s", f, n, why)
+			}
+		}
+		for n := range v.Groups {
+			if why := checkName(n); why != "" {
+				return nil, false, fmt.Errorf("%s: group %q: %s", f, n, why)
+			}
+		}
+		_ = m.Record(Edits{Users: v.Users, Groups: v.Groups})
+	}
+	return m, found, nil
+}
+
+// RemoveLegacyOwned removes the files ReadLegacyOwned reads (and their
+// temporary names), the journal first.
+func RemoveLegacyOwned(root string) error {
+	for _, f := range []string{LegacyJournalFile, LegacyManifestFile} {
+		p := filepath.Join(root, f)
+		for _, q := range []string{p, filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".engine-tmp")} {
+			if err := os.Remove(q); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	// The removals reach the disk before the caller forgets the files.
+	d, err := os.Open(filepath.Join(root, stateDir))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_ = d.Sync() // not every system syncs a folder
+	return nil
+}
