@@ -554,3 +554,37 @@ func TestVisudoCheckRefuses(t *testing.T) {
 		t.Fatalf("left behind: %v", ents)
 	}
 }
+
+// TestCheckSudoersRefuses: CheckSudoers, which the engine runs before it
+// saves a change, refuses what the box's visudo refuses (a command longer
+// than sudo reads), and what sudo's grammar cannot hold, naming the
+// accounts; content equal to the drop-in in place is not checked again.
+func TestCheckSudoersRefuses(t *testing.T) {
+	found := false
+	for _, p := range visudoPaths {
+		if _, err := os.Stat(p); err == nil {
+			found = true
+		}
+	}
+	if !found {
+		if os.Getenv("CI") != "" {
+			t.Fatal("visudo is missing (scripts/deps.sh installs sudo)")
+		}
+		t.Skip("visudo is missing")
+	}
+	root := t.TempDir()
+	long := User{Name: "sam", UID: 3001, SudoCommands: []string{"/usr/bin/" + strings.Repeat("a", 5000)}}
+	var se *SudoersError
+	if err := CheckSudoers(root, []User{long}, nil); !errors.As(err, &se) || !strings.Contains(err.Error(), "visudo refuses") {
+		t.Fatalf("want visudo's refusal, got %v", err)
+	}
+	bad := User{Name: "ed", UID: 3002, SudoCommands: []string{"/usr/bin/sudoedit /etc/hosts"}}
+	if err := CheckSudoers(root, []User{bad}, nil); !errors.As(err, &se) || !slices.Equal(se.Users, []string{"ed"}) {
+		t.Fatalf("want ed refused, got %v", err)
+	}
+	good := User{Name: "tom", UID: 3003, SudoCommands: []string{"/usr/bin/id"}}
+	must(t, CheckSudoers(root, []User{good}, nil))
+	if ents, _ := os.ReadDir(filepath.Join(root, "etc/sudoers.d")); len(ents) != 0 {
+		t.Fatalf("the check left %v", ents)
+	}
+}

@@ -266,7 +266,7 @@ func (e *Engine) Call(ctx context.Context, name string, args []json.RawMessage) 
 			return nil, err
 		}
 	}
-	v, err := m.fn(e, withModel(ctx, e.Release().Model), args)
+	v, err := m.fn(e, withMethod(withModel(ctx, e.Release().Model), name), args)
 	if err != nil {
 		return nil, err
 	}
@@ -539,6 +539,12 @@ func (e *Engine) commitWrite(ctx context.Context, boxRelevant bool, fn func(t *t
 		// from other accounts' (recorded by the box_dirty triggers).
 		if touched, err = touchedNames(ctx, t); err != nil {
 			return nil, nil, storeErr(err)
+		}
+		// What the box would refuse is refused before the save.
+		if e.boxSync {
+			if err := e.checkSudoRules(ctx, t, touched); err != nil {
+				return nil, nil, storeErr(err)
+			}
 		}
 		if _, err := t.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('generation', '1')
 		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
