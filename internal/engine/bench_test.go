@@ -214,7 +214,7 @@ func BenchmarkConcurrentCreate(b *testing.B) {
 				e := openTest(b)
 				e.eachApplies = each
 				seedUsers(b, e, 10)
-				syncs0 := box.Syncs()
+				syncs0 := boxSyncs()
 				start := time.Now()
 				created := 0
 				for i := 0; b.Loop(); i++ {
@@ -229,9 +229,37 @@ func BenchmarkConcurrentCreate(b *testing.B) {
 					wg.Wait()
 					created += callers
 				}
-				b.ReportMetric(float64(box.Syncs()-syncs0)/float64(created), "fsyncs/user")
+				b.ReportMetric(float64(boxSyncs()-syncs0)/float64(created), "fsyncs/user")
 				b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(created), "ms/user")
 			})
 		}
 	}
+}
+
+// boxSyncs is the syncs a box write costs: the box files' (box.Syncs) and
+// the store's for the intents recorded before them.
+func boxSyncs() int64 { return box.Syncs() + intentSyncs.Load() }
+
+// BenchmarkCreateScaling: the cost of one user.create (with a home and an
+// SSH key, brought in line on the box) on a box of 10 users and on one of
+// 10 000, measured in the same run; it reports both and their ratio (the
+// goal: at most 3).
+func BenchmarkCreateScaling(b *testing.B) {
+	cost := map[int]float64{}
+	for _, n := range []int{10, 10000} {
+		e := openTest(b)
+		seedUsersWith(b, e, n, true)
+		const calls = 40
+		start := time.Now()
+		for i := range calls {
+			mustCall(b, e, "user.create", fmt.Sprintf(`{"username":"scale%d","full_name":"S","group_create":true,"password_disabled":true,"smb":false,"home":"/mnt/tank","home_create":true,"sshpubkey":"`+testKey+`scale%d"}`, i, i))
+		}
+		cost[n] = float64(time.Since(start).Microseconds()) / 1000 / calls
+		e.Close()
+	}
+	for b.Loop() {
+	}
+	b.ReportMetric(cost[10], "ms/create@10")
+	b.ReportMetric(cost[10000], "ms/create@10000")
+	b.ReportMetric(cost[10000]/cost[10], "ratio")
 }

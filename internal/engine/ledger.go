@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/nasops/terraform-provider-truenas/internal/box"
 )
@@ -142,6 +143,7 @@ func (l *ledger) HomeInUse(home string, skip map[string]bool) (bool, error) {
 // before the box files are written: the box must never hold a line the
 // store does not know the engine wrote.
 func (l *ledger) Record(ed box.Edits) error {
+	intentSyncs.Add(1)
 	conn, err := l.e.db.Conn(l.ctx)
 	if err != nil {
 		return err
@@ -164,6 +166,10 @@ func (l *ledger) Record(ed box.Edits) error {
 	}
 	return nil
 }
+
+// intentSyncs counts the intents recorded with synchronous FULL: each
+// syncs the store's WAL once (benchmarks add them to box.Syncs).
+var intentSyncs atomic.Int64
 
 // recordEdits writes ledger edits in the caller's transaction.
 func recordEdits(ctx context.Context, q querier, ed box.Edits) error {
