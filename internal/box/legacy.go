@@ -69,17 +69,27 @@ func ReadLegacyOwned(root string) (*MemLedger, bool, error) {
 }
 
 // RemoveLegacyOwned removes the files ReadLegacyOwned reads (and their
-// temporary names), the journal first.
-func RemoveLegacyOwned(root string) error {
-	for _, f := range []string{LegacyJournalFile, LegacyManifestFile} {
+// temporary names), the journal first, and then extra (more files of the
+// older engine, relative to root); when it removed any, it syncs the
+// folder, so that the removals reach the disk.
+func RemoveLegacyOwned(root string, extra ...string) error {
+	removed := false
+	var paths []string
+	for _, f := range append([]string{LegacyJournalFile, LegacyManifestFile}, extra...) {
 		p := filepath.Join(root, f)
-		for _, q := range []string{p, filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".engine-tmp")} {
-			if err := os.Remove(q); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
+		paths = append(paths, p, filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".engine-tmp"), p+".tmp")
+	}
+	for _, p := range paths {
+		err := os.Remove(p)
+		if err == nil {
+			removed = true
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
 		}
 	}
-	// The removals reach the disk before the caller forgets the files.
+	if !removed {
+		return nil
+	}
 	d, err := os.Open(filepath.Join(root, stateDir))
 	if err != nil {
 		return err

@@ -301,16 +301,7 @@ func (e *Engine) importLegacy(ctx context.Context) error {
 			return fmt.Errorf("engine: move the box records of an older engine into the store: %w", err)
 		}
 	}
-	if err := box.RemoveLegacyOwned(e.root); err != nil {
-		return err
-	}
-	for _, f := range []string{legacyGenFile, legacyRetryFile} {
-		if err := os.Remove(filepath.Join(e.root, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		_ = os.Remove(filepath.Join(e.root, f+".tmp"))
-	}
-	return nil
+	return box.RemoveLegacyOwned(e.root, legacyGenFile, legacyRetryFile)
 }
 
 func (e *Engine) importLegacyRecords(ctx context.Context) error {
