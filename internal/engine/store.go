@@ -212,6 +212,26 @@ CREATE TRIGGER box_dirty_membership_update AFTER UPDATE ON memberships BEGIN
 		FROM groups WHERE id IN (OLD.group_id, NEW.group_id);
 END;
 `,
+	// 4: what TrueNAS CORE 13.3 keeps of an account beyond the SCALE
+	// columns (core.go): microsoft_account, attributes and the sudo,
+	// sudo_nopasswd, sudo_commands triple, whose sudoers meaning is kept
+	// in the SCALE sudo columns. A row is written by CORE's methods only.
+	`
+CREATE TABLE core_users (
+	user_id INTEGER PRIMARY KEY,
+	sudo INTEGER NOT NULL DEFAULT 0,
+	sudo_nopasswd INTEGER NOT NULL DEFAULT 0,
+	sudo_commands TEXT NOT NULL DEFAULT '[]',
+	microsoft_account INTEGER NOT NULL DEFAULT 0,
+	attributes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE core_groups (
+	group_id INTEGER PRIMARY KEY,
+	sudo INTEGER NOT NULL DEFAULT 0,
+	sudo_nopasswd INTEGER NOT NULL DEFAULT 0,
+	sudo_commands TEXT NOT NULL DEFAULT '[]'
+);
+`,
 }
 
 // dirtyGen is, inside a write transaction, the generation it commits
