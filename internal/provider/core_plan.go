@@ -1,15 +1,13 @@
 package provider
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	tfpath "github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
@@ -25,22 +23,16 @@ const coreSudoDoc = "TrueNAS SCALE and CORE 13.3. CORE keeps one list, with a pa
 	"`sudo_nopasswd`, `sudo_commands`): there the provider sends one non-empty list as those fields (`[\"ALL\"]` as " +
 	"sudo with no commands), reads them back the same way, and refuses both lists non-empty at plan time."
 
-const idReplacesText = "Changing it replaces the account, except on TrueNAS CORE 13.3, which renumbers in place."
-
-// idReplaces is the plan modifier of uid and gid: a configured change
-// replaces the account unless the box is CORE 13.3, whose user.update and
-// group.update take uid and gid. A box not reachable at plan time is
-// taken as SCALE (a replacement, the safe side).
-func (c *client) idReplaces(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-	if req.ConfigValue.IsNull() {
-		return
+// idReplaces says whether a change of a configured uid or gid (plan
+// against state) replaces the account: unless the box is CORE 13.3, whose
+// user.update and group.update take uid and gid. A box not reachable at
+// plan time is taken as SCALE (a replacement, the safe side). It runs in
+// ModifyPlan: a schema plan modifier has no configured client.
+func idReplaces(plan, state types.Int64, rel wire.Release, relKnown bool) bool {
+	if plan.IsNull() || !known(plan) || !known(state) || plan.Equal(state) {
+		return false
 	}
-	rel, ok := c.releaseAtPlan(ctx)
-	resp.RequiresReplace = !ok || !coreRelease(rel)
-}
-
-func (r *userResource) idReplaces(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-	r.c.idReplaces(ctx, req, resp)
+	return !relKnown || !coreRelease(rel)
 }
 
 // addCoreError adds err, an errCore, as a diagnostic on its attribute.

@@ -154,6 +154,25 @@ func buildAPIKeyUpdate(plan, state apiKeyModel) (*payload, error) {
 	return p, nil
 }
 
+// checkAPIKeyPayloadFor judges p by CORE 13.3's api_key schemas when core
+// (a name; username and expires_at are refused before, by
+// apiKeyFitsRelease), else by SCALE's.
+func checkAPIKeyPayloadFor(core bool, p *payload, create bool) account.Errors {
+	if !core {
+		return checkAPIKeyPayload(p, create)
+	}
+	prefix, decode := "api_key_create", account.DecodeCoreAPIKeyCreate
+	if !create {
+		prefix, decode = "api_key_update", account.DecodeCoreAPIKeyUpdate
+	}
+	raw, err := json.Marshal(p.m)
+	if err != nil {
+		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
+	}
+	_, err = decode(raw)
+	return p.filter(coreDecodeErrors(prefix, err))
+}
+
 func checkAPIKeyPayload(p *payload, create bool) account.Errors {
 	return checkPayload(p, create, account.DecodeAPIKeyCreate, account.DecodeAPIKeyUpdate, func(kp *account.APIKeyPayload) account.Errors {
 		return account.StaticAPIKeyChecks(kp, time.Now())
@@ -171,16 +190,18 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	// A box not reachable yet: a key without a user is SCALE's error at
 	// apply, CORE's refusals are coreCall's.
-	if rel, ok := r.c.releaseAtPlan(ctx); ok && !apiKeyFitsRelease(plan, rel, &resp.Diagnostics) {
+	rel, relKnown := r.c.releaseAtPlan(ctx)
+	if relKnown && !apiKeyFitsRelease(plan, rel, &resp.Diagnostics) {
 		return
 	}
+	core := relKnown && coreRelease(rel)
 	if req.State.Raw.IsNull() {
 		p, err := buildAPIKeyCreate(plan)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
 			return
 		}
-		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayload(p, true), apiKeyPathMapper)
+		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayloadFor(core, p, true), apiKeyPathMapper)
 		return
 	}
 	var state apiKeyModel
@@ -197,7 +218,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("expires_at"), state.ExpiresAt)...)
 	}
 	if len(p.m) > 0 {
-		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayload(p, false), apiKeyPathMapper)
+		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayloadFor(core, p, false), apiKeyPathMapper)
 	}
 	_, reset := p.m["reset"]
 	if !reset && known(state.Revoked) && state.Revoked.ValueBool() {

@@ -52,10 +52,6 @@ func (r *groupResource) Metadata(_ context.Context, req resource.MetadataRequest
 	resp.TypeName = req.ProviderTypeName + "_group"
 }
 
-func (r *groupResource) idReplaces(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-	r.c.idReplaces(ctx, req, resp)
-}
-
 func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A local TrueNAS group (`group.*`).\n\n" +
@@ -73,7 +69,7 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"gid": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: fmt.Sprintf("POSIX gid, 0 to %d. Default: the next free gid from %d (from %d on TrueNAS CORE 13.3). Changing it replaces the group on TrueNAS SCALE; on CORE 13.3 it is changed in place, as CORE allows.", account.MaxLocalID, account.MinAutoID, account.CoreFirstID),
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIf(r.idReplaces, idReplacesText, idReplacesText)}},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Group name: characters `[A-Za-z0-9_.-]`, not starting with `-`. Renamed in place."},
 			"smb": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultGroupSMB),
@@ -194,6 +190,11 @@ func (r *groupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	var state groupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A configured gid change replaces the group, except on CORE 13.3.
+	if idReplaces(plan.GID, state.GID, rel, relKnown) {
+		resp.RequiresReplace = append(resp.RequiresReplace, tfpath.Root("gid"))
 		return
 	}
 	p := buildGroupUpdate(plan, state)

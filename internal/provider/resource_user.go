@@ -101,7 +101,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"uid": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: fmt.Sprintf("POSIX uid, 0 to %d. Default: the next free uid from %d (from %d on TrueNAS CORE 13.3). Changing it replaces the user on TrueNAS SCALE (25.04+ cannot renumber a user); on CORE 13.3 it is changed in place, as CORE allows.", account.MaxLocalID, account.MinAutoID, account.CoreFirstID),
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIf(r.idReplaces, idReplacesText, idReplacesText)}},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"username": schema.StringAttribute{Required: true,
 				MarkdownDescription: fmt.Sprintf("Login name: 1 to 32 characters `[A-Za-z0-9_.-]`, starting with a letter or `_` (`$` allowed only as the last character); at most %d characters on TrueNAS CORE 13.3. Renaming is done in place; the home directory is not renamed.", account.CoreMaxUsernameLength)},
 			"full_name": schema.StringAttribute{Required: true,
@@ -611,6 +611,11 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	var state userModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A configured uid change replaces the user, except on CORE 13.3.
+	if idReplaces(plan.UID, state.UID, rel, relKnown) {
+		resp.RequiresReplace = append(resp.RequiresReplace, tfpath.Root("uid"))
 		return
 	}
 	p := buildUserUpdate(plan, state, cfgWO)
