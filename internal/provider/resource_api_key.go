@@ -49,7 +49,7 @@ func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataReques
 
 func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A TrueNAS API key (`api_key.*`): bound to a user on TrueNAS SCALE 25.04+, a name only on TrueNAS CORE 13.3 (no `username`, no `expires_at`, never revoked). The plaintext `key` is " +
+		MarkdownDescription: "A TrueNAS API key (`api_key.*`): bound to a user on TrueNAS SCALE 25.04+, a name only on TrueNAS CORE 13.3 (no `username`, no `expires_at`, never revoked). " + "Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it. The plaintext `key` is " +
 			"returned by TrueNAS only on create and on reset, and is kept (sensitive) in state. Change `keepers` to " +
 			"rotate the key in place (`api_key.update` with `reset`), which also clears a revocation.\n\n" +
 			"Import with the key name or the numeric id: `terraform import truenas_api_key.x ci`. An imported key's " +

@@ -54,7 +54,7 @@ func (r *groupResource) Metadata(_ context.Context, req resource.MetadataRequest
 
 func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A local TrueNAS group (`group.*`).\n\n" +
+		MarkdownDescription: "A local TrueNAS group (`group.*`). Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.\n\n" +
 			"Membership can be managed from either side, but manage each group from one side only:\n" +
 			"* from the user (`truenas_user.groups`), the usual choice: each user lists its groups; leave this " +
 			"group's `users` unset;\n" +

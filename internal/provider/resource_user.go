@@ -84,7 +84,7 @@ func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest,
 
 func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A local TrueNAS user (`user.*`). Attribute names are TrueNAS's field names. " +
+		MarkdownDescription: "A local TrueNAS user (`user.*`). Attribute names are TrueNAS's field names. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it. " +
 			"The payload that `apply` will send is checked at plan time with the same rules the box enforces " +
 			"(names, paths, password and SMB rules, sudo commands...), so most mistakes are reported by `terraform plan`.\n\n" +
 			"Group membership can be managed here (`groups`) or from the group (`truenas_group.users`): pick one " +
