@@ -303,8 +303,8 @@ func coreSudoPayload(m, out map[string]any, rel wire.Release) error {
 	return nil
 }
 
-// coreUserPayload is a user.create/update payload in CORE's terms:
-// home_create becomes CORE's home rule (the home is <home>/<username>
+// coreUserPayload is a user.create/update payload in CORE's terms: SCALE's
+// default home /var/empty is CORE's /nonexistent, home_create becomes CORE's home rule (the home is <home>/<username>
 // unless home already ends with the username: the CORE web UI's
 // CoreUIHome), the sudo lists CORE's sudo fields, ssh_password_enabled
 // (CORE has none: its SSH service says whether passwords log in) and
@@ -327,9 +327,14 @@ func coreUserPayload(m map[string]any, rel wire.Release) (map[string]any, error)
 		return nil, &errCore{"webshare", coreRefusedMsg(rel, "`webshare` is true, a user field of TrueNAS 26.0 only")}
 	}
 	delete(out, "webshare")
+	// SCALE's "no home" is CORE's /nonexistent (userState keeps the one
+	// written: noHome).
+	if m["home"] == account.DefaultHome {
+		out["home"] = account.CoreDefaultHome
+	}
 	if hc, ok := m["home_create"]; ok {
 		delete(out, "home_create")
-		home, _ := m["home"].(string)
+		home, _ := out["home"].(string)
 		name, _ := m["username"].(string)
 		if hc == true && home != "" && name != "" {
 			out["home"] = account.CoreUIHome(home, name)
@@ -393,3 +398,7 @@ func coreGroupToScale(g *account.CoreGroupEntry) account.GroupEntry {
 func coreAPIKeyToScale(k *account.CoreAPIKeyEntry) account.APIKeyEntry {
 	return account.APIKeyEntry{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, Local: true}
 }
+
+// noHome says whether home is a release's "no home": SCALE's /var/empty,
+// CORE's /nonexistent.
+func noHome(home string) bool { return home == account.DefaultHome || home == account.CoreDefaultHome }

@@ -167,6 +167,25 @@ data "truenas_group" "g" {
 			Config:   cfgMoved,
 			PlanOnly: true,
 		}, {
+			// A new parent for the home, the name not sent: CORE's home
+			// path still ends with the username.
+			Config: strings.Replace(cfgMoved, `home              = "/mnt/tank"`, `home              = "/mnt/tank/homes"`, 1),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("truenas_user.u", "home_directory", "/mnt/tank/homes/coreu"),
+				box.checkCoreUser(t, "coreu", func(u coreUser) error {
+					if u.Home != "/mnt/tank/homes/coreu" {
+						return fmt.Errorf("CORE's home: %+v", u)
+					}
+					return nil
+				}),
+			),
+		}, {
+			Config:   strings.Replace(cfgMoved, `home              = "/mnt/tank"`, `home              = "/mnt/tank/homes"`, 1),
+			PlanOnly: true,
+		}, {
+			Config: cfgMoved,
+			Check:  resource.TestCheckResourceAttr("truenas_user.u", "home_directory", "/mnt/tank/coreu"),
+		}, {
 			Config:                  cfgMoved,
 			ResourceName:            "truenas_user.u",
 			ImportState:             true,
@@ -254,6 +273,49 @@ resource "truenas_user" "u" {
 			Config:      box.config + "resource \"truenas_api_key\" \"k\" {\n  name = \"nouser\"\n}\n",
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(`(?s)TrueNAS 25\.10\.6.*set .username.`),
+		}},
+	})
+}
+
+// TestAccCoreMidclt: a CORE 13.3 box with stream-local forwarding off is
+// reached through CORE's midclt, which takes arguments on its command line
+// only: refused without engine_args_on_command_line, naming it; with it,
+// users and groups work and the second plan is empty.
+func TestAccCoreMidclt(t *testing.T) {
+	box := startAccBoxWith(t, sandbox.Options{Release: "13.3", NoStreamLocal: true})
+	res := `
+resource "truenas_group" "g" {
+  name = "midstaff"
+}
+resource "truenas_user" "u" {
+  username      = "midu"
+  full_name     = "Midclt User"
+  group         = truenas_group.g.id
+  password      = "Secret-123"
+  shell         = "/bin/sh"
+  sudo_commands = ["ALL"]
+}
+`
+	optIn := strings.Replace(box.config, `user             = "root"`, `user             = "root"
+  engine_args_on_command_line = true`, 1)
+	if optIn == box.config {
+		t.Fatal("provider block not as expected")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testFactories,
+		CheckDestroy:             box.checkGone(t, "user.query", "username", "midu"),
+		Steps: []resource.TestStep{{
+			Config:      box.config + res,
+			ExpectError: regexp.MustCompile(`(?s)middlewared.sock.*midclt \(TrueNAS.*CORE\s+13\.3\).*engine_args_on_command_line`),
+		}, {
+			Config: optIn + res,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("truenas_user.u", "sudo_commands.0", "ALL"),
+				resource.TestCheckResourceAttr("truenas_user.u", "shell", "/bin/sh"),
+			),
+		}, {
+			Config:   optIn + res,
+			PlanOnly: true,
 		}},
 	})
 }

@@ -62,6 +62,9 @@ func TestCoreUserPayload(t *testing.T) {
 		{"/mnt/tank/", true, "/mnt/tank/ann"},
 		{"/mnt/tank/ann", true, "/mnt/tank/ann"},
 		{"/mnt/tank/homes", false, "/mnt/tank/homes"},
+		{"/var/empty", false, "/nonexistent"},
+		{"/var/empty", true, "/nonexistent"},
+		{"/nonexistent", false, "/nonexistent"},
 	} {
 		out, err := coreUserPayload(map[string]any{"username": "ann", "home": c.home, "home_create": c.hc,
 			"ssh_password_enabled": false, "webshare": false, "microsoft_account": true,

@@ -119,7 +119,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: fmt.Sprintf("Database ids of the auxiliary groups (at most %d). Unset: memberships are not managed by this resource. TrueNAS adds `%s` to a new SMB user; unless you list it here it is left alone and not shown, so plans stay empty.", account.MaxAuxGroups, builtinUsersGroup),
 				PlanModifiers:       []planmodifier.Set{setplanmodifier.UseStateForUnknown()}},
 			"home": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultHome),
-				MarkdownDescription: fmt.Sprintf("Home directory: `%s` or an existing path below `/mnt/<pool>/...`. With `home_create = true` it is the parent and the home becomes `<home>/<username>`; the value you wrote is kept in state. Default: `%s`. On TrueNAS CORE 13.3 (whose own \"no home\" is `%s`) the box creates a home that does not exist either way, and with `home_create = true` a `home` that already ends with the username is the home itself (CORE's rule), not its parent.", account.DefaultHome, account.DefaultHome, account.CoreDefaultHome)},
+				MarkdownDescription: fmt.Sprintf("Home directory: `%s` or an existing path below `/mnt/<pool>/...`. With `home_create = true` it is the parent and the home becomes `<home>/<username>`; the value you wrote is kept in state. Default: `%s`. On TrueNAS CORE 13.3 the default is sent as CORE's \"no home\", `%s` (either is accepted and kept as written); there the box creates a home that does not exist either way, and with `home_create = true` a `home` that already ends with the username is the home itself (CORE's rule), not its parent.", account.DefaultHome, account.DefaultHome, account.CoreDefaultHome)},
 			"home_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Create the home directory `<home>/<username>`. Default: `false`. Not returned by TrueNAS: null after an import. TrueNAS SCALE and CORE 13.3 (CORE has no such field: the provider sends CORE the home path its web UI would, `<home>/<username>` unless `home` ends with the username).",
 				PlanModifiers:       []planmodifier.Bool{notReadBack{}}},
@@ -676,6 +676,9 @@ func userState(prior userModel, e *account.UserEntry, auto autoGroups) userModel
 	s.Groups = int64Set(groups)
 	switch {
 	case known(prior.Home) && prior.Home.ValueString() == e.Home:
+	case known(prior.Home) && noHome(prior.Home.ValueString()) && noHome(e.Home):
+		// No home, in the written release's words (CORE 13.3 says
+		// /nonexistent for SCALE's /var/empty).
 	case known(prior.Home) && account.NormalizeHome(prior.Home.ValueString()) == e.Home:
 		// The engine stores the home normalised ("/mnt/tank/x/" as
 		// "/mnt/tank/x"): the value written is kept.

@@ -474,12 +474,12 @@ func (c *Client) command(ctx context.Context, cn *conn, method string, args []js
 	}
 	if !stdin && !c.cfg.ArgsOnCommandLine {
 		return "", nil, &Error{Kind: BadConfig, Msg: fmt.Sprintf(
-			"cannot send the arguments of %s to %s: the SSH server refused a channel to the middleware socket %s, and the box's "+
+			"cannot send the arguments of %s to %s: the SSH server refused a channel to the middleware socket %s (and to CORE's %s), and the box's "+
 				"midclt (TrueNAS 25.04/25.10, CORE 13.3) reads no arguments from stdin, so they would have to go on its command line, where "+
 				"every local user can read them (passwords included). Either allow SSH stream-local forwarding on the box "+
 				"(sshd_config AllowStreamLocalForwarding yes, the TrueNAS default; on TrueNAS check the SSH service's auxiliary "+
 				"parameters), or set engine_args_on_command_line = true in the provider block to accept that risk",
-			method, c.addr(), wire.Socket)}
+			method, c.addr(), wire.Socket, wire.CoreSocket)}
 	}
 	for i, a := range args {
 		b.WriteByte(' ')
