@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -62,16 +61,45 @@ func init() {
 	}
 }
 
-// coreErr is a CORE decoding failure as the engine returns errors: a
-// schema Error (the first failing attribute) is a call error EINVAL
-// "[attr] message" (main.py:165); validation errors stay what they are.
-func coreErr(err error) error {
-	var se *account.CoreSchemaError
-	if errors.As(err, &se) {
-		return se.CallError()
+// coreQueryOptions are the keys of CORE's query-options
+// (plugins/datastore/read.py:32 at TN-13.3-U1.2).
+var coreQueryOptions = map[string]bool{"relationships": true, "extend": true, "extend_context": true, "prefix": true,
+	"extra": true, "order_by": true, "select": true, "count": true, "get": true, "offset": true, "limit": true,
+	"force_sql_filters": true}
+
+// coreQueryArgs checks a query's (filters, options) as CORE's schemas do
+// (schema.py List and Dict clean): a filters value that is not a list is
+// "[query-filters] Not a list", options that are not an object "[query-
+// options] A dict was expected", an unknown option "[key] Field was not
+// expected"; null or absent is the default.
+func coreQueryArgs(args []json.RawMessage) (filters, options json.RawMessage, err error) {
+	filters, options = arg(args, 0), arg(args, 1)
+	if isNull(filters) {
+		filters = json.RawMessage("[]")
+	} else if filters[0] != '[' {
+		return nil, nil, &account.CoreSchemaError{Attribute: "query-filters", Message: "Not a list"}
 	}
-	return err
+	if isNull(options) {
+		options = json.RawMessage("{}")
+	} else {
+		var m map[string]json.RawMessage
+		if options[0] != '{' || json.Unmarshal(options, &m) != nil {
+			return nil, nil, &account.CoreSchemaError{Attribute: "query-options", Message: "A dict was expected"}
+		}
+		for k := range m {
+			if !coreQueryOptions[k] {
+				return nil, nil, &account.CoreSchemaError{Attribute: k, Message: "Field was not expected"}
+			}
+		}
+	}
+	return filters, options, nil
 }
+
+// coreErr is a CORE decoding failure as the engine returns it: a schema
+// Error (*account.CoreSchemaError, the first failing attribute) stays one,
+// so that DDP sends it as CORE does (wire.ErrorOf, FromRPC) and midclt
+// prints "[EINVAL] [attr] message"; validation errors stay what they are.
+func coreErr(err error) error { return err }
 
 // coreAccount is what CORE keeps of a user or group beyond SCALE's columns.
 type coreAccount struct {
@@ -247,7 +275,7 @@ func coreLoadGroup(ctx context.Context, q querier, id int64) (*account.CoreGroup
 }
 
 func (e *Engine) coreUserQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
+	filters, options, err := coreQueryArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -595,7 +623,7 @@ func (e *Engine) coreUserDelete(ctx context.Context, args []json.RawMessage) (an
 }
 
 func (e *Engine) coreGroupQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
+	filters, options, err := coreQueryArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -811,7 +839,7 @@ func coreKeyEntry(k *keyRow) account.CoreAPIKeyEntry {
 }
 
 func (e *Engine) coreKeyQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
+	filters, options, err := coreQueryArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -991,7 +1019,7 @@ func coreStr(raw json.RawMessage, name string, null bool) (string, bool, error) 
 	}
 	var s string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return "", false, (&account.CoreSchemaError{Attribute: name, Message: "Not a string"}).CallError()
+		return "", false, &account.CoreSchemaError{Attribute: name, Message: "Not a string"}
 	}
 	return s, true, nil
 }
