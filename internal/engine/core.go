@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -364,17 +365,20 @@ func (e *Engine) coreNextGID(ctx context.Context, _ []json.RawMessage) (any, err
 	return e.coreNextID(ctx, "groups", "gid")
 }
 
-// corePassword is the hashes of a CORE password: SHA-512 crypt and the NT
-// hash, "*" for none.
-func corePassword(pw account.Field[string]) (unix, smb string, err error) {
-	if !pw.Set || pw.Null || pw.V == "" {
+// corePassword is __set_password (account.py:941 at TN-13.3-U1.2): a
+// password gives a SHA-512 crypt unixhash and an smbpasswd line as smbhash
+// ("user:uid:X*32:NTHASH:[U          ]:LCT-<hex time>:"); an empty one
+// gives "*" for both.
+func corePassword(pw, username string, uid int64, now time.Time) (unix, smb string, err error) {
+	if pw == "" {
 		return "*", "*", nil
 	}
-	h, err := unixHash(pw.V)
+	h, err := unixHash(pw)
 	if err != nil {
 		return "", "", err
 	}
-	return h, ntHash(pw.V), nil
+	smb = fmt.Sprintf("%s:%d:%s:%s:[U          ]:LCT-%X:", username, uid, strings.Repeat("X", 32), ntHash(pw), now.Unix())
+	return h, smb, nil
 }
 
 func coreAttributes(f account.Field[json.RawMessage]) json.RawMessage {
@@ -426,7 +430,7 @@ func (e *Engine) coreUserCreate(ctx context.Context, args []json.RawMessage) (an
 				groupID, _ = res.LastInsertId()
 			}
 		}
-		unixh, smbh, err := corePassword(p.Password)
+		unixh, smbh, err := corePassword(p.Password.V, p.Username.V, uid, now)
 		if err != nil {
 			return nil, err
 		}
@@ -530,14 +534,24 @@ func (e *Engine) coreUserUpdate(ctx context.Context, args []json.RawMessage) (an
 		if p.Shell.Set {
 			set("shell", p.Shell.V)
 		}
-		if p.Password.Set && !p.Password.Null && p.Password.V != "" {
-			unixh, smbh, err := corePassword(p.Password)
+		if p.Password.Set {
+			// With the merged username and uid (account.py:564).
+			username, uid := row.Username, row.UID
+			if p.Username.Set {
+				username = p.Username.V
+			}
+			if p.UID.Set {
+				uid = p.UID.V
+			}
+			unixh, smbh, err := corePassword(p.Password.V, username, uid, now)
 			if err != nil {
 				return nil, err
 			}
 			set("unixhash", unixh)
 			set("smbhash", smbh)
-			set("last_password_change", now.UnixMilli())
+			if unixh != "*" {
+				set("last_password_change", now.UnixMilli())
+			}
 		}
 		if p.PasswordDisabled.Set {
 			set("password_disabled", p.PasswordDisabled.V)

@@ -79,6 +79,9 @@ func TestCoreOverDDP(t *testing.T) {
 		!strings.HasPrefix(u["unixhash"].(string), "$6$") || u["attributes"].(map[string]any)["a"] != float64(1) {
 		t.Fatalf("entry %v", u)
 	}
+	if sh, _ := u["smbhash"].(string); !strings.HasPrefix(sh, "alice:1000:"+strings.Repeat("X", 32)+":"+ntHash("pw-Secret1")+":[U          ]:LCT-") {
+		t.Fatalf("smbhash %q is not CORE's smbpasswd line", sh)
+	}
 	if g := u["group"].(map[string]any); g["bsdgrp_group"] != "alice" || g["bsdgrp_gid"] != float64(1000) {
 		t.Fatalf("primary group %v", g)
 	}
