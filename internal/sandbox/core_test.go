@@ -98,6 +98,11 @@ func TestCoreSandbox(t *testing.T) {
 	if out, _, code := runCmd(t, c, `midclt call user.query '[["username","=","sbcore"]]' '{"get":true}'`, ""); code != 0 || !strings.Contains(out, `"microsoft_account": false`) {
 		t.Fatalf("midclt argv: %q %d", out, code)
 	}
+	// Another SSH user reaches no CORE socket: every peer of it is root.
+	other := dialSandboxAs(t, sb, "alice")
+	if _, err := other.Dial("unix", wire.CoreSocket); err == nil {
+		t.Fatal("a non-root SSH user's channel to CORE's socket was accepted")
+	}
 	e, err := engine.OpenRelease(sb.Root, "")
 	if err != nil {
 		t.Fatal(err)
