@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -62,16 +62,45 @@ func init() {
 	}
 }
 
-// coreErr is a CORE decoding failure as the engine returns errors: a
-// schema Error (the first failing attribute) is a call error EINVAL
-// "[attr] message" (main.py:165); validation errors stay what they are.
-func coreErr(err error) error {
-	var se *account.CoreSchemaError
-	if errors.As(err, &se) {
-		return se.CallError()
+// coreQueryOptions are the keys of CORE's query-options
+// (plugins/datastore/read.py:32 at TN-13.3-U1.2).
+var coreQueryOptions = map[string]bool{"relationships": true, "extend": true, "extend_context": true, "prefix": true,
+	"extra": true, "order_by": true, "select": true, "count": true, "get": true, "offset": true, "limit": true,
+	"force_sql_filters": true}
+
+// coreQueryArgs checks a query's (filters, options) as CORE's schemas do
+// (schema.py List and Dict clean): a filters value that is not a list is
+// "[query-filters] Not a list", options that are not an object "[query-
+// options] A dict was expected", an unknown option "[key] Field was not
+// expected"; null or absent is the default.
+func coreQueryArgs(args []json.RawMessage) (filters, options json.RawMessage, err error) {
+	filters, options = arg(args, 0), arg(args, 1)
+	if isNull(filters) {
+		filters = json.RawMessage("[]")
+	} else if filters[0] != '[' {
+		return nil, nil, &account.CoreSchemaError{Attribute: "query-filters", Message: "Not a list"}
 	}
-	return err
+	if isNull(options) {
+		options = json.RawMessage("{}")
+	} else {
+		var m map[string]json.RawMessage
+		if options[0] != '{' || json.Unmarshal(options, &m) != nil {
+			return nil, nil, &account.CoreSchemaError{Attribute: "query-options", Message: "A dict was expected"}
+		}
+		for k := range m {
+			if !coreQueryOptions[k] {
+				return nil, nil, &account.CoreSchemaError{Attribute: k, Message: "Field was not expected"}
+			}
+		}
+	}
+	return filters, options, nil
 }
+
+// coreErr is a CORE decoding failure as the engine returns it: a schema
+// Error (*account.CoreSchemaError, the first failing attribute) stays one,
+// so that DDP sends it as CORE does (wire.ErrorOf, FromRPC) and midclt
+// prints "[EINVAL] [attr] message"; validation errors stay what they are.
+func coreErr(err error) error { return err }
 
 // coreAccount is what CORE keeps of a user or group beyond SCALE's columns.
 type coreAccount struct {
@@ -247,7 +276,7 @@ func coreLoadGroup(ctx context.Context, q querier, id int64) (*account.CoreGroup
 }
 
 func (e *Engine) coreUserQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
+	filters, options, err := coreQueryArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -336,17 +365,20 @@ func (e *Engine) coreNextGID(ctx context.Context, _ []json.RawMessage) (any, err
 	return e.coreNextID(ctx, "groups", "gid")
 }
 
-// corePassword is the hashes of a CORE password: SHA-512 crypt and the NT
-// hash, "*" for none.
-func corePassword(pw account.Field[string]) (unix, smb string, err error) {
-	if !pw.Set || pw.Null || pw.V == "" {
+// corePassword is __set_password (account.py:941 at TN-13.3-U1.2): a
+// password gives a SHA-512 crypt unixhash and an smbpasswd line as smbhash
+// ("user:uid:X*32:NTHASH:[U          ]:LCT-<hex time>:"); an empty one
+// gives "*" for both.
+func corePassword(pw, username string, uid int64, now time.Time) (unix, smb string, err error) {
+	if pw == "" {
 		return "*", "*", nil
 	}
-	h, err := unixHash(pw.V)
+	h, err := unixHash(pw)
 	if err != nil {
 		return "", "", err
 	}
-	return h, ntHash(pw.V), nil
+	smb = fmt.Sprintf("%s:%d:%s:%s:[U          ]:LCT-%X:", username, uid, strings.Repeat("X", 32), ntHash(pw), now.Unix())
+	return h, smb, nil
 }
 
 func coreAttributes(f account.Field[json.RawMessage]) json.RawMessage {
@@ -398,7 +430,7 @@ func (e *Engine) coreUserCreate(ctx context.Context, args []json.RawMessage) (an
 				groupID, _ = res.LastInsertId()
 			}
 		}
-		unixh, smbh, err := corePassword(p.Password)
+		unixh, smbh, err := corePassword(p.Password.V, p.Username.V, uid, now)
 		if err != nil {
 			return nil, err
 		}
@@ -502,14 +534,24 @@ func (e *Engine) coreUserUpdate(ctx context.Context, args []json.RawMessage) (an
 		if p.Shell.Set {
 			set("shell", p.Shell.V)
 		}
-		if p.Password.Set && !p.Password.Null && p.Password.V != "" {
-			unixh, smbh, err := corePassword(p.Password)
+		if p.Password.Set {
+			// With the merged username and uid (account.py:564).
+			username, uid := row.Username, row.UID
+			if p.Username.Set {
+				username = p.Username.V
+			}
+			if p.UID.Set {
+				uid = p.UID.V
+			}
+			unixh, smbh, err := corePassword(p.Password.V, username, uid, now)
 			if err != nil {
 				return nil, err
 			}
 			set("unixhash", unixh)
 			set("smbhash", smbh)
-			set("last_password_change", now.UnixMilli())
+			if unixh != "*" {
+				set("last_password_change", now.UnixMilli())
+			}
 		}
 		if p.PasswordDisabled.Set {
 			set("password_disabled", p.PasswordDisabled.V)
@@ -595,7 +637,7 @@ func (e *Engine) coreUserDelete(ctx context.Context, args []json.RawMessage) (an
 }
 
 func (e *Engine) coreGroupQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
+	filters, options, err := coreQueryArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -811,7 +853,7 @@ func coreKeyEntry(k *keyRow) account.CoreAPIKeyEntry {
 }
 
 func (e *Engine) coreKeyQuery(ctx context.Context, args []json.RawMessage) (any, error) {
-	filters, options, err := queryArgs(args)
+	filters, options, err := coreQueryArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -991,7 +1033,7 @@ func coreStr(raw json.RawMessage, name string, null bool) (string, bool, error) 
 	}
 	var s string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return "", false, (&account.CoreSchemaError{Attribute: name, Message: "Not a string"}).CallError()
+		return "", false, &account.CoreSchemaError{Attribute: name, Message: "Not a string"}
 	}
 	return s, true, nil
 }

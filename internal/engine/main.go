@@ -329,12 +329,15 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 func writeError(w io.Writer, err error) {
 	var errs account.Errors
 	var ce *account.CallError
+	var se *account.CoreSchemaError
 	var mnf *MethodNotFoundError
 	switch {
 	case errors.As(err, &errs):
 		for _, e := range errs {
 			fmt.Fprintln(w, oneLine(e.Line()))
 		}
+	case errors.As(err, &se):
+		fmt.Fprintf(w, "[%s] %s\n", account.EINVAL.Name(), oneLine(se.Error()))
 	case errors.As(err, &ce):
 		fmt.Fprintf(w, "[%s] %s\n", ce.Errno.Name(), oneLine(ce.Message))
 	case errors.As(err, &mnf):

@@ -217,7 +217,7 @@ END;
 	// sudo_nopasswd, sudo_commands triple, whose sudoers meaning is kept
 	// in the SCALE sudo columns. A row is written by CORE's methods only.
 	`
-CREATE TABLE core_users (
+CREATE TABLE IF NOT EXISTS core_users (
 	user_id INTEGER PRIMARY KEY,
 	sudo INTEGER NOT NULL DEFAULT 0,
 	sudo_nopasswd INTEGER NOT NULL DEFAULT 0,
@@ -225,7 +225,7 @@ CREATE TABLE core_users (
 	microsoft_account INTEGER NOT NULL DEFAULT 0,
 	attributes TEXT NOT NULL DEFAULT '{}'
 );
-CREATE TABLE core_groups (
+CREATE TABLE IF NOT EXISTS core_groups (
 	group_id INTEGER PRIMARY KEY,
 	sudo INTEGER NOT NULL DEFAULT 0,
 	sudo_nopasswd INTEGER NOT NULL DEFAULT 0,
