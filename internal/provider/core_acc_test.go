@@ -77,6 +77,7 @@ func TestAccCore13_3(t *testing.T) {
 resource "truenas_group" "g" {
   name                   = "corestaff"
   sudo_commands_nopasswd = ["ALL"]
+  gid                    = %d
 }
 resource "truenas_user" "u" {
   username          = "coreu"
@@ -105,10 +106,11 @@ data "truenas_group" "g" {
   depends_on = [truenas_group.g]
 }
 `
-	cfg := fmt.Sprintf(cfgWith, `sudo_commands = ["/usr/local/bin/smartctl -a"]`)
-	cfgMoved := fmt.Sprintf(cfgWith, `sudo_commands_nopasswd = ["ALL"]
+	cfgOf := func(gid int, user string) string { return fmt.Sprintf(cfgWith, gid, user) }
+	cfg := cfgOf(3100, `sudo_commands = ["/usr/local/bin/smartctl -a"]`)
+	cfgMoved := cfgOf(4100, `sudo_commands_nopasswd = ["ALL"]
   uid = 4321`)
-	var firstID string
+	var firstID, firstGroupID string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testFactories,
 		CheckDestroy:             box.checkGone(t, "user.query", "username", "coreu"),
@@ -130,6 +132,7 @@ data "truenas_group" "g" {
 				resource.TestCheckResourceAttrPair("data.truenas_user.u", "uid", "truenas_user.u", "uid"),
 				func(s *terraform.State) error {
 					firstID = s.RootModule().Resources["truenas_user.u"].Primary.ID
+					firstGroupID = s.RootModule().Resources["truenas_group.g"].Primary.ID
 					return nil
 				},
 				box.checkCoreUser(t, "coreu", func(u coreUser) error {
@@ -143,14 +146,19 @@ data "truenas_group" "g" {
 			Config:   cfg,
 			PlanOnly: true,
 		}, {
-			// sudo without a password for every command, and a new uid:
-			// in place on CORE.
+			// sudo without a password for every command, a new uid and a
+			// new gid: in place on CORE.
 			Config: cfgMoved,
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr("truenas_user.u", "uid", "4321"),
 				resource.TestCheckResourceAttr("truenas_user.u", "sudo_commands.#", "0"),
 				resource.TestCheckResourceAttr("truenas_user.u", "sudo_commands_nopasswd.0", "ALL"),
+				resource.TestCheckResourceAttr("truenas_group.g", "gid", "4100"),
+				resource.TestCheckResourceAttr("data.truenas_user.u", "group_gid", "4100"),
 				func(s *terraform.State) error {
+					if id := s.RootModule().Resources["truenas_group.g"].Primary.ID; id != firstGroupID {
+						return fmt.Errorf("the group was replaced (id %s, was %s), not renumbered", id, firstGroupID)
+					}
 					if id := s.RootModule().Resources["truenas_user.u"].Primary.ID; id != firstID {
 						return fmt.Errorf("the user was replaced (id %s, was %s), not renumbered", id, firstID)
 					}
@@ -206,7 +214,7 @@ data "truenas_group" "g" {
 			ImportStateIdFunc:       stateID("truenas_api_key.k"),
 			ImportStateVerifyIgnore: []string{"key"},
 		}, {
-			Config:      fmt.Sprintf(cfgWith, `sudo_commands = ["/usr/local/bin/smartctl"]`+"\n"+`sudo_commands_nopasswd = ["ALL"]`),
+			Config:      cfgOf(4100, `sudo_commands = ["/usr/local/bin/smartctl"]`+"\n"+`sudo_commands_nopasswd = ["ALL"]`),
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(`(?s)TrueNAS CORE 13\.3.*sudo_commands.*cannot both be non-empty`),
 		}, {
@@ -214,7 +222,7 @@ data "truenas_group" "g" {
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(`(?s)Value greater than 16 not allowed.*user_update.username`),
 		}, {
-			Config:      fmt.Sprintf(cfgWith, `ssh_password_enabled = true`),
+			Config:      cfgOf(4100, `ssh_password_enabled = true`),
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(`(?s)TrueNAS CORE 13\.3.*ssh_password_enabled`),
 		}, {
