@@ -28,12 +28,13 @@ func init() {
 	conn := connMethods()
 	sys := systemMethods()
 	coreMethods = map[string]method{
-		"user.query":        queryMethod((*Engine).coreUserQuery),
-		"user.get_instance": instanceMethod((*Engine).coreUserGetInstance),
-		"user.create":       plain(1, (*Engine).coreUserCreate),
-		"user.update":       plain(2, (*Engine).coreUserUpdate),
-		"user.delete":       plain(2, (*Engine).coreUserDelete),
-		"user.get_next_uid": plain(0, (*Engine).coreNextUID),
+		"user.query":         queryMethod((*Engine).coreUserQuery),
+		"user.get_instance":  instanceMethod((*Engine).coreUserGetInstance),
+		"user.create":        plain(1, (*Engine).coreUserCreate),
+		"user.update":        plain(2, (*Engine).coreUserUpdate),
+		"user.delete":        plain(2, (*Engine).coreUserDelete),
+		"user.get_next_uid":  plain(0, (*Engine).coreNextUID),
+		"user.shell_choices": plain(1, (*Engine).coreUserShellChoices),
 
 		"group.query":        queryMethod((*Engine).coreGroupQuery),
 		"group.get_instance": instanceMethod((*Engine).coreGroupGetInstance),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -372,5 +373,50 @@ func (e *Engine) coreUserDelete(ctx context.Context, args []json.RawMessage) (an
 			return nil, err
 		}
 		return id, nil
+	})
+}
+
+// coreUserShellChoices is CORE's user.shell_choices(user_id=None)
+// (account.py:645 at TN-13.3-U1.2): an ordered object shell -> its base
+// name; a user_id that is not a user fails as get_instance does.
+func (e *Engine) coreUserShellChoices(ctx context.Context, args []json.RawMessage) (any, error) {
+	api := modelOf(ctx).Core
+	raw := arg(args, 0)
+	var id int64
+	if !isNull(raw) {
+		var err error
+		if id, err = account.DecodeCoreID("user_id", raw); err != nil {
+			return nil, err
+		}
+	}
+	return e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		root := false
+		if id != 0 {
+			u, err := getUserRow(ctx, t, "id = ?", id)
+			if err != nil {
+				return nil, err
+			}
+			if u == nil {
+				return nil, account.NotFound("User", id)
+			}
+			root = u.Username == "root"
+		}
+		bv := e.newBoxView(ctx, t, now)
+		var out []byte
+		seen := map[string]bool{}
+		out = append(out, '{')
+		for _, sh := range api.ShellChoices(bv, root) {
+			if seen[sh] {
+				continue
+			}
+			seen[sh] = true
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			k, _ := json.Marshal(sh)
+			v, _ := json.Marshal(path.Base(sh))
+			out = append(append(append(out, k...), ':'), v...)
+		}
+		return json.RawMessage(append(out, '}')), bv.err
 	})
 }
