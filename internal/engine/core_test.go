@@ -123,6 +123,10 @@ func TestCoreOverDDP(t *testing.T) {
 	if u["uid"] != float64(1500) || u["sudo_nopasswd"] != true || u["sudo_commands"].([]any)[0] != "/usr/bin/ls" {
 		t.Fatalf("after update %v", u)
 	}
+	sh := ddpCall[json.RawMessage](t, d, "user.shell_choices")
+	if !strings.HasPrefix(string(sh), `{"/bin/sh":"sh","/bin/csh":"csh",`) || !strings.HasSuffix(string(sh), `"/usr/sbin/nologin":"nologin"}`) {
+		t.Fatalf("shell_choices %s", sh)
+	}
 	// No privileges on CORE: the method lookup's own error.
 	_, derr := d.call("privilege.query")
 	if derr == nil || derr.Error != wire.ENOMETHOD || derr.Reason != "[ENOMETHOD] Service 'privilege' not found" {

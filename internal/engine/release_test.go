@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
 // TestReleaseKeptByTheRoot: a root answers as the release it was created
@@ -111,6 +113,38 @@ func TestAPIKeyCapByRelease(t *testing.T) {
 				wantErr(t, err, "[EINVAL] api_key_create.username: User already meets or exceeds maximum per-user API key limit of 10")
 			} else if err != nil {
 				t.Fatalf("11th key on %s: %v", release, err)
+			}
+		})
+	}
+}
+
+// TestReleaseDDPDialect: /websocket speaks the release's dialect of the
+// legacy protocol without being told (HandlerOptions.DDP nil): 25.10's
+// traces have frames and repr, 26.0's repr alone, CORE's frames and no
+// errname.
+func TestReleaseDDPDialect(t *testing.T) {
+	for _, c := range []struct {
+		release      string
+		frames, repr bool
+		errname      bool
+	}{
+		{"25.10", true, true, true},
+		{"26.0", false, true, true},
+		{"13.3", true, false, false},
+	} {
+		t.Run(c.release, func(t *testing.T) {
+			e, err := OpenRelease(t.TempDir(), c.release)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			d := connectDDP(t, serveAs(t, e, HandlerOptions{}, Caller{UID: 0})+wire.DDPPath)
+			_, derr := d.call("user.get_instance", "99999")
+			if derr == nil || derr.Trace == nil {
+				t.Fatalf("no error: %+v", derr)
+			}
+			if (len(derr.Trace.Frames) > 0) != c.frames || (derr.Trace.Repr != nil) != c.repr || (derr.Errname != "") != c.errname {
+				t.Fatalf("%s dialect: %+v %+v", c.release, derr, derr.Trace)
 			}
 		})
 	}
