@@ -126,3 +126,8 @@ func (*CoreAccountAPI) CheckAPIKey(p *CoreAPIKeyPayload, old *CoreAPIKeyEntry, b
 
 // NextID is CoreNextID.
 func (*CoreAccountAPI) NextID(ids []int64) int64 { return CoreNextID(ids) }
+
+// ShellChoices is user.shell_choices' shells (account.py:645): the lines
+// of the box's shells that begin with "/" and /usr/sbin/nologin, netcli
+// only for root.
+func (*CoreAccountAPI) ShellChoices(box Box, root bool) []string { return coreShellChoices(box, root) }

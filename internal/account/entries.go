@@ -63,7 +63,10 @@ type UserEntry struct {
 	Builtin  bool    `json:"builtin"`
 	SMB      bool    `json:"smb"`
 	// Webshare is v26_0_0's (Model.Webshare): nil, and left out, on 25.10.
-	Webshare                *bool        `json:"webshare,omitempty"`
+	Webshare *bool `json:"webshare,omitempty"`
+	// MicrosoftAccount is CORE 13.3's (the provider reads CORE's entries
+	// as this one): nil, and left out, on SCALE.
+	MicrosoftAccount        *bool        `json:"microsoft_account,omitempty"`
 	UsernsIdmap             any          `json:"userns_idmap"`
 	Group                   UserGroupRef `json:"group"`
 	Groups                  []int64      `json:"groups"`

@@ -25,6 +25,10 @@ type Model struct {
 	// EmailString and store it as written (v26_0_0); otherwise pydantic's
 	// EmailStr, which normalises it (v25_10_5, email.go).
 	EmailString bool
+	// Core is CORE 13.3's account API (core_model.go) when the version is
+	// CORE's: its methods take CORE's @accepts schemas, answer CORE's
+	// entries and have no privileges. nil on SCALE.
+	Core *CoreAccountAPI
 }
 
 // SCRAMIterations is the PBKDF2-SHA512 round count of an API key's SCRAM
@@ -42,6 +46,9 @@ var WebshareGroup = BuiltinGroup{Name: "truenas_webshare", GID: 445, TrueNAS: tr
 var (
 	ModelV25_10_5 = &Model{APIVersion: "v25_10_5", MaxAPIKeysPerUser: MaxAPIKeysPerUser}
 	ModelV26_0_0  = &Model{APIVersion: "v26_0_0", Webshare: true, SCRAMKeys: true, EmailString: true}
+	// ModelV13_3 is TrueNAS CORE 13.3-U1.2's (no versioned API: CORE has
+	// one, named here by its release).
+	ModelV13_3 = &Model{APIVersion: "v13_3", Core: Core13_3}
 )
 
 // ModelBox is a Box that knows the API version it answers as.

@@ -226,10 +226,18 @@ func (b *boxView) GlobExecutables(pattern string) (matches, executables int) {
 var DefaultShells = []string{"/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash", "/bin/rbash", "/usr/bin/rbash",
 	"/bin/dash", "/usr/bin/dash", "/bin/zsh", "/usr/bin/zsh", "/usr/bin/tmux"}
 
-func readShells(root string) []string {
+// CoreDefaultShells is used when a CORE 13.3 root has no etc/shells:
+// the shells of a CORE box (FreeBSD's /bin/sh, /bin/csh, /bin/tcsh and the
+// ports' bash, rbash and zsh), among them user.create's default /bin/csh.
+var CoreDefaultShells = []string{"/bin/sh", "/bin/csh", "/bin/tcsh", "/usr/local/bin/bash", "/usr/local/bin/rbash",
+	"/usr/local/bin/zsh"}
+
+func readShells(root string) []string { return readShellsOr(root, DefaultShells) }
+
+func readShellsOr(root string, defaults []string) []string {
 	data, err := os.ReadFile(filepath.Join(root, "etc/shells"))
 	if err != nil {
-		return append([]string(nil), DefaultShells...)
+		return append([]string(nil), defaults...)
 	}
 	var out []string
 	for line := range strings.SplitSeq(string(data), "\n") {
@@ -242,7 +250,12 @@ func readShells(root string) []string {
 	return out
 }
 
-func (b *boxView) Shells() []string { return readShells(b.root) }
+func (b *boxView) Shells() []string {
+	if b.model != nil && b.model.Core != nil {
+		return readShellsOr(b.root, CoreDefaultShells)
+	}
+	return readShells(b.root)
+}
 
 func (b *boxView) APIKeyByName(name string) (*account.APIKeyEntry, bool) {
 	k, err := getKeyRow(b.ctx, b.l.q, "name = ?", name)

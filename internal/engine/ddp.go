@@ -38,11 +38,11 @@ func callOnConn(ctx context.Context, sess *Session, method string, params []json
 
 // hasService tells whether the engine has a method of service (the
 // "Service 'x' not found" / "Method 'y' not found in 'x'" distinction).
-func hasService(service string) bool {
+func hasService(table map[string]method, service string) bool {
 	if service == "core" {
 		return true // core.set_options, core.ping (sessionCall)
 	}
-	for m := range methods {
+	for m := range table {
 		if strings.HasPrefix(m, service+".") && !strings.Contains(m[len(service)+1:], ".") {
 			return true
 		}
@@ -202,7 +202,7 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 					// The DDP envelope is a copy of the result.
 					answers.answer(ctx, sess, m.Method, params, m.ID != nil, 2, func(res json.RawMessage, rerr *wire.RPCError) {
 						if rerr != nil {
-							send(wire.EncodeDDPError(m.ID, ddpError(d, m.Method, rerr)))
+							send(wire.EncodeDDPError(m.ID, ddpError(d, sess.e.methodTable(), m.Method, rerr)))
 							return
 						}
 						send(wire.EncodeDDPResult(m.ID, res))
@@ -237,9 +237,9 @@ func ddpLoop(d wire.DDPDialect) connLoop {
 // ddpError is the legacy protocol's error for what callOnConn returned:
 // the method lookup's own texts for a method the engine does not have,
 // the JSON-RPC error in this protocol's shape otherwise.
-func ddpError(d wire.DDPDialect, method string, re *wire.RPCError) *wire.DDPError {
+func ddpError(d wire.DDPDialect, table map[string]method, method string, re *wire.RPCError) *wire.DDPError {
 	if re.Code == wire.CodeMethodNotFound {
-		return d.MethodNotFound(method, hasService)
+		return d.MethodNotFound(method, func(service string) bool { return hasService(table, service) })
 	}
 	return d.FromRPC(re)
 }

@@ -173,7 +173,17 @@ func init() {
 	}
 }
 
-// Methods lists the methods the engine answers.
+// methodTable is the methods of the engine's release: CORE's for a CORE
+// release (core.go), SCALE's otherwise. Every call, on every protocol and
+// the command line, looks its method up here.
+func (e *Engine) methodTable() map[string]method {
+	if e.Release().Core() {
+		return coreMethods
+	}
+	return methods
+}
+
+// Methods lists the methods the engine answers on the default release.
 func Methods() []string {
 	out := make([]string, 0, len(methods))
 	for m := range methods {
@@ -239,7 +249,7 @@ func (e *Engine) Call(ctx context.Context, name string, args []json.RawMessage) 
 			}
 		}
 	}()
-	m, ok := methods[name]
+	m, ok := e.methodTable()[name]
 	if !ok {
 		return nil, &MethodNotFoundError{Method: name}
 	}

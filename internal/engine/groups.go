@@ -248,64 +248,75 @@ func (e *Engine) groupDelete(ctx context.Context, args []json.RawMessage) (any, 
 		if bv.err != nil {
 			return nil, bv.err
 		}
-		prim, err := newLoader(ctx, t).ids(`SELECT id FROM users WHERE group_id = ?`, id)
-		if err != nil {
-			return nil, err
-		}
-		if len(prim) > 0 {
-			if opts["delete_users"] {
-				for _, u := range prim {
-					aux, err := newLoader(ctx, t).ids(`SELECT group_id FROM memberships WHERE user_id = ?`, u)
-					if err != nil {
-						return nil, err
-					}
-					if err := markManaged(ctx, t, aux); err != nil {
-						return nil, err
-					}
-					if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, u); err != nil {
-						return nil, err
-					}
-				}
-				for _, u := range prim {
-					var uid int64
-					if err := t.QueryRowContext(ctx, `SELECT uid FROM users WHERE id = ?`, u).Scan(&uid); err != nil {
-						return nil, err
-					}
-					if err := lowerFloor(ctx, t, "uid", uid); err != nil {
-						return nil, err
-					}
-				}
-				if _, err := t.ExecContext(ctx, `DELETE FROM users WHERE group_id = ?`, id); err != nil {
-					return nil, err
-				}
-			} else {
-				ng, err := getGroupRow(ctx, t, "name = 'nogroup'")
-				if err != nil {
-					return nil, err
-				}
-				if ng == nil {
-					ng, err = getGroupRow(ctx, t, "gid = ? ORDER BY id", account.GIDNogroup)
-					if err != nil {
-						return nil, err
-					}
-				}
-				if ng == nil {
-					return nil, account.NewCallError(account.ENOENT, "group nogroup (gid %d) does not exist", account.GIDNogroup)
-				}
-				if _, err := t.ExecContext(ctx, `UPDATE users SET group_id = ? WHERE group_id = ?`, ng.ID, id); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ?`, id); err != nil {
-			return nil, err
-		}
-		if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
-			return nil, fmt.Errorf("delete group: %w", err)
-		}
-		if err := lowerFloor(ctx, t, "gid", g.GID); err != nil {
+		if err := deleteGroupRows(ctx, t, g, opts["delete_users"]); err != nil {
 			return nil, err
 		}
 		return id, nil
 	})
+}
+
+// deleteGroupRows removes group g from the store; the users whose primary
+// group it is are deleted with deleteUsers, else moved to nogroup, as both
+// releases' group.delete do.
+func deleteGroupRows(ctx context.Context, t *txn, g *groupRow, deleteUsers bool) error {
+	id := g.ID
+	prim, err := newLoader(ctx, t).ids(`SELECT id FROM users WHERE group_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if len(prim) > 0 {
+		if deleteUsers {
+			for _, u := range prim {
+				aux, err := newLoader(ctx, t).ids(`SELECT group_id FROM memberships WHERE user_id = ?`, u)
+				if err != nil {
+					return err
+				}
+				if err := markManaged(ctx, t, aux); err != nil {
+					return err
+				}
+				if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, u); err != nil {
+					return err
+				}
+			}
+			for _, u := range prim {
+				var uid int64
+				if err := t.QueryRowContext(ctx, `SELECT uid FROM users WHERE id = ?`, u).Scan(&uid); err != nil {
+					return err
+				}
+				if err := lowerFloor(ctx, t, "uid", uid); err != nil {
+					return err
+				}
+			}
+			if _, err := t.ExecContext(ctx, `DELETE FROM users WHERE group_id = ?`, id); err != nil {
+				return err
+			}
+		} else {
+			ng, err := getGroupRow(ctx, t, "name = 'nogroup'")
+			if err != nil {
+				return err
+			}
+			if ng == nil {
+				ng, err = getGroupRow(ctx, t, "gid = ? ORDER BY id", account.GIDNogroup)
+				if err != nil {
+					return err
+				}
+			}
+			if ng == nil {
+				return account.NewCallError(account.ENOENT, "group nogroup (gid %d) does not exist", account.GIDNogroup)
+			}
+			if _, err := t.ExecContext(ctx, `UPDATE users SET group_id = ? WHERE group_id = ?`, ng.ID, id); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ?`, id); err != nil {
+		return err
+	}
+	if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	if err := lowerFloor(ctx, t, "gid", g.GID); err != nil {
+		return err
+	}
+	return nil
 }

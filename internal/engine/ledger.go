@@ -26,7 +26,7 @@ import (
 //   - box_retry: the accounts that apply had to leave out (a foreign
 //     line, an obstacle in a home), applied again by every later sync.
 //
-// The tables are migration 4; importLegacy moves in the files an older
+// The tables are migration 5; importLegacy moves in the files an older
 // engine kept beside the store.
 
 // ledger is box.Ledger over the store. An apply runs under box.Lock,

@@ -16,11 +16,11 @@ import (
 )
 
 // toLegacyLayout lays root out as the engine before the one store did
-// (schema 3): the owned records in owned.json, in the layout it wrote
+// (schema 4): the owned records in owned.json, in the layout it wrote
 // (version 2, one record per line, names sorted), with the last of them
 // in owned.journal over it (one removed), the box generation in
 // box.generation, the accounts to retry in box.retry; the store without
-// migration 4. e is closed.
+// migration 5 (a store of schema 4, as the engine before it left). e is closed.
 func toLegacyLayout(t *testing.T, e *Engine, retry string) (users map[string]box.OwnedUser, groups map[string]box.OwnedGroup) {
 	t.Helper()
 	ctx := context.Background()
@@ -86,7 +86,7 @@ func toLegacyLayout(t *testing.T, e *Engine, retry string) (users map[string]box
 	db, err := openDB(e.Root())
 	must(t, err)
 	for _, q := range []string{`DROP TABLE box_owned_users`, `DROP TABLE box_owned_groups`, `DROP TABLE box_retry`,
-		`DELETE FROM meta WHERE key IN ('box_generation', 'box_ledger')`, `PRAGMA user_version = 3`} {
+		`DELETE FROM meta WHERE key IN ('box_generation', 'box_ledger')`, `PRAGMA user_version = 4`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(q, err)
 		}

@@ -19,14 +19,15 @@ import (
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
-const usage = `usage: engine [--root DIR] [--release 25.10|26.0] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
-       engine [--root DIR] [--release 25.10|26.0] serve [--socket PATH]
+const usage = `usage: engine [--root DIR] [--release 25.10|26.0|13.3] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
+       engine [--root DIR] [--release 25.10|26.0|13.3] serve [--socket PATH]
        engine version
 
 call runs one TrueNAS account API method, as TrueNAS's midclt call does.
 Each ARG is JSON (a bare string when it is not JSON); an ARG of "-" is
 replaced by the one JSON payload read from stdin, as TrueNAS 26.0's midclt
-does (several "-" all get that payload). -q prints no error text; -j, -jp
+does (several "-" all get that payload); on 13.3 every argument comes from
+the command line, as CORE's midclt takes them ("-" is the string "-"). -q prints no error text; -j, -jp
 are accepted (the account methods are not jobs); -t bounds the call in
 seconds; -u, -U, -P and -K are accepted and ignored: the engine runs the
 call itself, with the rights of the user running it.
@@ -35,7 +36,9 @@ serve answers the middleware's JSON-RPC 2.0 websocket (ws://localhost/api/curren
 on a unix socket, mode 0666, default the release's middleware socket
 (/var/run/middleware/middlewared.sock on 25.10, /run/middleware/middlewared.sock
 on 26.0), or the socket systemd passes. Each connection acts as its peer: root may
-call everything, another local user what its TrueNAS roles allow.
+call everything, another local user what its TrueNAS roles allow. On 13.3 it is
+CORE's legacy DDP websocket (ws://localhost/websocket) on /var/run/middlewared.sock,
+where every peer is root, as on CORE, and so only root may connect.
 
 version prints the TrueNAS release the engine answers as and the engine's
 own version.
@@ -183,9 +186,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		errw = io.Discard
 	}
 	method := positional[0]
+	e, err := OpenRelease(root, release)
+	if err != nil {
+		fmt.Fprintf(errw, "[EFAULT] %v\n", oneLine(err.Error()))
+		return 1
+	}
+	defer e.Close()
 	var callArgs []json.RawMessage
-	var err error
-	if flavour == "25.10" {
+	if flavour == "25.10" || e.Release().MidcltArgvOnly {
+		// CORE's midclt (and 25.10's when asked to stand for it) reads
+		// no stdin: "-" is the string "-", which the method refuses as
+		// any other wrong argument.
 		callArgs = commandLineArgs(positional[1:])
 	} else {
 		callArgs, err = readArgs(positional[1:], stdin)
@@ -194,12 +205,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(errw, "[EINVAL] %v\n", err)
 		return 1
 	}
-	e, err := OpenRelease(root, release)
-	if err != nil {
-		fmt.Fprintf(errw, "[EFAULT] %v\n", oneLine(err.Error()))
-		return 1
-	}
-	defer e.Close()
 	ctx := context.Background()
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -324,12 +329,15 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 func writeError(w io.Writer, err error) {
 	var errs account.Errors
 	var ce *account.CallError
+	var se *account.CoreSchemaError
 	var mnf *MethodNotFoundError
 	switch {
 	case errors.As(err, &errs):
 		for _, e := range errs {
 			fmt.Fprintln(w, oneLine(e.Line()))
 		}
+	case errors.As(err, &se):
+		fmt.Fprintf(w, "[%s] %s\n", account.EINVAL.Name(), oneLine(se.Error()))
 	case errors.As(err, &ce):
 		fmt.Fprintf(w, "[%s] %s\n", ce.Errno.Name(), oneLine(ce.Message))
 	case errors.As(err, &mnf):

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
 // Release is one TrueNAS release the engine answers as: everything that
@@ -36,7 +37,26 @@ type Release struct {
 	// from stdin (TrueNAS 26.0; 25.10's midclt reads argv only, and the
 	// engine keeps accepting it there as the provider's private channel).
 	MidcltStdin bool
+	// MidcltArgvOnly: midclt call takes every argument from the command
+	// line, a "-" being the string "-", and the engine keeps no stdin
+	// channel (CORE 13.3's midclt, client/client.py main() from_json: the
+	// method's own validation then refuses the "-").
+	MidcltArgvOnly bool
+	// DDP is the dialect of the legacy websocket at /websocket.
+	DDP wire.DDPDialect
+	// RootPeers: every peer of the middleware socket is root (CORE's
+	// check_permission logs any AF_UNIX connection in as root, plugins/
+	// auth.py at TN-13.3-U1.2), and so the socket is root's alone: a peer
+	// with another uid is refused at connect, as the root-owned socket's
+	// mode refuses it on CORE.
+	RootPeers bool
 }
+
+// JSONRPC says the release serves JSON-RPC 2.0 (on APIPaths) beside DDP.
+func (r Release) JSONRPC() bool { return r.Protocol == "jsonrpc" }
+
+// Core says the release speaks CORE's account API (account.Model.Core).
+func (r Release) Core() bool { return r.Model != nil && r.Model.Core != nil }
 
 // Releases are the releases the engine answers as, by name.
 var Releases = map[string]Release{
@@ -44,12 +64,24 @@ var Releases = map[string]Release{
 		Name: "25.10", Version: "25.10.6", APIVersion: "v25_10_5", Model: account.ModelV25_10_5, Protocol: "jsonrpc",
 		Socket:   "/var/run/middleware/middlewared.sock",
 		APIPaths: []string{"/api/current", "/api/v25.10.5"},
+		DDP:      wire.DDPScale25,
 	},
 	"26.0": {
 		Name: "26.0", Version: "26.0.0-BETA.3", APIVersion: "v26_0_0", Model: account.ModelV26_0_0, Protocol: "jsonrpc",
 		Socket:      "/run/middleware/middlewared.sock",
 		APIPaths:    []string{"/api/current", "/api/v26.0.0"},
 		MidcltStdin: true,
+		DDP:         wire.DDPScale26,
+	},
+	// TrueNAS CORE 13.3-U1.2, the last CORE (FreeBSD): the legacy DDP
+	// websocket only, at /websocket on /var/run/middlewared.sock (main.py
+	// at TN-13.3-U1.2: no /api/current), CORE's account API.
+	"13.3": {
+		Name: "13.3", Version: "13.3-U1.2", APIVersion: "v13_3", Model: account.ModelV13_3, Protocol: "ddp",
+		Socket:         wire.CoreSocket,
+		DDP:            wire.DDPCore133,
+		MidcltArgvOnly: true,
+		RootPeers:      true,
 	},
 }
 

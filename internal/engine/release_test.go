@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
 // TestReleaseKeptByTheRoot: a root answers as the release it was created
@@ -15,6 +17,7 @@ func TestReleaseKeptByTheRoot(t *testing.T) {
 	}{
 		{"25.10", "TrueNAS-25.10.6+engine.", "25.10.6", "/var/run/middleware/middlewared.sock"},
 		{"26.0", "TrueNAS-26.0.0-BETA.3+engine.", "26.0.0-BETA.3", "/run/middleware/middlewared.sock"},
+		{"13.3", "TrueNAS-13.3-U1.2+engine.", "13.3-U1.2", "/var/run/middlewared.sock"},
 	} {
 		t.Run(c.release, func(t *testing.T) {
 			root := t.TempDir()
@@ -25,10 +28,16 @@ func TestReleaseKeptByTheRoot(t *testing.T) {
 			if v := decode[string](t, mustCall(t, e, "system.version")); !strings.HasPrefix(v, c.version) {
 				t.Fatalf("system.version %q, want %s...", v, c.version)
 			}
-			if v := decode[string](t, mustCall(t, e, "system.version_short")); v != c.short {
-				t.Fatalf("system.version_short %q", v)
+			if c.release != "13.3" { // CORE has no system.version_short
+				if v := decode[string](t, mustCall(t, e, "system.version_short")); v != c.short {
+					t.Fatalf("system.version_short %q", v)
+				}
 			}
-			if info := decode[map[string]any](t, mustCall(t, e, "system.info")); info["version"] != c.short {
+			wantInfo := c.short
+			if c.release == "13.3" {
+				wantInfo = decode[string](t, mustCall(t, e, "system.version")) // CORE's info() has version()
+			}
+			if info := decode[map[string]any](t, mustCall(t, e, "system.info")); info["version"] != wantInfo {
 				t.Fatalf("system.info version %v", info["version"])
 			}
 			if e.Release().Socket != c.socket {
@@ -67,7 +76,7 @@ func TestReleaseKeptByTheRoot(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	if code := Main([]string{"engine", "--root", t.TempDir(), "--release", "24.10", "call", "system.version"}, nil, &out, &errb); code != 2 ||
-		!strings.Contains(errb.String(), `unknown release "24.10" (known: 25.10, 26.0)`) {
+		!strings.Contains(errb.String(), `unknown release "24.10" (known: 13.3, 25.10, 26.0)`) {
 		t.Fatalf("unknown release: %d %q", code, errb.String())
 	}
 }
@@ -104,6 +113,38 @@ func TestAPIKeyCapByRelease(t *testing.T) {
 				wantErr(t, err, "[EINVAL] api_key_create.username: User already meets or exceeds maximum per-user API key limit of 10")
 			} else if err != nil {
 				t.Fatalf("11th key on %s: %v", release, err)
+			}
+		})
+	}
+}
+
+// TestReleaseDDPDialect: /websocket speaks the release's dialect of the
+// legacy protocol without being told (HandlerOptions.DDP nil): 25.10's
+// traces have frames and repr, 26.0's repr alone, CORE's frames and no
+// errname.
+func TestReleaseDDPDialect(t *testing.T) {
+	for _, c := range []struct {
+		release      string
+		frames, repr bool
+		errname      bool
+	}{
+		{"25.10", true, true, true},
+		{"26.0", false, true, true},
+		{"13.3", true, false, false},
+	} {
+		t.Run(c.release, func(t *testing.T) {
+			e, err := OpenRelease(t.TempDir(), c.release)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			d := connectDDP(t, serveAs(t, e, HandlerOptions{}, Caller{UID: 0})+wire.DDPPath)
+			_, derr := d.call("user.get_instance", "99999")
+			if derr == nil || derr.Trace == nil {
+				t.Fatalf("no error: %+v", derr)
+			}
+			if (len(derr.Trace.Frames) > 0) != c.frames || (derr.Trace.Repr != nil) != c.repr || (derr.Errname != "") != c.errname {
+				t.Fatalf("%s dialect: %+v %+v", c.release, derr, derr.Trace)
 			}
 		})
 	}

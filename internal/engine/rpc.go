@@ -231,7 +231,7 @@ func (s *Session) Roles() []string {
 // *wire.RPCError with TrueNAS's error ("Not authenticated", "Not
 // authorized"); other errors are those of Engine.Call.
 func (s *Session) Call(ctx context.Context, method string, args []json.RawMessage) (json.RawMessage, error) {
-	if _, ok := methods[method]; !ok {
+	if _, ok := s.e.methodTable()[method]; !ok {
 		return nil, &MethodNotFoundError{Method: method}
 	}
 	ctx = context.WithValue(ctx, sessionKey{}, s)
@@ -279,8 +279,8 @@ type HandlerOptions struct {
 	// AnonymousIdle closes a connection that is not authenticated after
 	// that long without a message (0: DefaultAnonymousIdle).
 	AnonymousIdle time.Duration
-	// DDP is the dialect of the legacy websocket at /websocket (nil:
-	// wire.DDPScale25).
+	// DDP is the dialect of the legacy websocket at /websocket (nil: the
+	// release's, Release.DDP).
 	DDP *wire.DDPDialect
 }
 
@@ -304,8 +304,17 @@ const (
 func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 	mux := http.NewServeMux()
 	limits := newAnswerLimits()
+	rel := e.Release()
 	serveWith := func(loop connLoop, w http.ResponseWriter, r *http.Request) {
 		caller, ok := r.Context().Value(callerKey{}).(Caller)
+		if ok && rel.RootPeers && !caller.isRoot() {
+			// The release's socket is root's alone (Release.RootPeers):
+			// every peer it lets in is root, so no other peer is let in,
+			// whichever way it came (engine serve refuses it at accept,
+			// the sandbox at the channel; this is the last guard).
+			http.Error(w, "permission denied: the middleware socket is root's", http.StatusForbidden)
+			return
+		}
 		var sess *Session
 		if ok {
 			var err error
@@ -328,13 +337,16 @@ func (e *Engine) HandlerWith(opts HandlerOptions) http.Handler {
 		loop(r.Context(), c, sess, limits, opts.OnCall, idle)
 	}
 	serve := func(w http.ResponseWriter, r *http.Request) { serveWith(serveConn, w, r) }
-	mux.HandleFunc(wire.APIPath, serve)
-	for _, p := range e.Release().APIPaths { // the release's versioned path (release.go)
-		if p != wire.APIPath {
-			mux.HandleFunc(p, serve)
+	if rel.JSONRPC() {
+		// CORE has no JSON-RPC: its socket answers /websocket only.
+		mux.HandleFunc(wire.APIPath, serve)
+		for _, p := range rel.APIPaths { // the release's versioned path (release.go)
+			if p != wire.APIPath {
+				mux.HandleFunc(p, serve)
+			}
 		}
 	}
-	ddp := wire.DDPScale25
+	ddp := rel.DDP
 	if opts.DDP != nil {
 		ddp = *opts.DDP
 	}

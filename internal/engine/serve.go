@@ -21,7 +21,8 @@ import (
 // may hold MaxConnsPerUID connections, and all such peers together
 // MaxConns; a connection past either is closed at once.
 func (e *Engine) Serve(ctx context.Context, ln net.Listener, log io.Writer) error {
-	return e.serve(ctx, &capListener{Listener: ln, uidOf: peerUID, perUID: MaxConnsPerUID, total: MaxConns, log: log})
+	return e.serve(ctx, &capListener{Listener: ln, uidOf: peerUID, perUID: MaxConnsPerUID, total: MaxConns, log: log,
+		rootOnly: e.Release().RootPeers})
 }
 
 // The connection caps of Serve: a local user cannot take every fd of the
@@ -98,6 +99,9 @@ type capListener struct {
 	uidOf         func(net.Conn) (int64, error)
 	perUID, total int
 	log           io.Writer
+	// rootOnly refuses every peer but root (Release.RootPeers: CORE's
+	// socket is root's, and every peer it has is root).
+	rootOnly bool
 
 	mu    sync.Mutex
 	n     int
@@ -117,6 +121,11 @@ func (l *capListener) Accept() (net.Conn, error) {
 			continue
 		}
 		pc := &peerConn{Conn: c, uid: uid}
+		if uid != 0 && l.rootOnly {
+			// Not logged: any local user could fill the log.
+			c.Close()
+			continue
+		}
 		if uid != 0 {
 			if !l.take(uid) {
 				// Not logged: a peer at its cap would fill the log.

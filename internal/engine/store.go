@@ -212,23 +212,44 @@ CREATE TRIGGER box_dirty_membership_update AFTER UPDATE ON memberships BEGIN
 		FROM groups WHERE id IN (OLD.group_id, NEW.group_id);
 END;
 `,
-	// 4: the store is the one record of what the engine keeps on the box
+	// 4: what TrueNAS CORE 13.3 keeps of an account beyond the SCALE
+	// columns (core.go): microsoft_account, attributes and the sudo,
+	// sudo_nopasswd, sudo_commands triple, whose sudoers meaning is kept
+	// in the SCALE sudo columns. A row is written by CORE's methods only.
+	`
+CREATE TABLE IF NOT EXISTS core_users (
+	user_id INTEGER PRIMARY KEY,
+	sudo INTEGER NOT NULL DEFAULT 0,
+	sudo_nopasswd INTEGER NOT NULL DEFAULT 0,
+	sudo_commands TEXT NOT NULL DEFAULT '[]',
+	microsoft_account INTEGER NOT NULL DEFAULT 0,
+	attributes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS core_groups (
+	group_id INTEGER PRIMARY KEY,
+	sudo INTEGER NOT NULL DEFAULT 0,
+	sudo_nopasswd INTEGER NOT NULL DEFAULT 0,
+	sudo_commands TEXT NOT NULL DEFAULT '[]'
+);
+`,
+	// 5: the store is the one record of what the engine keeps on the box
 	// (ledger.go): what it owns there, the accounts to apply again, and
 	// (meta 'box_generation') the generation the box files show. They
-	// were files beside the store; importLegacy moves them in.
+	// were files beside the store; importLegacy moves them in. Like 4, it
+	// tolerates a store that has them (a test reopens at an older version).
 	`
-CREATE TABLE box_owned_users (
+CREATE TABLE IF NOT EXISTS box_owned_users (
 	name TEXT PRIMARY KEY,
 	homes TEXT NOT NULL DEFAULT '[]',
 	home TEXT NOT NULL DEFAULT '',
 	perm TEXT
 ) WITHOUT ROWID;
-CREATE INDEX box_owned_users_home ON box_owned_users(home);
-CREATE TABLE box_owned_groups (
+CREATE INDEX IF NOT EXISTS box_owned_users_home ON box_owned_users(home);
+CREATE TABLE IF NOT EXISTS box_owned_groups (
 	name TEXT PRIMARY KEY,
 	members_only INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
-CREATE TABLE box_retry (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS box_retry (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name)) WITHOUT ROWID;
 `,
 }
 

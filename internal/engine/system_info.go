@@ -52,7 +52,7 @@ func (e *Engine) systemInfo(ctx context.Context, _ []json.RawMessage) (any, erro
 	}
 	_, eccErr := os.Stat("/sys/devices/system/edac/mc/mc0")
 	return map[string]any{
-		"version":                e.Release().Version,
+		"version":                e.infoVersion(),
 		"buildtime":              dateOf(buildTime()),
 		"hostname":               e.hostname(),
 		"physmem":                physmem(),
@@ -210,4 +210,13 @@ func buildTime() time.Time {
 		}
 	}
 	return time.Unix(0, 0)
+}
+
+// infoVersion is system.info's version: SCALE's manifest version, CORE's
+// system.version (plugins/system.py info() at TN-13.3-U1.2: self.version()).
+func (e *Engine) infoVersion() string {
+	if r := e.Release(); r.Core() {
+		return r.FullVersion()
+	}
+	return e.Release().Version
 }

@@ -740,47 +740,58 @@ func (e *Engine) userDelete(ctx context.Context, args []json.RawMessage) (any, e
 		if bv.err != nil {
 			return nil, bv.err
 		}
-		aux, err := newLoader(ctx, t).ids(`SELECT group_id FROM memberships WHERE user_id = ?`, id)
-		if err != nil {
+		if err := deleteUserRows(ctx, t, u, opts["delete_group"]); err != nil {
 			return nil, err
-		}
-		if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, id); err != nil {
-			return nil, err
-		}
-		if err := markManaged(ctx, t, aux); err != nil {
-			return nil, err
-		}
-		if _, err := t.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
-			return nil, err
-		}
-		if err := lowerFloor(ctx, t, "uid", u.UID); err != nil {
-			return nil, err
-		}
-		if opts["delete_group"] {
-			g, err := getGroupRow(ctx, t, "id = ?", u.GroupID)
-			if err != nil {
-				return nil, err
-			}
-			if g != nil && !g.Builtin {
-				var others, members int
-				if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE group_id = ?`, g.ID).Scan(&others); err != nil {
-					return nil, err
-				}
-				if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = ?`, g.ID).Scan(&members); err != nil {
-					return nil, err
-				}
-				if others == 0 && members == 0 {
-					if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, g.ID); err != nil {
-						return nil, err
-					}
-					if err := lowerFloor(ctx, t, "gid", g.GID); err != nil {
-						return nil, err
-					}
-				}
-			}
 		}
 		return id, nil
 	})
+}
+
+// deleteUserRows removes user u from the store (its memberships, its row)
+// and, with deleteGroup, its primary group when it is not built-in and no
+// other user has it, as both releases' user.delete do.
+func deleteUserRows(ctx context.Context, t *txn, u *userRow, deleteGroup bool) error {
+	id := u.ID
+	aux, err := newLoader(ctx, t).ids(`SELECT group_id FROM memberships WHERE user_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if _, err := t.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, id); err != nil {
+		return err
+	}
+	if err := markManaged(ctx, t, aux); err != nil {
+		return err
+	}
+	if _, err := t.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+		return err
+	}
+	if err := lowerFloor(ctx, t, "uid", u.UID); err != nil {
+		return err
+	}
+	if deleteGroup {
+		g, err := getGroupRow(ctx, t, "id = ?", u.GroupID)
+		if err != nil {
+			return err
+		}
+		if g != nil && !g.Builtin {
+			var others, members int
+			if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE group_id = ?`, g.ID).Scan(&others); err != nil {
+				return err
+			}
+			if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE group_id = ?`, g.ID).Scan(&members); err != nil {
+				return err
+			}
+			if others == 0 && members == 0 {
+				if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, g.ID); err != nil {
+					return err
+				}
+				if err := lowerFloor(ctx, t, "gid", g.GID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // sortedIDs sorts and de-duplicates.

@@ -99,6 +99,9 @@ func (c *client) call(ctx context.Context, method string, params ...any) (res js
 			"method": method, "duration_ms": time.Since(start).Milliseconds(), "failed": err != nil})
 		c.logTransport(ctx, t)
 	}()
+	if method != "system.version" && c.isCore() {
+		return c.coreCall(ctx, t, method, params)
+	}
 	return t.Call(ctx, method, params...)
 }
 
@@ -133,7 +136,7 @@ func (c *client) logTransport(ctx context.Context, t caller) {
 var minRelease = fmt.Sprintf("%d.%02d", wire.MinReleaseYear, wire.MinReleaseMonth)
 
 // checkRelease reads system.version once per run and stops every call on a
-// release older than 25.04, naming it. An answer in no known form is let
+// release older than 25.04 other than CORE 13.3, naming it. An answer in no known form is let
 // through (the box may be a newer or a compatible engine).
 func (c *client) checkRelease(ctx context.Context, t caller) error {
 	c.releaseMu.Lock()
@@ -156,9 +159,10 @@ func (c *client) checkRelease(ctx context.Context, t caller) error {
 		}
 		c.release = &r
 	}
-	if r := c.release; r.Before(wire.MinReleaseYear, wire.MinReleaseMonth) {
+	if r := c.release; r.Before(wire.MinReleaseYear, wire.MinReleaseMonth) && !coreRelease(*r) {
 		return &errNotReady{fmt.Sprintf("The box runs %s (system.version %q): this provider speaks the account API of TrueNAS %s "+
-			"and later (its target is 25.10.6). Upgrade the box to TrueNAS SCALE %s or later.", r.String(), r.Raw, minRelease, minRelease)}
+			"and later (its target is 25.10.6) and of %s. Upgrade the box to TrueNAS SCALE %s or later, or CORE 13.3.",
+			r.String(), r.Raw, minRelease, coreName, minRelease)}
 	}
 	return nil
 }

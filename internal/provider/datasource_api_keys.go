@@ -26,7 +26,7 @@ var apiKeyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 
 func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The API keys of the box (metadata only: a key's secret is never readable).",
+		MarkdownDescription: "The API keys of the box (metadata only: a key's secret is never readable). Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes: map[string]schema.Attribute{
 			"username": schema.StringAttribute{Optional: true, MarkdownDescription: "Only the keys of this user."},
 			"api_keys": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The keys.",

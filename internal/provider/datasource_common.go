@@ -30,13 +30,14 @@ func userDataAttrs() map[string]schema.Attribute {
 		"locked":                 schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the account is locked."},
 		"smb":                    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is an SMB user."},
 		"webshare":               schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user has WebShare access (a member of `truenas_webshare`). TrueNAS 26.0 and later; null on 25.10, which has no WebShare."},
-		"sudo_commands":          schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands (password required)."},
-		"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands without password."},
-		"ssh_password_enabled":   schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether SSH password login is allowed."},
+		"microsoft_account":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is a Microsoft account (CORE's Microsoft Account). TrueNAS CORE 13.3 only; null on SCALE, which has no such field."},
+		"sudo_commands":          schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands (password required). On TrueNAS CORE 13.3 read from CORE's `sudo`, `sudo_nopasswd` and `sudo_commands`: `[\"ALL\"]` for sudo with no commands listed, `[]` without sudo."},
+		"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "sudo commands without password; on TrueNAS CORE 13.3 read as `sudo_commands` is, for a user with `sudo_nopasswd`."},
+		"ssh_password_enabled":   schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether SSH password login is allowed. TrueNAS SCALE; always false on CORE 13.3, which has no such field (its SSH service decides)."},
 		"builtin":                schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user comes with the OS image."},
 		"immutable":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether TrueNAS forbids changing the user's identity."},
 		"local":                  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user is local."},
-		"roles":                  schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "Roles from the privileges of the user's groups."},
+		"roles":                  schema.ListAttribute{ElementType: types.StringType, Computed: true, MarkdownDescription: "Roles from the privileges of the user's groups; always empty on TrueNAS CORE 13.3, which has no privileges."},
 	}
 }
 
@@ -45,7 +46,8 @@ var userObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"email": types.StringType, "group": types.Int64Type, "group_gid": types.Int64Type, "group_name": types.StringType,
 	"groups": types.SetType{ElemType: types.Int64Type}, "home": types.StringType, "shell": types.StringType,
 	"password_disabled": types.BoolType, "sshpubkey": types.StringType, "locked": types.BoolType, "smb": types.BoolType, "webshare": types.BoolType,
-	"sudo_commands": types.ListType{ElemType: types.StringType}, "sudo_commands_nopasswd": types.ListType{ElemType: types.StringType},
+	"microsoft_account": types.BoolType,
+	"sudo_commands":     types.ListType{ElemType: types.StringType}, "sudo_commands_nopasswd": types.ListType{ElemType: types.StringType},
 	"ssh_password_enabled": types.BoolType, "builtin": types.BoolType, "immutable": types.BoolType, "local": types.BoolType,
 	"roles": types.ListType{ElemType: types.StringType},
 }}
@@ -61,7 +63,8 @@ func userAttrValues(e *account.UserEntry) map[string]attr.Value {
 		"group_gid": types.Int64Value(e.Group.GID), "group_name": types.StringValue(e.Group.Group),
 		"groups": int64Set(e.Groups), "home": types.StringValue(e.Home), "shell": types.StringValue(e.Shell),
 		"password_disabled": types.BoolValue(e.PasswordDisabled), "sshpubkey": strPtrValue(e.SSHPubKey),
-		"locked": types.BoolValue(e.Locked), "smb": types.BoolValue(e.SMB), "webshare": types.BoolPointerValue(e.Webshare), "sudo_commands": stringList(e.SudoCommands),
+		"locked": types.BoolValue(e.Locked), "smb": types.BoolValue(e.SMB), "webshare": types.BoolPointerValue(e.Webshare),
+		"microsoft_account": types.BoolPointerValue(e.MicrosoftAccount), "sudo_commands": stringList(e.SudoCommands),
 		"sudo_commands_nopasswd": stringList(e.SudoCommandsNopasswd), "ssh_password_enabled": types.BoolValue(e.SSHPasswordEnabled),
 		"builtin": types.BoolValue(e.Builtin), "immutable": types.BoolValue(e.Immutable), "local": types.BoolValue(e.Local),
 		"roles": stringList(e.Roles),

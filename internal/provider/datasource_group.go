@@ -27,7 +27,7 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	attrs["gid"] = schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: "Look the group up by gid."}
 	attrs["name"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Look the group up by name."}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One TrueNAS group, built-in ones included (e.g. `builtin_administrators`), found by exactly one of `name`, `gid` or `id`. Its `id` is what `truenas_user.group` and `groups` take.",
+		MarkdownDescription: "One TrueNAS group, built-in ones included (e.g. `builtin_administrators`), found by exactly one of `name`, `gid` or `id`. Its `id` is what `truenas_user.group` and `groups` take. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes:          attrs,
 	}
 }

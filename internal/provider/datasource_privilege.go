@@ -63,7 +63,7 @@ func (d *privilegeDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	attrs["builtin_name"] = schema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: fmt.Sprintf("Look a built-in privilege up by its fixed name: one of %s. Null for the other privileges.", joinOr(names))}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One TrueNAS privilege, built-in ones included, found by exactly one of `name` or `builtin_name`. " +
+		MarkdownDescription: "One TrueNAS privilege, built-in ones included, found by exactly one of `name` or `builtin_name`. TrueNAS SCALE 25.04 and later only: refused on TrueNAS CORE 13.3, which has no privileges, with an error naming the release. " +
 			"`builtin_name` finds a built-in privilege even if it was renamed in an older release.",
 		Attributes: attrs,
 	}

@@ -20,7 +20,7 @@ func (d *privilegesDataSource) Metadata(_ context.Context, req datasource.Metada
 
 func (d *privilegesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "All TrueNAS privileges (built-in ones included), optionally only the built-in or only the other ones.",
+		MarkdownDescription: "All TrueNAS privileges (built-in ones included), optionally only the built-in or only the other ones. TrueNAS SCALE 25.04 and later only: refused on TrueNAS CORE 13.3, which has no privileges, with an error naming the release.",
 		Attributes: map[string]schema.Attribute{
 			"builtin": schema.BoolAttribute{Optional: true,
 				MarkdownDescription: "`true`: only the built-in privileges; `false`: only the others. Unset: all."},

@@ -28,7 +28,7 @@ func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 	attrs["uid"] = schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: "Look the user up by uid."}
 	attrs["username"] = schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Look the user up by name."}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One TrueNAS user, built-in ones included (e.g. `root`), found by exactly one of `username`, `uid` or `id`.",
+		MarkdownDescription: "One TrueNAS user, built-in ones included (e.g. `root`), found by exactly one of `username`, `uid` or `id`. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes:          attrs,
 	}
 }

@@ -23,7 +23,7 @@ func (d *usersDataSource) Metadata(_ context.Context, req datasource.MetadataReq
 
 func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "All TrueNAS users (built-in ones included), optionally filtered.",
+		MarkdownDescription: "All TrueNAS users (built-in ones included), optionally filtered. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes: map[string]schema.Attribute{
 			"builtin": schema.BoolAttribute{Optional: true, MarkdownDescription: "Only users whose `builtin` equals this."},
 			"local":   schema.BoolAttribute{Optional: true, MarkdownDescription: "Only users whose `local` equals this."},

@@ -70,10 +70,12 @@ func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, r
 			"Terraform and OpenTofu open an ephemeral resource at plan and again at apply: each open creates its own " +
 			"key, named `name` with a random suffix (`key_name`) so that the two never collide, and each close deletes it. When a " +
 			"step fails the CLI skips the close, and the key stays on the box until it expires: `expires_in` (default " +
-			"one hour) is what cleans it up then. The user needs a role through a privilege, as for `truenas_api_key`.",
+			"one hour) is what cleans it up then. The user needs a role through a privilege, as for `truenas_api_key`.\n\n" +
+			"TrueNAS SCALE 25.04 and later only: refused on TrueNAS CORE 13.3 (naming the release), whose keys belong to no " +
+			"user and never expire, so a key left by a failed run would live for ever.",
 		Attributes: map[string]schema.Attribute{
 			"username": schema.StringAttribute{Required: true,
-				MarkdownDescription: "User the key belongs to (needs a role through a privilege, e.g. membership of builtin_administrators).",
+				MarkdownDescription: "User the key belongs to (needs a role through a privilege, e.g. membership of builtin_administrators). TrueNAS SCALE 25.04 and later.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
 			"name": schema.StringAttribute{Optional: true,
 				MarkdownDescription: fmt.Sprintf("Start of the key's name; each open adds `-` and 8 random hex digits. At most %d "+

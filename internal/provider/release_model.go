@@ -8,9 +8,13 @@ import (
 )
 
 // modelFor is the account model (API version) of the release r: 26.0 and
-// later speak v26_0_0 (users carry webshare), older ones v25_10_5. An
+// later speak v26_0_0 (users carry webshare), older ones v25_10_5, CORE
+// 13.3 its own. An
 // answer in no known form (Year 99) is taken as the newest.
 func modelFor(r wire.Release) *account.Model {
+	if coreRelease(r) {
+		return account.ModelV13_3 // CORE's calls are coreCall's
+	}
 	if !r.Before(26, 0) {
 		return account.ModelV26_0_0
 	}

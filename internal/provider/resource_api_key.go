@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/nasops/terraform-provider-truenas/internal/account"
+	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
 var (
@@ -48,7 +49,7 @@ func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataReques
 
 func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A TrueNAS API key bound to a user (`api_key.*`, TrueNAS 25.04+). The plaintext `key` is " +
+		MarkdownDescription: "A TrueNAS API key (`api_key.*`): bound to a user on TrueNAS SCALE 25.04+, a name only on TrueNAS CORE 13.3 (no `username`, no `expires_at`, never revoked). " + "Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it. The plaintext `key` is " +
 			"returned by TrueNAS only on create and on reset, and is kept (sensitive) in state. Change `keepers` to " +
 			"rotate the key in place (`api_key.update` with `reset`), which also clears a revocation.\n\n" +
 			"Import with the key name or the numeric id: `terraform import truenas_api_key.x ci`. An imported key's " +
@@ -60,11 +61,11 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Key name, 1 to 200 characters, unique across all users. Renamed in place."},
-			"username": schema.StringAttribute{Required: true,
-				MarkdownDescription: "User the key belongs to (needs a role through a privilege, e.g. membership of builtin_administrators). Changing it replaces the key.",
+			"username": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "User the key belongs to (needs a role through a privilege, e.g. membership of builtin_administrators). Changing it replaces the key. **Required on TrueNAS SCALE** (25.04 and later bind every key to a user); **refused on TrueNAS CORE 13.3**, whose keys belong to no user (they act as root): leave it unset there. Both are checked at plan time.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"expires_at": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Expiry as an RFC 3339 time (e.g. `2030-01-01T00:00:00Z`); must be in the future. Unset: no expiry."},
+				MarkdownDescription: "Expiry as an RFC 3339 time (e.g. `2030-01-01T00:00:00Z`); must be in the future. Unset: no expiry. TrueNAS SCALE only: refused at plan time on CORE 13.3, whose keys never expire."},
 			"key": schema.StringAttribute{Computed: true, Sensitive: true,
 				MarkdownDescription: "The plaintext key `<id>-<64 characters>`, captured at create and at each reset. Null after an import."},
 			"keepers": schema.MapAttribute{ElementType: types.StringType, Optional: true,
@@ -153,6 +154,25 @@ func buildAPIKeyUpdate(plan, state apiKeyModel) (*payload, error) {
 	return p, nil
 }
 
+// checkAPIKeyPayloadFor judges p by CORE 13.3's api_key schemas when core
+// (a name; username and expires_at are refused before, by
+// apiKeyFitsRelease), else by SCALE's.
+func checkAPIKeyPayloadFor(core bool, p *payload, create bool) account.Errors {
+	if !core {
+		return checkAPIKeyPayload(p, create)
+	}
+	prefix, decode := "api_key_create", account.DecodeCoreAPIKeyCreate
+	if !create {
+		prefix, decode = "api_key_update", account.DecodeCoreAPIKeyUpdate
+	}
+	raw, err := json.Marshal(p.m)
+	if err != nil {
+		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
+	}
+	_, err = decode(raw)
+	return p.filter(coreDecodeErrors(prefix, err))
+}
+
 func checkAPIKeyPayload(p *payload, create bool) account.Errors {
 	return checkPayload(p, create, account.DecodeAPIKeyCreate, account.DecodeAPIKeyUpdate, func(kp *account.APIKeyPayload) account.Errors {
 		return account.StaticAPIKeyChecks(kp, time.Now())
@@ -168,13 +188,20 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A box not reachable yet: a key without a user is SCALE's error at
+	// apply, CORE's refusals are coreCall's.
+	rel, relKnown := r.c.releaseAtPlan(ctx)
+	if relKnown && !apiKeyFitsRelease(plan, rel, &resp.Diagnostics) {
+		return
+	}
+	core := relKnown && coreRelease(rel)
 	if req.State.Raw.IsNull() {
 		p, err := buildAPIKeyCreate(plan)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
 			return
 		}
-		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayload(p, true), apiKeyPathMapper)
+		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayloadFor(core, p, true), apiKeyPathMapper)
 		return
 	}
 	var state apiKeyModel
@@ -191,7 +218,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, tfpath.Root("expires_at"), state.ExpiresAt)...)
 	}
 	if len(p.m) > 0 {
-		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayload(p, false), apiKeyPathMapper)
+		addValidationErrors(&resp.Diagnostics, "Invalid API key", checkAPIKeyPayloadFor(core, p, false), apiKeyPathMapper)
 	}
 	_, reset := p.m["reset"]
 	if !reset && known(state.Revoked) && state.Revoked.ValueBool() {
@@ -400,4 +427,30 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		}
 	}
 	setImported(ctx, resp, id)
+}
+
+// apiKeyFitsRelease checks username and expires_at against the box's
+// release: SCALE binds every key to a user; CORE 13.3's keys have neither
+// a user nor an expiry.
+func apiKeyFitsRelease(plan apiKeyModel, rel wire.Release, diags *diag.Diagnostics) bool {
+	if !coreRelease(rel) {
+		if plan.Username.IsNull() {
+			diags.AddAttributeError(tfpath.Root("username"), "Invalid API key", fmt.Sprintf(
+				"The box runs TrueNAS %s (system.version %q), whose API keys belong to a user: set `username`.", rel.String(), rel.Raw))
+			return false
+		}
+		return true
+	}
+	ok := true
+	for _, a := range []struct {
+		name string
+		v    types.String
+	}{{"username", plan.Username}, {"expires_at", plan.ExpiresAt}} {
+		if !a.v.IsNull() {
+			diags.AddAttributeError(tfpath.Root(a.name), "Invalid API key", coreRefusedMsg(rel,
+				"`"+a.name+"` is set, but API keys there are bound to no user and never expire (SCALE 25.04 and later have both); remove it for this box"))
+			ok = false
+		}
+	}
+	return ok
 }

@@ -54,7 +54,7 @@ func (r *groupResource) Metadata(_ context.Context, req resource.MetadataRequest
 
 func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A local TrueNAS group (`group.*`).\n\n" +
+		MarkdownDescription: "A local TrueNAS group (`group.*`). Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.\n\n" +
 			"Membership can be managed from either side, but manage each group from one side only:\n" +
 			"* from the user (`truenas_user.groups`), the usual choice: each user lists its groups; leave this " +
 			"group's `users` unset;\n" +
@@ -68,16 +68,16 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "The group's TrueNAS database id (not the gid), as a string. Users refer to groups by this id.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"gid": schema.Int64Attribute{Optional: true, Computed: true,
-				MarkdownDescription: fmt.Sprintf("POSIX gid, 0 to %d. Default: the next free gid from %d. Changing it replaces the group.", account.MaxLocalID, account.MinAutoID),
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()}},
+				MarkdownDescription: fmt.Sprintf("POSIX gid, 0 to %d. Default: the next free gid from %d (from %d on TrueNAS CORE 13.3). Changing it replaces the group on TrueNAS SCALE; on CORE 13.3 it is changed in place, as CORE allows.", account.MaxLocalID, account.MinAutoID, account.CoreFirstID),
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Group name: characters `[A-Za-z0-9_.-]`, not starting with `-`. Renamed in place."},
 			"smb": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultGroupSMB),
 				MarkdownDescription: fmt.Sprintf("Map the group to an SMB group. Default: `%t`. Names `administrators`, `guests` and `users` (any case) cannot be SMB groups.", defaultGroupSMB)},
 			"sudo_commands": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
-				MarkdownDescription: "Commands members may run with sudo (password required): absolute paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`."},
+				MarkdownDescription: "Commands members may run with sudo (password required): absolute paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`. " + coreSudoDoc},
 			"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
-				MarkdownDescription: "Commands members may run with sudo without a password. Default: `[]`."},
+				MarkdownDescription: "Commands members may run with sudo without a password. Default: `[]`. TrueNAS SCALE and CORE 13.3 (see `sudo_commands`)."},
 			"users": schema.SetAttribute{ElementType: types.Int64Type, Optional: true, Computed: true,
 				MarkdownDescription: "Database ids (not uids) of the members. Unset: membership is not managed here and shows what the box has. Set: exactly these users are auxiliary members (plus, automatically, the users whose primary group this is)."},
 			"builtin": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group comes with the OS image.",
@@ -85,7 +85,7 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"local": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the group is local.",
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 			"roles": schema.ListAttribute{ElementType: types.StringType, Computed: true,
-				MarkdownDescription: "Roles of the privileges this group is mapped to."},
+				MarkdownDescription: "Roles of the privileges this group is mapped to; always empty on TrueNAS CORE 13.3, which has no privileges."},
 		},
 	}
 }
@@ -125,11 +125,14 @@ func buildGroupUpdate(plan, state groupModel) *payload {
 	if !plan.SMB.Equal(state.SMB) {
 		p.boolean("smb", plan.SMB)
 	}
-	if !plan.SudoCommands.Equal(state.SudoCommands) {
+	// Both lists when either changes (CORE says them in three fields).
+	if !plan.SudoCommands.Equal(state.SudoCommands) || !plan.SudoCommandsNopasswd.Equal(state.SudoCommandsNopasswd) {
 		p.strings("sudo_commands", plan.SudoCommands)
-	}
-	if !plan.SudoCommandsNopasswd.Equal(state.SudoCommandsNopasswd) {
 		p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
+	}
+	// Only where the release renumbers in place (CORE 13.3: idReplaces).
+	if known(plan.GID) && known(state.GID) && !plan.GID.Equal(state.GID) {
+		p.int64("gid", plan.GID)
 	}
 	if !plan.Users.IsNull() && !plan.Users.Equal(state.Users) {
 		p.ints("users", plan.Users)
@@ -168,8 +171,20 @@ func (r *groupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	rel, relKnown := r.c.releaseAtPlan(ctx)
+	check := func(p *payload, old *account.GroupEntry) {
+		if !relKnown || !coreRelease(rel) {
+			addValidationErrors(&resp.Diagnostics, "Invalid group", checkGroupPayload(p, old), groupPathMapper)
+			return
+		}
+		es, err := checkCoreGroup(p, old, rel)
+		if err != nil && !addCoreError(&resp.Diagnostics, "Invalid group", err) {
+			resp.Diagnostics.AddError("Invalid group", err.Error())
+		}
+		addValidationErrors(&resp.Diagnostics, "Invalid group", es, coreSudoMapper(p, groupPathMapper))
+	}
 	if req.State.Raw.IsNull() {
-		addValidationErrors(&resp.Diagnostics, "Invalid group", checkGroupPayload(buildGroupCreate(plan), nil), groupPathMapper)
+		check(buildGroupCreate(plan), nil)
 		return
 	}
 	var state groupModel
@@ -177,9 +192,14 @@ func (r *groupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A configured gid change replaces the group, except on CORE 13.3.
+	if idReplaces(plan.GID, state.GID, rel, relKnown) {
+		resp.RequiresReplace = append(resp.RequiresReplace, tfpath.Root("gid"))
+		return
+	}
 	p := buildGroupUpdate(plan, state)
 	if len(p.m) > 0 {
-		addValidationErrors(&resp.Diagnostics, "Invalid group", checkGroupPayload(p, oldGroup(state)), groupPathMapper)
+		check(p, oldGroup(state))
 	}
 	var cfgUsers types.Set
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("users"), &cfgUsers)...)
@@ -283,6 +303,9 @@ func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	raw, err := r.c.write(ctx, "group.create", buildGroupCreate(plan).m)
+	if addCoreError(&resp.Diagnostics, "Cannot create group", err) {
+		return
+	}
 	if err != nil {
 		addEngineErrors(&resp.Diagnostics, "Cannot create group", err, groupPathMapper)
 		return
@@ -349,6 +372,9 @@ func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	if len(p.m) > 0 {
 		if _, err := r.c.write(ctx, "group.update", id, p.m); err != nil {
+			if addCoreError(&resp.Diagnostics, "Cannot update group", err) {
+				return
+			}
 			addEngineErrors(&resp.Diagnostics, "Cannot update group", err, groupPathMapper)
 			return
 		}

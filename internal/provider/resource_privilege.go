@@ -178,7 +178,8 @@ func (r *privilegeResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 		builtins = append(builtins, fmt.Sprintf("%q (`%s`, roles `%s`, group gid %d)", b.Name, b.BuiltinName, strings.Join(b.Roles, "`, `"), b.GID))
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A TrueNAS privilege (`privilege.*`, the *Credentials > Users > Privileges* screen): the roles " +
+		MarkdownDescription: "A TrueNAS privilege (`privilege.*`, the *Credentials > Users > Privileges* screen): " + "TrueNAS SCALE 25.04 and later only: refused on TrueNAS CORE 13.3, which has no privileges, with an error naming the release. " +
+			"The roles " +
 			"that members of some groups get, and whether they may use the web shell. A user's `roles` are the union of " +
 			"the roles of the privileges of its primary and auxiliary groups; an API key can only be created for a user " +
 			"with at least one role.\n\n" +
@@ -349,6 +350,11 @@ func checkPrivilegePayload(p *payload, old *account.Privilege) account.Errors {
 
 func (r *privilegeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if rel, ok := r.c.releaseAtPlan(ctx); ok && coreRelease(rel) {
+		resp.Diagnostics.AddError("Privileges need TrueNAS SCALE", coreRefusedMsg(rel,
+			"`truenas_privilege` manages TrueNAS SCALE's privileges (privilege.*, 25.04 and later)"))
 		return
 	}
 	var plan privilegeModel

@@ -68,6 +68,7 @@ type userModel struct {
 	Locked               types.Bool   `tfsdk:"locked"`
 	SMB                  types.Bool   `tfsdk:"smb"`
 	Webshare             types.Bool   `tfsdk:"webshare"`
+	MicrosoftAccount     types.Bool   `tfsdk:"microsoft_account"`
 	SudoCommands         types.List   `tfsdk:"sudo_commands"`
 	SudoCommandsNopasswd types.List   `tfsdk:"sudo_commands_nopasswd"`
 	SSHPasswordEnabled   types.Bool   `tfsdk:"ssh_password_enabled"`
@@ -83,7 +84,7 @@ func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest,
 
 func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A local TrueNAS user (`user.*`). Attribute names are TrueNAS's field names. " +
+		MarkdownDescription: "A local TrueNAS user (`user.*`). Attribute names are TrueNAS's field names. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it. " +
 			"The payload that `apply` will send is checked at plan time with the same rules the box enforces " +
 			"(names, paths, password and SMB rules, sudo commands...), so most mistakes are reported by `terraform plan`.\n\n" +
 			"Group membership can be managed here (`groups`) or from the group (`truenas_group.users`): pick one " +
@@ -99,10 +100,10 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "The user's TrueNAS database id (not the uid), as a string.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"uid": schema.Int64Attribute{Optional: true, Computed: true,
-				MarkdownDescription: fmt.Sprintf("POSIX uid, 0 to %d. Default: the next free uid from %d. Changing it replaces the user (TrueNAS 25.04+ cannot renumber a user).", account.MaxLocalID, account.MinAutoID),
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplaceIfConfigured()}},
+				MarkdownDescription: fmt.Sprintf("POSIX uid, 0 to %d. Default: the next free uid from %d (from %d on TrueNAS CORE 13.3). Changing it replaces the user on TrueNAS SCALE (25.04+ cannot renumber a user); on CORE 13.3 it is changed in place, as CORE allows.", account.MaxLocalID, account.MinAutoID, account.CoreFirstID),
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"username": schema.StringAttribute{Required: true,
-				MarkdownDescription: "Login name: 1 to 32 characters `[A-Za-z0-9_.-]`, starting with a letter or `_` (`$` allowed only as the last character). Renaming is done in place; the home directory is not renamed."},
+				MarkdownDescription: fmt.Sprintf("Login name: 1 to 32 characters `[A-Za-z0-9_.-]`, starting with a letter or `_` (`$` allowed only as the last character); at most %d characters on TrueNAS CORE 13.3. Renaming is done in place; the home directory is not renamed.", account.CoreMaxUsernameLength)},
 			"full_name": schema.StringAttribute{Required: true,
 				MarkdownDescription: "Full name (GECOS). Required by TrueNAS; may not contain `:` or a newline. `provider::truenas::suggest_username(full_name)` suggests a username from it."},
 			"email": schema.StringAttribute{Optional: true,
@@ -118,9 +119,9 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: fmt.Sprintf("Database ids of the auxiliary groups (at most %d). Unset: memberships are not managed by this resource. TrueNAS adds `%s` to a new SMB user; unless you list it here it is left alone and not shown, so plans stay empty.", account.MaxAuxGroups, builtinUsersGroup),
 				PlanModifiers:       []planmodifier.Set{setplanmodifier.UseStateForUnknown()}},
 			"home": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultHome),
-				MarkdownDescription: fmt.Sprintf("Home directory: `%s` or an existing path below `/mnt/<pool>/...`. With `home_create = true` it is the parent and the home becomes `<home>/<username>`; the value you wrote is kept in state. Default: `%s`.", account.DefaultHome, account.DefaultHome)},
+				MarkdownDescription: fmt.Sprintf("Home directory: `%s` or an existing path below `/mnt/<pool>/...`. With `home_create = true` it is the parent and the home becomes `<home>/<username>`; the value you wrote is kept in state. Default: `%s`. On TrueNAS CORE 13.3 the default is sent as CORE's \"no home\", `%s` (either is accepted and kept as written); there the box creates a home that does not exist either way, and with `home_create = true` a `home` that already ends with the username is the home itself (CORE's rule), not its parent.", account.DefaultHome, account.DefaultHome, account.CoreDefaultHome)},
 			"home_create": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Create the home directory `<home>/<username>`. Default: `false`. Not returned by TrueNAS: null after an import.",
+				MarkdownDescription: "Create the home directory `<home>/<username>`. Default: `false`. Not returned by TrueNAS: null after an import. TrueNAS SCALE and CORE 13.3 (CORE has no such field: the provider sends CORE the home path its web UI would, `<home>/<username>` unless `home` ends with the username).",
 				PlanModifiers:       []planmodifier.Bool{notReadBack{}}},
 			"home_mode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultHomeMode),
 				MarkdownDescription: fmt.Sprintf("Octal mode of the home directory; must keep it readable and executable by the user. Not read back from the box: null after an import, and the first value configured after an import is recorded, not sent. Default: `%s`.", defaultHomeMode),
@@ -131,7 +132,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"(for example `truenas_user.alice.home_directory` is `/mnt/tank/alice` for `home = \"/mnt/tank\"`). " +
 					"A rename keeps it, as TrueNAS does not move the home."},
 			"shell": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(account.DefaultShell),
-				MarkdownDescription: fmt.Sprintf("Login shell: a `/usr/bin/*` shell of the box's `/etc/shells` or `%s`. Default: `%s`.", account.NologinShell, account.DefaultShell)},
+				MarkdownDescription: fmt.Sprintf("Login shell: a `/usr/bin/*` shell of the box's `/etc/shells` or `%s`. Default: `%s`. On TrueNAS CORE 13.3 (FreeBSD) any shell of its `/etc/shells`, e.g. `%s`: set it there, as SCALE's default is no CORE shell.", account.NologinShell, account.DefaultShell, account.CoreDefaultShell)},
 			"password": schema.StringAttribute{Optional: true, Sensitive: true,
 				MarkdownDescription: "Password (stored in state; prefer `password_wo` with Terraform or OpenTofu 1.11+). Required unless `password_disabled` is true. Sent only when it changes; removing it from the configuration keeps the current password on the box.",
 				Validators:          []validator.String{stringvalidator.ConflictsWith(tfpath.MatchRoot("password_wo"))}},
@@ -158,11 +159,13 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"webshare": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "WebShare access: TrueNAS makes the user a member of its built-in `truenas_webshare` group (which `groups` then leaves out unless you list it). **TrueNAS 26.0 and later only**: on 25.10 only `false` (the default, never sent) is accepted and `true` is refused at plan time. TrueNAS refuses it for root. Default: `false`."},
 			"sudo_commands": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
-				MarkdownDescription: "Commands the user may run with sudo (password required): absolute, normalised paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`."},
+				MarkdownDescription: "Commands the user may run with sudo (password required): absolute, normalised paths with optional arguments, or `[\"ALL\"]` alone. Default: `[]`. " + coreSudoDoc},
 			"sudo_commands_nopasswd": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true, Default: listdefault.StaticValue(emptyStringList()),
-				MarkdownDescription: "Commands the user may run with sudo without a password; same rules as `sudo_commands`. Default: `[]`."},
+				MarkdownDescription: "Commands the user may run with sudo without a password; same rules as `sudo_commands`. Default: `[]`. TrueNAS SCALE and CORE 13.3 (see `sudo_commands`)."},
 			"ssh_password_enabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Allow SSH password login (needs a real home and a login shell). Default: `false`."},
+				MarkdownDescription: "Allow SSH password login (needs a real home and a login shell). Default: `false`. TrueNAS SCALE only: CORE 13.3 has no such field (its SSH service decides), so there only `false`, never sent, is accepted and `true` is refused at plan time."},
+			"microsoft_account": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "CORE's **Microsoft Account** flag (the user logs in with a Microsoft account's e-mail address; CORE keeps it for SMB). **TrueNAS CORE 13.3 only**: on SCALE only `false` (the default, never sent) is accepted and `true` is refused at plan time. Default: `false`."},
 			"builtin": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the user comes with the OS image.",
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 			"immutable": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether TrueNAS forbids changing the user's identity.",
@@ -327,6 +330,7 @@ func buildUserCreate(plan userModel, cfgWO types.String) *payload {
 	p.boolean("locked", plan.Locked)
 	p.boolean("smb", plan.SMB)
 	p.boolean("webshare", plan.Webshare)
+	p.boolean("microsoft_account", plan.MicrosoftAccount)
 	p.strings("sudo_commands", plan.SudoCommands)
 	p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
 	p.boolean("ssh_password_enabled", plan.SSHPasswordEnabled)
@@ -402,11 +406,19 @@ func buildUserUpdate(plan, state userModel, cfgWO types.String) *payload {
 	if !plan.Webshare.Equal(state.Webshare) && !(!plan.Webshare.ValueBool() && state.Webshare.IsNull()) {
 		p.boolean("webshare", plan.Webshare)
 	}
-	if !plan.SudoCommands.Equal(state.SudoCommands) {
-		p.strings("sudo_commands", plan.SudoCommands)
+	if !plan.MicrosoftAccount.Equal(state.MicrosoftAccount) && !(!plan.MicrosoftAccount.ValueBool() && state.MicrosoftAccount.IsNull()) {
+		p.boolean("microsoft_account", plan.MicrosoftAccount)
 	}
-	if !plan.SudoCommandsNopasswd.Equal(state.SudoCommandsNopasswd) {
+	// Both lists when either changes: CORE 13.3 says them in three fields
+	// that depend on both (coreSudoFields).
+	if !plan.SudoCommands.Equal(state.SudoCommands) || !plan.SudoCommandsNopasswd.Equal(state.SudoCommandsNopasswd) {
+		p.strings("sudo_commands", plan.SudoCommands)
 		p.strings("sudo_commands_nopasswd", plan.SudoCommandsNopasswd)
+	}
+	// A uid change reaches update only where the release renumbers in
+	// place (CORE 13.3: idReplaces); elsewhere it replaces the user.
+	if known(plan.UID) && known(state.UID) && !plan.UID.Equal(state.UID) {
+		p.int64("uid", plan.UID)
 	}
 	if !plan.SSHPasswordEnabled.Equal(state.SSHPasswordEnabled) {
 		p.boolean("ssh_password_enabled", plan.SSHPasswordEnabled)
@@ -570,12 +582,30 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
-	if r.webshareRefused(ctx, plan.Webshare, &resp.Diagnostics) {
+	// The release decides which rules judge the payload: read once per
+	// run; a box not reachable yet is checked at apply.
+	rel, relKnown := r.c.releaseAtPlan(ctx)
+	core := relKnown && coreRelease(rel)
+	if !core && r.webshareRefused(ctx, plan.Webshare, &resp.Diagnostics) {
 		return
 	}
+	check := func(p *payload, old *account.UserEntry) {
+		if core {
+			es, err := checkCoreUser(p, old, rel)
+			if err != nil && !addCoreError(&resp.Diagnostics, "Invalid user", err) {
+				resp.Diagnostics.AddError("Invalid user", err.Error())
+			}
+			addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(es, userSecrets(p)), coreSudoMapper(p, userPathMapper(useWO)))
+			return
+		}
+		if relKnown && !scaleFits(p, rel, &resp.Diagnostics) {
+			return
+		}
+		delete(p.m, "microsoft_account") // false, never sent to SCALE
+		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, old), userSecrets(p)), userPathMapper(useWO))
+	}
 	if req.State.Raw.IsNull() {
-		p := buildUserCreate(plan, cfgWO)
-		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, nil), userSecrets(p)), userPathMapper(useWO))
+		check(buildUserCreate(plan, cfgWO), nil)
 		return
 	}
 	var state userModel
@@ -583,9 +613,14 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A configured uid change replaces the user, except on CORE 13.3.
+	if idReplaces(plan.UID, state.UID, rel, relKnown) {
+		resp.RequiresReplace = append(resp.RequiresReplace, tfpath.Root("uid"))
+		return
+	}
 	p := buildUserUpdate(plan, state, cfgWO)
 	if len(p.m) > 0 {
-		addValidationErrors(&resp.Diagnostics, "Invalid user", redactErrors(checkUserPayloadFor(r.c.knownModel(), p, oldUser(state)), userSecrets(p)), userPathMapper(useWO))
+		check(p, oldUser(state))
 	}
 	if known(plan.SMB) && plan.SMB.ValueBool() && known(state.SMB) && !state.SMB.ValueBool() {
 		if _, ok := p.m["password"]; !ok && !p.unknown["password"] {
@@ -641,6 +676,9 @@ func userState(prior userModel, e *account.UserEntry, auto autoGroups) userModel
 	s.Groups = int64Set(groups)
 	switch {
 	case known(prior.Home) && prior.Home.ValueString() == e.Home:
+	case known(prior.Home) && noHome(prior.Home.ValueString()) && noHome(e.Home):
+		// No home, in the written release's words (CORE 13.3 says
+		// /nonexistent for SCALE's /var/empty).
 	case known(prior.Home) && account.NormalizeHome(prior.Home.ValueString()) == e.Home:
 		// The engine stores the home normalised ("/mnt/tank/x/" as
 		// "/mnt/tank/x"): the value written is kept.
@@ -679,6 +717,13 @@ func userState(prior userModel, e *account.UserEntry, auto autoGroups) userModel
 	case !known(prior.Webshare):
 		// A release without webshare (25.10): the default, never sent.
 		s.Webshare = types.BoolValue(false)
+	}
+	switch {
+	case e.MicrosoftAccount != nil:
+		s.MicrosoftAccount = types.BoolValue(*e.MicrosoftAccount)
+	case !known(prior.MicrosoftAccount):
+		// SCALE, which has no such field: the default, never sent.
+		s.MicrosoftAccount = types.BoolValue(false)
 	}
 	s.SudoCommands = stringList(e.SudoCommands)
 	s.SudoCommandsNopasswd = stringList(e.SudoCommandsNopasswd)
@@ -774,7 +819,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
 	p := buildUserCreate(plan, cfgWO)
-	if !r.webshareFits(ctx, p, &resp.Diagnostics) {
+	if !r.webshareFits(ctx, p, &resp.Diagnostics) || !r.releaseFits(ctx, p, &resp.Diagnostics) {
 		return
 	}
 	// TrueNAS's group_create reuses a group of the user's name that already
@@ -798,6 +843,9 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		}
 	}
 	raw, err := r.c.write(ctx, "user.create", p.m)
+	if addCoreError(&resp.Diagnostics, "Cannot create user", err) {
+		return
+	}
 	if err != nil {
 		addEngineErrors(&resp.Diagnostics, "Cannot create user", err, userPathMapper(useWO), userSecrets(p)...)
 		return
@@ -900,12 +948,15 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 			}
 		}
 	}
-	if !r.webshareFits(ctx, p, &resp.Diagnostics) {
+	if !r.webshareFits(ctx, p, &resp.Diagnostics) || !r.releaseFits(ctx, p, &resp.Diagnostics) {
 		return
 	}
 	if len(p.m) > 0 {
 		useWO := plan.Password.IsNull() && !cfgWO.IsNull()
 		raw, err := r.c.write(ctx, "user.update", id, p.m)
+		if addCoreError(&resp.Diagnostics, "Cannot update user", err) {
+			return
+		}
 		if err != nil {
 			addEngineErrors(&resp.Diagnostics, "Cannot update user", err, userPathMapper(useWO), userSecrets(p)...)
 			return

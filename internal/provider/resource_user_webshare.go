@@ -58,3 +58,20 @@ func (r *userResource) webshareFits(ctx context.Context, p *payload, diags *diag
 	delete(p.m, "webshare")
 	return true
 }
+
+// releaseFits fits p to a SCALE box (scaleFits: no microsoft_account); a
+// CORE box's payload is translated by coreCall.
+func (r *userResource) releaseFits(ctx context.Context, p *payload, diags *diag.Diagnostics) bool {
+	if _, ok := p.m["microsoft_account"]; !ok {
+		return true
+	}
+	_, rel, err := r.c.model(ctx)
+	if err != nil {
+		addEngineErrors(diags, "Cannot read the box's release", err, nil)
+		return false
+	}
+	if coreRelease(rel) {
+		return true
+	}
+	return scaleFits(p, rel, diags)
+}

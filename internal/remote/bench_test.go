@@ -38,3 +38,29 @@ func BenchmarkCallTransport(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFirstCallByRelease is a run's first call (dial, choose the
+// transport, system.version) on a client that chooses its transport by
+// itself: on 25.10 the first channel opens; on CORE 13.3 it is refused
+// and the second, to CORE's socket, speaks DDP. The SCALE figure is the
+// baseline: detecting CORE adds nothing there.
+func BenchmarkFirstCallByRelease(b *testing.B) {
+	for _, rel := range []string{"25.10", "13.3"} {
+		b.Run(rel, func(b *testing.B) {
+			sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: b.TempDir(), Listen: "127.0.0.1:0", Release: rel})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sb.Close()
+			ctx := context.Background()
+			for range b.N {
+				c := remote.New(remote.Config{Host: sb.Host, Port: sb.Port, User: "root", PrivateKeyFile: sb.ClientKeyFile,
+					KnownHostsFile: sb.KnownHostsFile})
+				if _, err := c.Call(ctx, "system.version"); err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+		})
+	}
+}

@@ -8,7 +8,11 @@
 //     as midclt itself does: one websocket per connection, calls multiplexed
 //     by id, no process per call, nothing on any command line; the SSH
 //     user's own TrueNAS privileges decide (no sudo);
-//   - when the server refuses that channel (stream-local forwarding off, no
+//   - when the server refuses that channel (no such socket: TrueNAS CORE
+//     13.3), the legacy DDP websocket on CORE's socket wire.CoreSocket, the
+//     same way (one more channel open, only on a box without the SCALE
+//     socket);
+//   - when the server refuses both (stream-local forwarding off, no
 //     socket): `midclt call`, one SSH session per call, ids on the command
 //     line and the payload as the single final "-" on stdin where midclt
 //     reads stdin (TrueNAS 26.0+, this project's engine; found with a probe
@@ -68,8 +72,8 @@ type Config struct {
 	ArgsOnCommandLine bool
 	MaxSessions       int // default 8
 	// Transport forces a transport: TransportJSONRPC or TransportDDP (no
-	// fallback), or TransportMidclt; empty chooses per box (JSON-RPC, else
-	// midclt).
+	// fallback), or TransportMidclt; empty chooses per box (JSON-RPC on
+	// wire.Socket, else DDP on wire.CoreSocket, else midclt).
 	Transport string
 	// DDPSocket is the socket TransportDDP dials (default wire.Socket,
 	// where TrueNAS 25.10 serves DDP beside JSON-RPC; CORE 13.3's is
@@ -131,6 +135,9 @@ type Client struct {
 	rpc       *rpcSession
 	rpcOpen   chan struct{} // a one-slot lock held while opening the websocket
 	probing   chan struct{} // a one-slot lock held while probing midclt
+	// coreTried: the SCALE socket was refused on a client choosing its
+	// transport, so the websocket is DDP on wire.CoreSocket (CORE 13.3).
+	coreTried bool
 }
 
 type conn struct {
@@ -273,7 +280,7 @@ func (c *Client) callOn(ctx context.Context, cn *conn, method string, args []jso
 			// with sudo = true, midclt behind sudo is what was asked for.
 		} else {
 			var refused *errChannelRefused
-			if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || c.cfg.Transport == TransportDDP || kind == TransportJSONRPC {
+			if !errors.As(err, &refused) || c.cfg.Transport == TransportJSONRPC || c.cfg.Transport == TransportDDP || kind == TransportJSONRPC || kind == TransportDDP {
 				if refused != nil {
 					err = &Error{Kind: Connection, Err: err, Msg: fmt.Sprintf(
 						"%s refused a channel to the middleware socket %s: %v; allow stream-local forwarding in its sshd (AllowStreamLocalForwarding yes)",
@@ -283,9 +290,19 @@ func (c *Client) callOn(ctx context.Context, cn *conn, method string, args []jso
 				return nil, false, err
 			}
 			c.tmu.Lock()
+			tryCore := c.transport.Kind == "" && !c.coreTried
+			c.coreTried = true
+			c.tmu.Unlock()
+			if tryCore {
+				// No SCALE socket: a CORE box serves DDP on its own socket.
+				// One more channel open, only where the first was refused.
+				return c.callOn(ctx, cn, method, args)
+			}
+			c.tmu.Lock()
 			if c.transport.Kind == "" {
 				c.transport = TransportInfo{Kind: TransportMidclt, Reason: fmt.Sprintf(
-					"the SSH server refused a channel to %s (%v): stream-local forwarding is off or the socket is absent", wire.Socket, refused.err)}
+					"the SSH server refused a channel to %s and to %s (%v): stream-local forwarding is off or the socket is absent",
+					wire.Socket, wire.CoreSocket, refused.err)}
 			}
 			c.tmu.Unlock()
 		}
@@ -322,6 +339,11 @@ func (c *Client) wsSocket() string {
 	if c.cfg.Transport == TransportDDP {
 		return c.cfg.DDPSocket
 	}
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	if c.coreTried && c.cfg.Transport == "" {
+		return wire.CoreSocket
+	}
 	return wire.Socket
 }
 
@@ -348,8 +370,9 @@ func (c *Client) rpcSession(ctx context.Context, cn *conn) (*rpcSession, error) 
 		return s, nil
 	}
 	open, kind, how := openRPC, TransportJSONRPC, "JSON-RPC"
-	if c.cfg.Transport == TransportDDP {
-		open = func(ctx context.Context, cn *conn) (*rpcSession, error) { return openDDP(ctx, cn, c.cfg.DDPSocket) }
+	socket := c.wsSocket()
+	if c.cfg.Transport == TransportDDP || c.cfg.Transport == "" && socket == wire.CoreSocket {
+		open = func(ctx context.Context, cn *conn) (*rpcSession, error) { return openDDP(ctx, cn, socket) }
 		kind, how = TransportDDP, "the legacy DDP protocol"
 	}
 	s, err := open(ctx, cn)
@@ -365,7 +388,7 @@ func (c *Client) rpcSession(ctx context.Context, cn *conn) (*rpcSession, error) 
 	c.rpc = s
 	if c.transport.Kind == "" {
 		c.transport = TransportInfo{Kind: kind, Reason: fmt.Sprintf(
-			"%s over a websocket on %s through the SSH connection", how, c.wsSocket())}
+			"%s over a websocket on %s through the SSH connection", how, socket)}
 	}
 	return s, nil
 }
@@ -419,7 +442,7 @@ func (c *Client) midcltReadsStdin(ctx context.Context, cn *conn) (bool, error) {
 	if reads {
 		c.transport.Reason += "; midclt reads the payload from stdin"
 	} else {
-		c.transport.Reason += "; midclt reads no stdin (TrueNAS 25.04/25.10)"
+		c.transport.Reason += "; midclt reads no stdin (TrueNAS 25.04/25.10, CORE 13.3)"
 	}
 	c.tmu.Unlock()
 	return reads, nil
@@ -451,12 +474,12 @@ func (c *Client) command(ctx context.Context, cn *conn, method string, args []js
 	}
 	if !stdin && !c.cfg.ArgsOnCommandLine {
 		return "", nil, &Error{Kind: BadConfig, Msg: fmt.Sprintf(
-			"cannot send the arguments of %s to %s: the SSH server refused a channel to the middleware socket %s, and the box's "+
-				"midclt (TrueNAS 25.04/25.10) reads no arguments from stdin, so they would have to go on its command line, where "+
+			"cannot send the arguments of %s to %s: the SSH server refused a channel to the middleware socket %s (and to CORE's %s), and the box's "+
+				"midclt (TrueNAS 25.04/25.10, CORE 13.3) reads no arguments from stdin, so they would have to go on its command line, where "+
 				"every local user can read them (passwords included). Either allow SSH stream-local forwarding on the box "+
 				"(sshd_config AllowStreamLocalForwarding yes, the TrueNAS default; on TrueNAS check the SSH service's auxiliary "+
 				"parameters), or set engine_args_on_command_line = true in the provider block to accept that risk",
-			method, c.addr(), wire.Socket)}
+			method, c.addr(), wire.Socket, wire.CoreSocket)}
 	}
 	for i, a := range args {
 		b.WriteByte(' ')

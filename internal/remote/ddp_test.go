@@ -165,3 +165,49 @@ func TestDDPRefusedNamesTheSocket(t *testing.T) {
 		t.Fatalf("midclt ran: %q", seen())
 	}
 }
+
+// A client that chooses its transport finds a CORE 13.3 box by itself:
+// the SCALE socket's channel is refused, DDP on CORE's socket answers; no
+// midclt runs. With stream-local forwarding off it falls back to CORE's
+// midclt, which reads no stdin: without opt-in no argument reaches its
+// command line.
+func TestAutoDetectCore(t *testing.T) {
+	b, seen := realBox(t, sandbox.Options{Release: "13.3"})
+	c := b.client(b.config())
+	v, err := c.Call(ctx(t), "system.version")
+	if err != nil || !strings.HasPrefix(string(v), `"TrueNAS-13.3-U1.2`) {
+		t.Fatalf("system.version: %s %v", v, err)
+	}
+	// CORE's user.create answers the new id alone.
+	res, err := c.Call(ctx(t), "user.create", newUserPayload("corealice"))
+	var id int64
+	if err != nil || json.Unmarshal(res, &id) != nil || id == 0 {
+		t.Fatalf("user.create: %s %v", res, err)
+	}
+	tr := c.Transport()
+	if tr.Kind != remote.TransportDDP || !strings.Contains(tr.Reason, wire.CoreSocket) {
+		t.Fatalf("transport %+v", tr)
+	}
+	if st := c.Stats(); st.Websockets != 1 || st.Sessions != 0 || len(seen()) != 0 {
+		t.Fatalf("stats %+v, midclt runs %q", st, seen())
+	}
+
+	nb, nseen := realBox(t, sandbox.Options{Release: "13.3", NoStreamLocal: true})
+	nc := nb.client(nb.config())
+	if v, err := nc.Call(ctx(t), "system.version"); err != nil || !strings.HasPrefix(string(v), `"TrueNAS-13.3`) {
+		t.Fatalf("system.version over midclt: %s %v", v, err)
+	}
+	_, err = nc.Call(ctx(t), "user.create", newUserPayload("corebob"))
+	if err == nil || !strings.Contains(err.Error(), "engine_args_on_command_line") {
+		t.Fatalf("user.create without opt-in: %v", err)
+	}
+	tr = nc.Transport()
+	if tr.Kind != remote.TransportMidclt || !tr.Probed || tr.MidcltStdin || !strings.Contains(tr.Reason, wire.CoreSocket) {
+		t.Fatalf("transport %+v", tr)
+	}
+	for _, a := range nseen() {
+		if strings.Contains(strings.Join(a, " "), secret) {
+			t.Fatalf("a password on a command line: %q", a)
+		}
+	}
+}

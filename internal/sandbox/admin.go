@@ -31,6 +31,21 @@ func (s *Sandbox) setUpAdmin() error {
 		return fmt.Errorf("sandbox: %v", err)
 	}
 	password := engine.RandomString(24)
+	if s.core() {
+		// CORE has no user.setup_local_administrator: its installer sets
+		// root's password, which user.update does here.
+		var roots []struct{ ID int64 }
+		if err := s.engineCall(&roots, "user.query", [][]any{{"username", "=", "root"}}); err != nil {
+			return err
+		}
+		if len(roots) != 1 {
+			return fmt.Errorf("sandbox: the box has %d root users", len(roots))
+		}
+		if err := s.engineCall(nil, "user.update", roots[0].ID, map[string]any{"password": password}); err != nil {
+			return err
+		}
+		return writeFile(file, []byte(password+"\n"), 0o600)
+	}
 	if err := s.engineCall(nil, "user.setup_local_administrator", "root", password); err != nil {
 		if strings.Contains(err.Error(), "already set up") {
 			return nil // a root folder kept from before, with its administrator
@@ -62,4 +77,14 @@ func (s *Sandbox) engineCall(into any, method string, params ...any) error {
 		return nil
 	}
 	return json.Unmarshal(res, into)
+}
+
+// core says the sandbox's root answers as a CORE release.
+func (s *Sandbox) core() bool {
+	e, err := engine.Open(s.Root)
+	if err != nil {
+		return false
+	}
+	defer e.Close()
+	return e.Release().Core()
 }

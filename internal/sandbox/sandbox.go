@@ -501,10 +501,18 @@ func (s *Sandbox) streamLocalChannel(nch ssh.NewChannel, user string) {
 		nch.Reject(ssh.ConnectionFailed, "malformed direct-streamlocal request")
 		return
 	}
-	if s.rpc == nil || !streamLocalPaths[m.SocketPath] {
+	if s.rpc == nil || !streamLocalPathsOf(s.rpc.eng.Release())[m.SocketPath] {
 		s.refused.Add(1)
 		s.logf("refused: a channel to %q", m.SocketPath)
 		nch.Reject(ssh.Prohibited, "open failed")
+		return
+	}
+	if rel := s.rpc.eng.Release(); rel.RootPeers && user != "root" {
+		// CORE's socket is root's (every peer it has is root): sshd,
+		// running the forward as this user, cannot connect to it.
+		s.refused.Add(1)
+		s.logf("refused: %s's channel to %q (the %s socket is root's)", user, m.SocketPath, rel.Name)
+		nch.Reject(ssh.ConnectionFailed, "open failed")
 		return
 	}
 	ch, reqs, err := nch.Accept()

@@ -80,6 +80,12 @@ func sandboxFor(t *testing.T, opts Options) (*Sandbox, *[][]string) {
 
 func dialSandbox(t *testing.T, sb *Sandbox) *ssh.Client {
 	t.Helper()
+	return dialSandboxAs(t, sb, "root")
+}
+
+// dialSandboxAs is dialSandbox as the SSH user user.
+func dialSandboxAs(t *testing.T, sb *Sandbox, user string) *ssh.Client {
+	t.Helper()
 	b, err := os.ReadFile(sb.ClientKeyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +99,7 @@ func dialSandbox(t *testing.T, sb *Sandbox) *ssh.Client {
 		t.Fatal(err)
 	}
 	c, err := ssh.Dial("tcp", sb.Addr, &ssh.ClientConfig{
-		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: cb,
+		User: user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: cb,
 		HostKeyAlgorithms: []string{ssh.KeyAlgoED25519},
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,14 +16,25 @@ import (
 
 // The middleware's socket, reached as OpenSSH clients reach a unix socket on
 // the server: a direct-streamlocal@openssh.com channel (OpenSSH PROTOCOL,
-// section 2.4) naming its path. The sandbox serves the engine's JSON-RPC
-// websocket on such channels, as the SSH user, and refuses every other path.
+// section 2.4) naming its path. The sandbox serves the engine's websockets
+// (JSON-RPC and DDP; CORE's DDP alone on 13.3) on such channels, as the SSH
+// user, and refuses every other path.
 
 // streamLocalPaths are the paths the sandbox answers: the middleware's
 // socket, and the same through /run, which /var/run links to.
 var streamLocalPaths = map[string]bool{
 	wire.Socket:                        true,
 	"/run/middleware/middlewared.sock": true,
+}
+
+// streamLocalPathsOf is the paths the sandbox answers on rel: SCALE's
+// middleware socket as above, or a release's own socket (CORE's
+// /var/run/middlewared.sock) and the same through /run.
+func streamLocalPathsOf(rel engine.Release) map[string]bool {
+	if rel.JSONRPC() {
+		return streamLocalPaths
+	}
+	return map[string]bool{rel.Socket: true, strings.Replace(rel.Socket, "/var/run/", "/run/", 1): true}
 }
 
 type streamLocalMsg struct {

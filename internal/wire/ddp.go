@@ -339,6 +339,11 @@ func (d DDPDialect) FromRPC(re *RPCError) *DDPError {
 		if re.Data.Error == ENOTAUTHENTICATED && re.Data.Reason == NotAuthenticated().Data.Reason {
 			return d.NotAuthenticated()
 		}
+		if re.Code == CodeCallError && traceClass(re.Data.Trace) == SchemaErrorClass {
+			// CORE's schema Error: its own class and reason.
+			return d.exception(re.Data.Error, re.Data.Reason, "middlewared.schema", SchemaErrorClass,
+				[]any{re.Data.Reason}, "", nil)
+		}
 		if re.Code == CodeCallError {
 			msg := strings.TrimSpace(re.Data.Reason)
 			if m := callLine.FindStringSubmatch(msg); m != nil {
@@ -585,4 +590,15 @@ func pyStrRepr(s string) string {
 	}
 	b.WriteByte(q)
 	return b.String()
+}
+
+// traceClass is the class a JSON-RPC error's trace names ("" for none).
+func traceClass(raw json.RawMessage) string {
+	var t struct {
+		Class string `json:"class"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &t) != nil {
+		return ""
+	}
+	return t.Class
 }

@@ -139,6 +139,7 @@ func NewError(code int, message string) *RPCError {
 func ErrorOf(err error) *RPCError {
 	var es account.Errors
 	var ce *account.CallError
+	var se *account.CoreSchemaError
 	switch {
 	case errors.As(err, &es) && len(es) > 0:
 		extra := make([][3]any, len(es))
@@ -166,11 +167,22 @@ func ErrorOf(err error) *RPCError {
 		return &RPCError{Code: CodeInvalidParams, Message: "Invalid params", Data: &ErrorData{
 			Error: int(account.EINVAL), Errname: account.EINVAL.Name(), Reason: r,
 			Trace: json.RawMessage("null"), Extra: xb}}
+	case errors.As(err, &se):
+		// CORE's schema Error (main.py:165 at TN-13.3-U1.2): errno EINVAL,
+		// the reason its str(), "[attribute] message"; the class in the
+		// traceback tells DDP's FromRPC to send it as that exception.
+		re := rpcCallError(account.EINVAL, se.Error())
+		re.Data.Trace = json.RawMessage(`{"class":"` + SchemaErrorClass + `"}`)
+		return re
 	case errors.As(err, &ce):
 		return rpcCallError(ce.Errno, ce.Error())
 	}
 	return rpcCallError(account.EFAULT, fmt.Sprintf("[%s] %s", account.EFAULT.Name(), err.Error()))
 }
+
+// SchemaErrorClass is the class of CORE's schema Error
+// (middlewared.schema.Error).
+const SchemaErrorClass = "Error"
 
 func rpcCallError(errno account.Errno, reason string) *RPCError {
 	return &RPCError{Code: CodeCallError, Message: "Method call error", Data: &ErrorData{
