@@ -759,15 +759,3 @@ func validate(st State) error {
 	}
 	return errors.Join(errs...)
 }
-
-func checkName(n string) string {
-	switch {
-	case n == "":
-		return "empty name"
-	case strings.ContainsAny(n, ":,\n\r\t \x00/\\#%@\"'*?"):
-		return "name contains a character not allowed in account files"
-	case n[0] == '+' || n[0] == '-' || n[0] == '!':
-		return "name starts with a character reserved in account files"
-	}
-	return ""
-}

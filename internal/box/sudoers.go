@@ -255,16 +255,6 @@ func (d sudoDropIn) write(root string) (bool, error) {
 	return writeFileAtomic(path, d.content, fileSpec{mode: 0o440, force: true})
 }
 
-// SudoersError is CheckSudoers' refusal: the accounts whose rules the
-// drop-in cannot hold, or the drop-in as a whole (visudo).
-type SudoersError struct {
-	Users, Groups []string // left out of the drop-in: their commands
-	Err           error
-}
-
-func (e *SudoersError) Error() string { return e.Err.Error() }
-func (e *SudoersError) Unwrap() error { return e.Err }
-
 // CheckSudoers renders the sudoers drop-in of the accounts with sudo
 // rules (as Change.SudoUsers and SudoGroups: names, ids, rules) and, when
 // it differs from the one in place, checks it as an apply would: sudo's

@@ -210,3 +210,26 @@ const SSHDFile = "etc/ssh/sshd_config.d/truenas-engine.conf"
 
 // SkelDir is copied into a home the first time the engine creates it.
 const SkelDir = "etc/skel"
+
+// checkName says why n cannot be an account name in the files ("" when it can).
+func checkName(n string) string {
+	switch {
+	case n == "":
+		return "empty name"
+	case strings.ContainsAny(n, ":,\n\r\t \x00/\\#%@\"'*?"):
+		return "name contains a character not allowed in account files"
+	case n[0] == '+' || n[0] == '-' || n[0] == '!':
+		return "name starts with a character reserved in account files"
+	}
+	return ""
+}
+
+// SudoersError is CheckSudoers' refusal: the accounts whose rules the
+// drop-in cannot hold, or the drop-in as a whole (visudo).
+type SudoersError struct {
+	Users, Groups []string // left out of the drop-in: their commands
+	Err           error
+}
+
+func (e *SudoersError) Error() string { return e.Err.Error() }
+func (e *SudoersError) Unwrap() error { return e.Err }
