@@ -1,21 +1,19 @@
-// Command terraform-provider-truenas is one binary with several modes: the
-// Terraform provider server (what Terraform starts), "engine" (the account
-// engine on the box), "sandbox" (a box in a folder, reachable over SSH), and
-// midclt (the engine, when the binary is run under that name).
+// Command terraform-provider-truenas is the Terraform provider: the plugin
+// server Terraform starts, and nothing else. The box side (the account
+// engine, its midclt name and the sandbox) is cmd/truenas-engine, so that
+// this binary, which the registry ships for every platform, links no SQLite,
+// SSH server or websocket server (provider_deps_test.go checks it).
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	"github.com/nasops/terraform-provider-truenas/internal/engine"
 	"github.com/nasops/terraform-provider-truenas/internal/provider"
-	"github.com/nasops/terraform-provider-truenas/internal/sandbox"
 )
 
 // version is set by goreleaser.
@@ -29,25 +27,14 @@ func main() {
 }
 
 func run(args []string) int {
-	engine.Version = version
-	if filepath.Base(args[0]) == "midclt" {
-		return engine.Main(append([]string{"engine"}, args[1:]...), os.Stdin, os.Stdout, os.Stderr)
-	}
-	if len(args) > 1 {
-		switch args[1] {
-		case "engine":
-			return engine.Main(args[1:], os.Stdin, os.Stdout, os.Stderr)
-		case "sandbox":
-			return sandbox.Main(args[1:], os.Stdout, os.Stderr)
-		case "version", "--version":
-			fmt.Println("terraform-provider-truenas", version)
-			return 0
-		}
-	}
 	var withDebugger bool
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.BoolVar(&withDebugger, "debug", false, "run the provider with support for debuggers such as delve")
 	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q: this is the Terraform provider, started by Terraform (the box-side engine and the sandbox are truenas-engine)\n", args[0], fs.Arg(0))
 		return 2
 	}
 	// A provider process lives for one Terraform command with a heap of a

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo behind `make demo` (which builds bin/terraform-provider-truenas and
-# installs the CLI first): start a sandbox box, apply examples/demo to it,
+# bin/truenas-engine and installs the CLI first): start a sandbox box, apply examples/demo to it,
 # show the outputs, check that a second plan is empty, destroy, stop the
 # sandbox. The CLI is TF_CLI_PATH: bin/terraform (Terraform 1.8.5, the
 # default), the Terraform 1.11+ on PATH (`make demo TF_CLI=terraform-path`)
@@ -21,12 +21,14 @@ SANDBOX_DIR="$DEMO/sandbox"
 WORK="$DEMO/work"
 SANDBOX_LOG="$DEMO/sandbox.log"
 PROVIDER="$BIN/terraform-provider-truenas"
+ENGINE="$BIN/truenas-engine"
 TERRAFORM="${TF_CLI_PATH:-${TERRAFORM:-$BIN/terraform}}"
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
 
 [ -x "$PROVIDER" ] || die "$PROVIDER is missing: run 'make build' (or 'make demo')"
+[ -x "$ENGINE" ] || die "$ENGINE is missing: run 'make build' (or 'make demo')"
 [ -x "$TERRAFORM" ] || die "$TERRAFORM is missing: run 'make terraform' or 'make tofu' (or 'make demo')"
 # "Terraform v1.8.5" or "OpenTofu v1.12.6": the name used in what the demo says.
 CLI_VERSION=$(TF_CLI_CONFIG_FILE=/dev/null "$TERRAFORM" version | sed -n 1p)
@@ -80,7 +82,7 @@ rm -rf "$DEMO"
 mkdir -p "$DEMO" "$SANDBOX_DIR"
 
 say "Starting the sandbox box (log: .demo/sandbox.log)"
-"$PROVIDER" sandbox --dir "$SANDBOX_DIR" --listen 127.0.0.1:0 >"$SANDBOX_LOG" 2>&1 &
+"$ENGINE" sandbox --dir "$SANDBOX_DIR" --listen 127.0.0.1:0 >"$SANDBOX_LOG" 2>&1 &
 SANDBOX_PID=$!
 
 ready=""
@@ -152,7 +154,7 @@ if [ -n "$NEWER" ]; then
   # A plaintext API key is "<id>-<64 letters and digits>" (the state holds
   # truenas_api_key.opsadmin's: a resource's key is kept, sensitive).
   if grep -Eq "\"$key_id-[A-Za-z0-9]{64}\"" terraform.tfstate; then die "the ephemeral API key is in the state"; fi
-  left=$("$PROVIDER" engine --root "$BOXROOT" call api_key.query "[[\"id\", \"=\", $key_id]]")
+  left=$("$ENGINE" --root "$BOXROOT" call api_key.query "[[\"id\", \"=\", $key_id]]")
   [ "$left" = "[]" ] || die "the ephemeral key $key_id is still on the box after the apply: $left"
   echo "demo: wouser has a password the state does not hold; the apply's API key (id $key_id) was used and is gone."
 fi

@@ -23,7 +23,7 @@ import (
 )
 
 // BenchmarkServeMemoryUnderAttack prints the peak RSS (VmHWM) of the real
-// `engine serve` (the binary TestMain builds, in a child process) at
+// `truenas-engine serve` (the binary TestMain builds, in a child process) at
 // 10,000 users while one READONLY_ADMIN uid holds its 32 connections, each
 // sending 20 user.query calls and never reading an answer; next to it, the
 // same engine's idle peak and its peak after one user.query read by its
@@ -49,7 +49,7 @@ func BenchmarkServeMemoryUnderAttack(b *testing.B) {
 	}
 	sock := filepath.Join(dir, "middlewared.sock")
 	// The real binary TestMain built (or the test binary standing in).
-	srv := exec.Command(filepath.Join(binDir, "terraform-provider-truenas"), "engine", "--root", root, "serve", "--socket", sock)
+	srv := exec.Command(filepath.Join(binDir, "truenas-engine"), "--root", root, "serve", "--socket", sock)
 	stderr, _ := srv.StderrPipe()
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)

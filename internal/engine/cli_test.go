@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// binDir holds the real binary (terraform-provider-truenas) and a midclt
-// symlink to it, built once by TestMain.
+// binDir holds the real binary (truenas-engine, from cmd/truenas-engine) and
+// a midclt symlink to it, built once by TestMain.
 var binDir string
 
 func TestMain(m *testing.M) {
@@ -19,12 +19,7 @@ func TestMain(m *testing.M) {
 	// mid-change), the test binary stands in for it.
 	if os.Getenv("ENGINE_TEST_AS_BINARY") == "1" {
 		args := os.Args
-		if filepath.Base(args[0]) == "midclt" {
-			args = append([]string{"engine"}, args[1:]...)
-		} else {
-			args = args[1:] // "engine" ...
-		}
-		os.Exit(Main(args, os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(Main(args, os.Stdin, os.Stdout, os.Stderr)) // truenas-engine ... or midclt ...
 	}
 	if os.Getenv("ENGINE_ATTACK_SOCKET") != "" {
 		os.Exit(m.Run()) // BenchmarkServeMemoryUnderAttack's attacker
@@ -35,8 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	bin := filepath.Join(dir, "terraform-provider-truenas")
-	build := exec.Command("go", "build", "-o", bin, "github.com/nasops/terraform-provider-truenas")
+	bin := filepath.Join(dir, "truenas-engine")
+	build := exec.Command("go", "build", "-o", bin, "github.com/nasops/terraform-provider-truenas/cmd/truenas-engine")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "engine tests: cannot build the real binary, the test binary stands in for it: %v\n%s", err, out)
 		self, _ := os.Executable()
@@ -88,7 +83,7 @@ func (r cliResult) want(t *testing.T, stdout, stderr string, code int) {
 func TestCLI(t *testing.T) {
 	root := t.TempDir()
 	eng := func(stdin string, args ...string) cliResult {
-		return runCLI(t, stdin, "terraform-provider-truenas", append([]string{"engine", "--root", root, "call"}, args...)...)
+		return runCLI(t, stdin, "truenas-engine", append([]string{"--root", root, "call"}, args...)...)
 	}
 	r := eng("", "system.version")
 	r.want(t, SystemVersion()+"\n", "", 0)
@@ -96,8 +91,8 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("system.version %q", r.stdout)
 	}
 	// the engine's own version, without a root
-	r = runCLI(t, "", "terraform-provider-truenas", "engine", "version")
-	if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "terraform-provider-truenas engine ") ||
+	r = runCLI(t, "", "truenas-engine", "version")
+	if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "truenas-engine ") ||
 		!strings.Contains(r.stdout, "TrueNAS-25.10.6, API v25_10_5") {
 		t.Fatalf("engine version: %+v", r)
 	}
@@ -156,11 +151,11 @@ func TestCLI(t *testing.T) {
 	r = eng("", "user.get_instance", "root")
 	r.want(t, "", "[EINVAL] id: Input should be a valid integer\n", 1)
 	// usage errors
-	r = runCLI(t, "", "terraform-provider-truenas", "engine", "--root", root)
-	if r.code != 2 || !strings.Contains(r.stderr, "usage: engine") {
+	r = runCLI(t, "", "truenas-engine", "--root", root)
+	if r.code != 2 || !strings.Contains(r.stderr, "usage: truenas-engine") {
 		t.Fatalf("%+v", r)
 	}
-	r = runCLI(t, "", "terraform-provider-truenas", "engine", "--bogus", "call", "x")
+	r = runCLI(t, "", "truenas-engine", "--bogus", "call", "x")
 	if r.code != 2 || !strings.Contains(r.stderr, "unknown option --bogus") {
 		t.Fatalf("%+v", r)
 	}
@@ -190,7 +185,7 @@ func TestCLI(t *testing.T) {
 func TestCLIBoolOutput(t *testing.T) {
 	root := t.TempDir()
 	eng := func(stdin string, args ...string) cliResult {
-		return runCLI(t, stdin, "terraform-provider-truenas", append([]string{"engine", "--root=" + root, "call"}, args...)...)
+		return runCLI(t, stdin, "truenas-engine", append([]string{"--root=" + root, "call"}, args...)...)
 	}
 	r := eng("", "group.query", `[["name","=","builtin_administrators"]]`, `{"get":true,"select":["id"]}`)
 	id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(r.stdout), `{"id": `), "}")
@@ -209,7 +204,7 @@ func TestCLIBoolOutput(t *testing.T) {
 func TestCLIMidcltOptions(t *testing.T) {
 	root := t.TempDir()
 	run := func(stdin string, args ...string) cliResult {
-		return runCLI(t, stdin, "terraform-provider-truenas", append([]string{"engine", "--root", root}, args...)...)
+		return runCLI(t, stdin, "truenas-engine", append([]string{"--root", root}, args...)...)
 	}
 	run("", "-t", "30", "-u", "ws://localhost/api/current", "-U", "someone", "-P", "s3cret-pw", "-K", "1-key", "call", "system.version").
 		want(t, SystemVersion()+"\n", "", 0)

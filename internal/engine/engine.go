@@ -68,9 +68,9 @@ func versionLabel(v string) string {
 	return out
 }
 
-// VersionLine is what "engine version" prints.
+// VersionLine is what "truenas-engine version" prints.
 func VersionLine() string {
-	return fmt.Sprintf("terraform-provider-truenas engine %s (speaks %s, API %s)", Version, APIFlavour, APIVersion)
+	return fmt.Sprintf("truenas-engine %s (speaks %s, API %s)", Version, APIFlavour, APIVersion)
 }
 
 // MethodNotFoundError is returned for a method the engine does not

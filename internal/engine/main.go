@@ -19,9 +19,11 @@ import (
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
-const usage = `usage: engine [--root DIR] [--release 25.10|26.0|13.3] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
-       engine [--root DIR] [--release 25.10|26.0|13.3] serve [--socket PATH]
-       engine version
+const usage = `usage: truenas-engine [--root DIR] [--release 25.10|26.0|13.3] [-t SECONDS] [-u URI] [-U USER] [-P PASSWORD] [-K KEY] call [-q] [-j] [-jp progressbar|description] METHOD [ARG ...]
+       truenas-engine [--root DIR] [--release 25.10|26.0|13.3] serve [--socket PATH]
+       truenas-engine version
+       truenas-engine sandbox --dir DIR [--listen 127.0.0.1:PORT] [--release 25.10|26.0|13.3]
+       midclt ... (the binary run under that name: as truenas-engine)
 
 call runs one TrueNAS account API method, as TrueNAS's midclt call does.
 Each ARG is JSON (a bare string when it is not JSON); an ARG of "-" is
@@ -42,6 +44,10 @@ where every peer is root, as on CORE, and so only root may connect.
 
 version prints the TrueNAS release the engine answers as and the engine's
 own version.
+
+sandbox runs a box in DIR (its root DIR/root) behind an SSH server on
+loopback that runs midclt calls and forwards the middleware socket, as a
+TrueNAS box does, until SIGINT or SIGTERM.
 
 --root defaults to $TRUENAS_ENGINE_ROOT, else /.
 --release is the TrueNAS release a new root answers as (default 25.10); a
@@ -69,7 +75,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	rest := args
 	if len(rest) > 0 {
-		rest = rest[1:] // program name ("engine" or "midclt")
+		rest = rest[1:] // program name ("truenas-engine" or "midclt")
 	}
 	var timeout time.Duration
 	release := ""
@@ -93,14 +99,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		case "--root", "-root":
 			v, ok := takes()
 			if !ok || v == "" {
-				fmt.Fprint(stderr, "engine: --root needs a folder\n"+usage)
+				fmt.Fprint(stderr, "truenas-engine: --root needs a folder\n"+usage)
 				return 2
 			}
 			root = v
 		case "--release", "-release":
 			v, ok := takes()
 			if _, err := LookupRelease(v); !ok || err != nil {
-				fmt.Fprintf(stderr, "engine: --release: %v\n%s", err, usage)
+				fmt.Fprintf(stderr, "truenas-engine: --release: %v\n%s", err, usage)
 				return 2
 			}
 			release = v
@@ -108,7 +114,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			v, ok := takes()
 			n, err := strconv.Atoi(v)
 			if !ok || err != nil {
-				fmt.Fprintf(stderr, "engine: %s needs a number of seconds\n%s", name, usage)
+				fmt.Fprintf(stderr, "truenas-engine: %s needs a number of seconds\n%s", name, usage)
 				return 2
 			}
 			if n > 0 {
@@ -118,7 +124,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			// The engine runs the call itself: there is no server to reach
 			// and no login to make. Never echo the value.
 			if _, ok := takes(); !ok {
-				fmt.Fprintf(stderr, "engine: %s needs a value\n%s", name, usage)
+				fmt.Fprintf(stderr, "truenas-engine: %s needs a value\n%s", name, usage)
 				return 2
 			}
 		case "--insecure":
@@ -127,7 +133,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			// For tests: "25.10" reads no stdin (see MidcltFlavourEnv).
 			v, ok := takes()
 			if !ok || (v != "25.10" && v != "26.0") {
-				fmt.Fprintf(stderr, "engine: --midclt-flavour is 25.10 or 26.0\n%s", usage)
+				fmt.Fprintf(stderr, "truenas-engine: --midclt-flavour is 25.10 or 26.0\n%s", usage)
 				return 2
 			}
 			flavour = v
@@ -135,7 +141,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			fmt.Fprint(stdout, usage)
 			return 0
 		default:
-			fmt.Fprintf(stderr, "engine: unknown option %s\n%s", name, usage)
+			fmt.Fprintf(stderr, "truenas-engine: unknown option %s\n%s", name, usage)
 			return 2
 		}
 	}
@@ -163,14 +169,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			v, inline := strings.CutPrefix(a, "--job-print=")
 			if !inline {
 				if i+1 >= len(rest) {
-					fmt.Fprintf(stderr, "engine: %s needs progressbar or description\n%s", a, usage)
+					fmt.Fprintf(stderr, "truenas-engine: %s needs progressbar or description\n%s", a, usage)
 					return 2
 				}
 				i++
 				v = rest[i]
 			}
 			if v != "progressbar" && v != "description" {
-				fmt.Fprintf(stderr, "engine: %s: invalid choice: %q (choose from 'progressbar', 'description')\n", a, v)
+				fmt.Fprintf(stderr, "truenas-engine: %s: invalid choice: %q (choose from 'progressbar', 'description')\n", a, v)
 				return 2
 			}
 		default:
@@ -272,7 +278,7 @@ func readArgs(raw []string, stdin io.Reader) ([]json.RawMessage, error) {
 	return out, nil
 }
 
-// serveMain is "engine serve [--socket PATH]".
+// serveMain is "truenas-engine serve [--socket PATH]".
 func serveMain(root, release string, args []string, stderr io.Writer) int {
 	socket := ""
 	for len(args) > 0 {
@@ -281,20 +287,20 @@ func serveMain(root, release string, args []string, stderr io.Writer) int {
 		case "--socket", "-socket":
 			if !inline {
 				if len(args) < 2 {
-					fmt.Fprint(stderr, "engine serve: --socket needs a path\n"+usage)
+					fmt.Fprint(stderr, "truenas-engine serve: --socket needs a path\n"+usage)
 					return 2
 				}
 				value, args = args[1], args[1:]
 			}
 			socket, args = value, args[1:]
 		default:
-			fmt.Fprintf(stderr, "engine serve: unknown argument %s\n%s", args[0], usage)
+			fmt.Fprintf(stderr, "truenas-engine serve: unknown argument %s\n%s", args[0], usage)
 			return 2
 		}
 	}
 	e, err := OpenRelease(root, release)
 	if err != nil {
-		fmt.Fprintf(stderr, "engine serve: %v\n", err)
+		fmt.Fprintf(stderr, "truenas-engine serve: %v\n", err)
 		return 1
 	}
 	defer e.Close()
@@ -302,22 +308,22 @@ func serveMain(root, release string, args []string, stderr io.Writer) int {
 	if socket == "" {
 		ln, err = systemdListener()
 		if err != nil {
-			fmt.Fprintf(stderr, "engine serve: %v\n", err)
+			fmt.Fprintf(stderr, "truenas-engine serve: %v\n", err)
 			return 1
 		}
 		socket = e.Release().Socket
 	}
 	if ln == nil {
 		if ln, err = ListenSocket(socket); err != nil {
-			fmt.Fprintf(stderr, "engine serve: %v\n", err)
+			fmt.Fprintf(stderr, "truenas-engine serve: %v\n", err)
 			return 1
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stderr, "engine serve: listening on %s (root %s)\n", ln.Addr(), e.Root())
+	fmt.Fprintf(stderr, "truenas-engine serve: listening on %s (root %s)\n", ln.Addr(), e.Root())
 	if err := e.Serve(ctx, ln, stderr); err != nil {
-		fmt.Fprintf(stderr, "engine serve: %v\n", err)
+		fmt.Fprintf(stderr, "truenas-engine serve: %v\n", err)
 		return 1
 	}
 	return 0

@@ -278,7 +278,7 @@ func TestPrivilegeMissingGroup(t *testing.T) {
 func TestPrivilegeCLI(t *testing.T) {
 	root := t.TempDir()
 	eng := func(stdin string, args ...string) cliResult {
-		return runCLI(t, stdin, "terraform-provider-truenas", append([]string{"engine", "--root", root, "call"}, args...)...)
+		return runCLI(t, stdin, "truenas-engine", append([]string{"--root", root, "call"}, args...)...)
 	}
 	eng("", "privilege.roles", `[["name","=","FULL_ADMIN"]]`, `{"get":true}`).want(t,
 		`{"name": "FULL_ADMIN", "title": "FULL_ADMIN", "includes": [], "builtin": false, "stig": 1}`+"\n", "", 0)

@@ -63,19 +63,19 @@ func TestReleaseKeptByTheRoot(t *testing.T) {
 			}
 			// The command line says the same.
 			var out, errb bytes.Buffer
-			if code := Main([]string{"engine", "--root", root, "--release", other, "call", "system.version"}, nil, &out, &errb); code != 1 ||
+			if code := Main([]string{"truenas-engine", "--root", root, "--release", other, "call", "system.version"}, nil, &out, &errb); code != 1 ||
 				!strings.Contains(errb.String(), "--release "+other+" refused") {
 				t.Fatalf("cli: %d %q %q", code, out.String(), errb.String())
 			}
 			out.Reset()
 			errb.Reset()
-			if code := Main([]string{"engine", "--root", root, "call", "system.version"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), c.version) {
+			if code := Main([]string{"truenas-engine", "--root", root, "call", "system.version"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), c.version) {
 				t.Fatalf("cli: %d %q %q", code, out.String(), errb.String())
 			}
 		})
 	}
 	var out, errb bytes.Buffer
-	if code := Main([]string{"engine", "--root", t.TempDir(), "--release", "24.10", "call", "system.version"}, nil, &out, &errb); code != 2 ||
+	if code := Main([]string{"truenas-engine", "--root", t.TempDir(), "--release", "24.10", "call", "system.version"}, nil, &out, &errb); code != 2 ||
 		!strings.Contains(errb.String(), `unknown release "24.10" (known: 13.3, 25.10, 26.0)`) {
 		t.Fatalf("unknown release: %d %q", code, errb.String())
 	}

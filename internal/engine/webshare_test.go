@@ -89,7 +89,7 @@ func TestWebshareByRelease(t *testing.T) {
 
 	// Through the CLI, as `engine --release 26.0 call` runs it.
 	var out, errb bytes.Buffer
-	if code := Main([]string{"engine", "--root", root, "--release", "26.0", "call", "user.query", `[["username","=","wsa"]]`, `{"get":true,"select":["webshare"]}`}, nil, &out, &errb); code != 0 ||
+	if code := Main([]string{"truenas-engine", "--root", root, "--release", "26.0", "call", "user.query", `[["username","=","wsa"]]`, `{"get":true,"select":["webshare"]}`}, nil, &out, &errb); code != 0 ||
 		strings.TrimSpace(out.String()) != `{"webshare": false}` && strings.TrimSpace(out.String()) != `{"webshare":false}` {
 		t.Fatalf("cli: %d %q %q", code, out.String(), errb.String())
 	}

@@ -10,7 +10,7 @@ import (
 	"syscall"
 )
 
-// Main runs "sandbox --dir DIR [--listen 127.0.0.1:PORT] [--release R]" until SIGINT or
+// Main runs "truenas-engine sandbox --dir DIR [--listen 127.0.0.1:PORT] [--release R]" until SIGINT or
 // SIGTERM. args[0] is the mode name ("sandbox").
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -23,16 +23,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		name, args = args[0], args[1:]
 	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := flag.NewFlagSet("truenas-engine "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "the sandbox folder: keys, known_hosts, sandbox.env and the box root (DIR/root)")
 	listen := fs.String("listen", "127.0.0.1:2222", "loopback address to listen on (port 0 picks a free one)")
-	release := fs.String("release", "", "the TrueNAS release a new box answers as: 25.10 (default) or 26.0; a box keeps its release")
+	release := fs.String("release", "", "the TrueNAS release a new box answers as: 25.10 (default), 26.0 or 13.3; a box keeps its release")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *dir == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: sandbox --dir DIR [--listen 127.0.0.1:PORT] [--release 25.10|26.0]")
+		fmt.Fprintln(stderr, "usage: truenas-engine sandbox --dir DIR [--listen 127.0.0.1:PORT] [--release 25.10|26.0|13.3]")
 		return 2
 	}
 	sb, err := Start(ctx, Options{Dir: *dir, Listen: *listen, Log: stderr, Release: *release})

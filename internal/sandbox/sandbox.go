@@ -477,7 +477,7 @@ func (s *Sandbox) exec(ch ssh.Channel, cmdline string) {
 		s.refuse(ch, "only `midclt call METHOD [ARG ...]` is supported")
 		return
 	}
-	args := []string{"engine", "--root", s.Root}
+	args := []string{"truenas-engine", "--root", s.Root}
 	if s.opts.MidcltFlavour != "" {
 		args = append(args, "--midclt-flavour", s.opts.MidcltFlavour)
 	}

@@ -151,7 +151,7 @@ func TestExecMidclt(t *testing.T) {
 		t.Fatalf("quoted args: %q %d", out, code)
 	}
 	last := (*calls)[len(*calls)-1]
-	want := []string{"engine", "--root", sb.Root, "call", "user.create", `{"username": "x; id"}`, ";", "a b"}
+	want := []string{"truenas-engine", "--root", sb.Root, "call", "user.create", `{"username": "x; id"}`, ";", "a b"}
 	if !reflect.DeepEqual(last, want) {
 		t.Fatalf("engine args %q, want %q", last, want)
 	}

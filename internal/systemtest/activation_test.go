@@ -31,7 +31,7 @@ func TestEngineServeSocketActivation(t *testing.T) {
 	}
 	root := t.TempDir()
 	sock := filepath.Join(t.TempDir(), "middlewared.sock")
-	cmd := exec.Command(activate, "-l", sock, binary, "engine", "--root", root, "serve")
+	cmd := exec.Command(activate, "-l", sock, binary, "--root", root, "serve")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -275,7 +275,7 @@ func TestKilledEngineRepairs(t *testing.T) {
 			method, params = "user.create", []any{newUser(name)}
 		}
 		cargs, stdin := callArgs(params)
-		args := append([]string{"engine", "--root", root, "call", method}, cargs...)
+		args := append([]string{"--root", root, "call", method}, cargs...)
 		cmd := exec.Command(binary, args...)
 		cmd.Stdin = bytes.NewReader(stdin)
 		if err := cmd.Start(); err != nil {

@@ -14,7 +14,8 @@ import (
 	"testing"
 )
 
-// binary is the provider binary built once for the package's tests.
+// binary is the box-side binary (cmd/truenas-engine) built once for the
+// package's tests.
 var binary string
 
 func TestMain(m *testing.M) {
@@ -28,8 +29,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "terraform-provider-truenas")
-	build := exec.Command("go", "build", "-o", binary, "../..")
+	binary = filepath.Join(dir, "truenas-engine")
+	build := exec.Command("go", "build", "-o", binary, "../../cmd/truenas-engine")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the binary:", err)
@@ -46,14 +47,14 @@ type result struct {
 	code           int
 }
 
-// engineCall runs "engine --root ROOT call METHOD ARG... -" as the provider
+// engineCall runs "truenas-engine --root ROOT call METHOD ARG... -" as the provider
 // sends a call to a midclt that reads stdin (TrueNAS 26.0 and the engine):
 // the leading params on the command line, the last one, the payload that
 // may hold secrets, as the single final "-" on stdin.
 func engineCall(t testing.TB, root, method string, params ...any) result {
 	t.Helper()
 	args, stdin := callArgs(params)
-	return run(t, binary, append([]string{"engine", "--root", root, "call", method}, args...), stdin)
+	return run(t, binary, append([]string{"--root", root, "call", method}, args...), stdin)
 }
 
 // callArgs gives the arguments and stdin of a call: the leading params on

@@ -34,7 +34,7 @@ func (rb *realBox) jsonRPCThroughSSH(t *testing.T, work string) {
 	if out, err := exec.Command("mount", "--bind", mw, "/run/middleware").CombinedOutput(); err != nil {
 		t.Fatalf("mount /run/middleware: %v\n%s", err, out)
 	}
-	serve := exec.Command(binary, "engine", "serve")
+	serve := exec.Command(binary, "serve")
 	logf, err := os.Create(filepath.Join(work, "serve.log"))
 	must(t, err)
 	serve.Stdout, serve.Stderr = logf, logf
