@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the system tests need (OpenSSH server, sudo,
-# sshpass; systemd for systemd-socket-activate, which starts engine serve as
+# sshpass; systemd for systemd-socket-activate, which starts truenas-engine serve as
 # its socket unit would; passwd for shadow-utils), when running as root and they are missing. Elsewhere it says
 # what is missing and leaves the test to skip with that reason.
 set -euo pipefail

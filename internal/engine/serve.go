@@ -87,7 +87,7 @@ func systemdListener() (net.Listener, error) {
 	return ln, err
 }
 
-// DefaultSocket is where `engine serve` listens unless told otherwise:
+// DefaultSocket is where `truenas-engine serve` listens unless told otherwise:
 // where TrueNAS's middleware listens, so that a client finds both the same
 // way.
 const DefaultSocket = wire.Socket
@@ -116,7 +116,7 @@ func (l *capListener) Accept() (net.Conn, error) {
 		}
 		uid, err := l.uidOf(c)
 		if err != nil {
-			fmt.Fprintf(l.log, "engine serve: cannot read the peer's credentials: %v\n", err)
+			fmt.Fprintf(l.log, "truenas-engine serve: cannot read the peer's credentials: %v\n", err)
 			c.Close()
 			continue
 		}

@@ -17,10 +17,11 @@ import (
 	"github.com/nasops/terraform-provider-truenas/internal/wire"
 )
 
-// TestEngineServeSocketActivation runs `engine serve` as systemd's
-// truenas-engine.socket starts it: the socket is passed as fd 3 with
-// LISTEN_PID and LISTEN_FDS (systemd-socket-activate does what systemd
-// does), and the engine answers on it.
+// TestEngineServeSocketActivation runs the ExecStart of
+// contrib/systemd/truenas-engine.service (the built binary in place of its
+// installed path) as systemd's truenas-engine.socket starts it: the socket
+// is passed as fd 3 with LISTEN_PID and LISTEN_FDS (systemd-socket-activate
+// does what systemd does), and the engine answers on it.
 func TestEngineServeSocketActivation(t *testing.T) {
 	activate, err := exec.LookPath("systemd-socket-activate")
 	if err != nil {
@@ -31,7 +32,10 @@ func TestEngineServeSocketActivation(t *testing.T) {
 	}
 	root := t.TempDir()
 	sock := filepath.Join(t.TempDir(), "middlewared.sock")
-	cmd := exec.Command(activate, "-l", sock, binary, "--root", root, "serve")
+	args := append([]string{"-l", sock, binary}, unitExecStart(t, "../../contrib/systemd/truenas-engine.service", "/usr/local/bin/truenas-engine")...)
+	cmd := exec.Command(activate, args...)
+	// The unit's engine works on /: here on a folder of the test's.
+	cmd.Env = append(os.Environ(), "TRUENAS_ENGINE_ROOT="+root)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -85,4 +89,25 @@ func TestEngineServeSocketActivation(t *testing.T) {
 	if !strings.Contains(out.String(), "listening on "+sock) {
 		t.Fatalf("engine serve did not take the passed socket:\n%s", out.String())
 	}
+}
+
+// unitExecStart returns the arguments of a systemd unit's one ExecStart=
+// line, whose program must be program (the path the release's units expect
+// the binary at).
+func unitExecStart(t *testing.T, unit, program string) []string {
+	t.Helper()
+	b, err := os.ReadFile(unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]string
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "ExecStart="); ok {
+			lines = append(lines, strings.Fields(v))
+		}
+	}
+	if len(lines) != 1 || len(lines[0]) == 0 || lines[0][0] != program {
+		t.Fatalf("%s: want one ExecStart= line running %s, got %q", unit, program, lines)
+	}
+	return lines[0][1:]
 }
