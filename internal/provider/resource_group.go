@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -279,18 +278,6 @@ func (r *groupResource) readInto(ctx context.Context, prior groupModel, id int64
 	}
 	diags.Append(st.Set(ctx, groupState(prior, e, primary))...)
 	return true
-}
-
-func decodeID(raw json.RawMessage) int64 {
-	var id int64
-	if err := json.Unmarshal(raw, &id); err == nil {
-		return id
-	}
-	var obj struct {
-		ID int64 `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &obj)
-	return obj.ID
 }
 
 func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

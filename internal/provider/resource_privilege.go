@@ -275,18 +275,6 @@ func stringSet(ss []string) types.Set {
 	return types.SetValueMust(types.StringType, vals)
 }
 
-func (p *payload) stringSet(k string, v types.Set, conv func([]string) any) {
-	if v.IsNull() {
-		return
-	}
-	ss, ok := setStrings(v)
-	if !ok {
-		p.unknown[k] = true
-		return
-	}
-	p.m[k] = conv(ss)
-}
-
 func asStrings(ss []string) any  { return ss }
 func asDSGroups(ss []string) any { return dsGroupValues(ss) }
 

@@ -208,84 +208,6 @@ func userPathMapper(useWO bool) pathMapper {
 	}
 }
 
-// payload is a JSON object under construction, with the fields whose value
-// is not known yet (at plan time) kept apart.
-type payload struct {
-	m       map[string]any
-	unknown map[string]bool
-}
-
-func newPayload() *payload { return &payload{m: map[string]any{}, unknown: map[string]bool{}} }
-
-func (p *payload) str(k string, v types.String) {
-	switch {
-	case v.IsUnknown():
-		p.unknown[k] = true
-	case !v.IsNull():
-		p.m[k] = v.ValueString()
-	}
-}
-
-func (p *payload) boolean(k string, v types.Bool) {
-	switch {
-	case v.IsUnknown():
-		p.unknown[k] = true
-	case !v.IsNull():
-		p.m[k] = v.ValueBool()
-	}
-}
-
-func (p *payload) int64(k string, v types.Int64) {
-	switch {
-	case v.IsUnknown():
-		p.unknown[k] = true
-	case !v.IsNull():
-		p.m[k] = v.ValueInt64()
-	}
-}
-
-func (p *payload) strings(k string, v types.List) {
-	if v.IsNull() {
-		return
-	}
-	ss, ok := listStrings(v)
-	if !ok {
-		p.unknown[k] = true
-		return
-	}
-	p.m[k] = ss
-}
-
-func (p *payload) ints(k string, v types.Set) {
-	if v.IsNull() {
-		return
-	}
-	ids, ok := setInts(v)
-	if !ok {
-		p.unknown[k] = true
-		return
-	}
-	p.m[k] = ids
-}
-
-// filter drops errors about fields that are not known yet, and errors with
-// no field when anything is unknown.
-func (p *payload) filter(es account.Errors) account.Errors {
-	var out account.Errors
-	for _, e := range es {
-		parts := strings.Split(e.Attribute, ".")
-		if len(parts) < 2 {
-			if len(p.unknown) > 0 {
-				continue
-			}
-		} else if p.unknown[parts[1]] {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
 // passwordFrom returns the password to send on create: password, else
 // password_wo (from the configuration, as write-only values are never in
 // the plan).
@@ -501,25 +423,6 @@ func checkUserPayloadFor(m *account.Model, p *payload, old *account.UserEntry) a
 		}
 		return account.CheckUser(up, old, nil)
 	})
-}
-
-// checkPayload decodes p.m as TrueNAS decodes a create or update payload
-// and, when it decodes, runs rules on it: the plan-time checks of every
-// resource. Errors about values not known yet are dropped.
-func checkPayload[P any](p *payload, create bool, decodeCreate, decodeUpdate func([]byte) (*P, account.Errors), rules func(*P) account.Errors) account.Errors {
-	raw, err := json.Marshal(p.m)
-	if err != nil {
-		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
-	}
-	decode := decodeUpdate
-	if create {
-		decode = decodeCreate
-	}
-	v, es := decode(raw)
-	if len(es) == 0 && v != nil {
-		es = rules(v)
-	}
-	return p.filter(es)
 }
 
 // oldUser is the user as the state knows it, for the update rules.
@@ -748,44 +651,6 @@ func nullIfUnknownString(v types.String) types.String {
 	}
 	return v
 }
-
-// notReadBack is the plan modifier of the arguments TrueNAS never returns
-// (group_create, home_create, home_mode: fields of UserCreate only, not of
-// UserEntry, api/v25_10_5/user.py:37,147-186 at TS-25.10.6). After an import they are null in
-// the state: not known. Where the configuration leaves such an argument out
-// too, the plan keeps it null instead of planning the schema's default, so
-// an imported user whose configuration does not mention them plans no
-// change; a configured value is planned, and recorded without being sent
-// (buildUserUpdate). On create, and for a state that knows the value, it
-// does nothing.
-type notReadBack struct{}
-
-func (notReadBack) Description(context.Context) string {
-	return "After an import (null in the state), stays null while the configuration leaves it out."
-}
-
-func (m notReadBack) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
-
-func (notReadBack) PlanModifyBool(_ context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
-	if !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() && req.StateValue.IsNull() && req.ConfigValue.IsNull() {
-		resp.PlanValue = types.BoolNull()
-	}
-}
-
-func (notReadBack) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() && req.StateValue.IsNull() && req.ConfigValue.IsNull() {
-		resp.PlanValue = types.StringNull()
-	}
-}
-
-// replaceIfKnown makes a change of group_create replace the user, unless
-// the state does not know the value (null since an import): then the
-// configured value is only recorded.
-func replaceIfKnown(_ context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
-}
-
-const replaceIfKnownText = "Changing it replaces the user, unless the state does not know it (null after an import)."
 
 // decodeUserResult reads a user.create / user.update result: the entry
 // (25.04+) or a bare id (24.x).
