@@ -31,6 +31,42 @@ type entryKind[M any] struct {
 	names func(ctx context.Context) ([]namedEntry, error)
 }
 
+// providerClient is the client the provider's Configure hands a resource;
+// each resource embeds it, and with it its Configure.
+type providerClient struct{ c *client }
+
+func (p *providerClient) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		p.c = c
+	}
+}
+
+// readEntry is an entryKind.read that gets entry E by id and builds the
+// model from it.
+func readEntry[E, M any](get func(context.Context, int64) (*E, error), state func(prior M, e *E) M) func(context.Context, M, int64) (*M, error) {
+	return func(ctx context.Context, prior M, id int64) (*M, error) {
+		e, err := get(ctx, id)
+		if err != nil || e == nil {
+			return nil, err
+		}
+		s := state(prior, e)
+		return &s, nil
+	}
+}
+
+// namesOf is an entryKind.names: the entries list gives, each named by
+// name.
+func namesOf[E any](list func(context.Context) ([]E, error), name func(E) (string, int64)) func(context.Context) ([]namedEntry, error) {
+	return func(ctx context.Context) ([]namedEntry, error) {
+		all, err := list(ctx)
+		out := make([]namedEntry, len(all))
+		for i, e := range all {
+			out[i].name, out[i].id = name(e)
+		}
+		return out, err
+	}
+}
+
 // namedEntry is an entry's name and database id.
 type namedEntry struct {
 	name string

@@ -29,7 +29,7 @@ var (
 // NewAPIKeyResource returns the truenas_api_key resource.
 func NewAPIKeyResource() resource.Resource { return &apiKeyResource{} }
 
-type apiKeyResource struct{ c *client }
+type apiKeyResource struct{ providerClient }
 
 type apiKeyModel struct {
 	ID        types.String `tfsdk:"id"`
@@ -77,12 +77,6 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"local": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the key belongs to a local user.",
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 		},
-	}
-}
-
-func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -263,23 +257,9 @@ func apiKeyState(prior apiKeyModel, e *account.APIKeyEntry) apiKeyModel {
 // kind is what the shared CRUD steps (crud.go) know of API keys.
 func (r *apiKeyResource) kind() entryKind[apiKeyModel] {
 	return entryKind[apiKeyModel]{c: r.c, noun: "API key", api: "api_key",
-		id: func(m apiKeyModel) types.String { return m.ID },
-		read: func(ctx context.Context, prior apiKeyModel, id int64) (*apiKeyModel, error) {
-			e, err := r.c.apiKeyByID(ctx, id)
-			if err != nil || e == nil {
-				return nil, err
-			}
-			s := apiKeyState(prior, e)
-			return &s, nil
-		},
-		names: func(ctx context.Context) ([]namedEntry, error) {
-			all, err := r.c.APIKeys(ctx)
-			out := make([]namedEntry, len(all))
-			for i, k := range all {
-				out[i] = namedEntry{k.Name, k.ID}
-			}
-			return out, err
-		},
+		id:    func(m apiKeyModel) types.String { return m.ID },
+		read:  readEntry(r.c.apiKeyByID, apiKeyState),
+		names: namesOf(r.c.APIKeys, func(k account.APIKeyEntry) (string, int64) { return k.Name, k.ID }),
 	}
 }
 

@@ -32,7 +32,7 @@ var (
 // NewGroupResource returns the truenas_group resource.
 func NewGroupResource() resource.Resource { return &groupResource{} }
 
-type groupResource struct{ c *client }
+type groupResource struct{ providerClient }
 
 type groupModel struct {
 	ID                   types.String `tfsdk:"id"`
@@ -86,12 +86,6 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"roles": schema.ListAttribute{ElementType: types.StringType, Computed: true,
 				MarkdownDescription: "Roles of the privileges this group is mapped to; always empty on TrueNAS CORE 13.3, which has no privileges."},
 		},
-	}
-}
-
-func (r *groupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -268,14 +262,7 @@ func (r *groupResource) kind() entryKind[groupModel] {
 			s := groupState(prior, e, primary)
 			return &s, nil
 		},
-		names: func(ctx context.Context) ([]namedEntry, error) {
-			all, err := r.c.Groups(ctx)
-			out := make([]namedEntry, len(all))
-			for i, g := range all {
-				out[i] = namedEntry{g.Name, g.ID}
-			}
-			return out, err
-		},
+		names: namesOf(r.c.Groups, func(g account.GroupEntry) (string, int64) { return g.Name, g.ID }),
 	}
 }
 

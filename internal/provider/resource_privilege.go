@@ -34,7 +34,7 @@ var (
 // NewPrivilegeResource returns the truenas_privilege resource.
 func NewPrivilegeResource() resource.Resource { return &privilegeResource{} }
 
-type privilegeResource struct{ c *client }
+type privilegeResource struct{ providerClient }
 
 type privilegeModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -219,12 +219,6 @@ func (r *privilegeResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"web_shell": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultPrivilegeWebShell),
 				MarkdownDescription: fmt.Sprintf("Whether members may use the web shell. Default: `%t`.", defaultPrivilegeWebShell)},
 		},
-	}
-}
-
-func (r *privilegeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -417,23 +411,9 @@ func privilegeState(prior privilegeModel, e *privilegeWire) privilegeModel {
 // kind is what the shared CRUD steps (crud.go) know of privileges.
 func (r *privilegeResource) kind() entryKind[privilegeModel] {
 	return entryKind[privilegeModel]{c: r.c, noun: "privilege", api: "privilege",
-		id: func(m privilegeModel) types.String { return m.ID },
-		read: func(ctx context.Context, prior privilegeModel, id int64) (*privilegeModel, error) {
-			e, err := r.c.privilegeByID(ctx, id)
-			if err != nil || e == nil {
-				return nil, err
-			}
-			s := privilegeState(prior, e)
-			return &s, nil
-		},
-		names: func(ctx context.Context) ([]namedEntry, error) {
-			all, err := r.c.Privileges(ctx)
-			out := make([]namedEntry, len(all))
-			for i, p := range all {
-				out[i] = namedEntry{p.Name, p.ID}
-			}
-			return out, err
-		},
+		id:    func(m privilegeModel) types.String { return m.ID },
+		read:  readEntry(r.c.privilegeByID, privilegeState),
+		names: namesOf(r.c.Privileges, func(p privilegeWire) (string, int64) { return p.Name, p.ID }),
 	}
 }
 

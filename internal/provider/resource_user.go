@@ -44,7 +44,7 @@ var (
 // NewUserResource returns the truenas_user resource.
 func NewUserResource() resource.Resource { return &userResource{} }
 
-type userResource struct{ c *client }
+type userResource struct{ providerClient }
 
 type userModel struct {
 	ID                   types.String `tfsdk:"id"`
@@ -175,12 +175,6 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"roles": schema.ListAttribute{ElementType: types.StringType, Computed: true,
 				MarkdownDescription: "Roles the user gets from the privileges of its groups (e.g. `FULL_ADMIN`)."},
 		},
-	}
-}
-
-func (r *userResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -680,14 +674,7 @@ func userKind(c *client) entryKind[userModel] {
 			s := userState(prior, e, c.autoGroups(ctx))
 			return &s, nil
 		},
-		names: func(ctx context.Context) ([]namedEntry, error) {
-			all, err := c.Users(ctx)
-			out := make([]namedEntry, len(all))
-			for i, u := range all {
-				out[i] = namedEntry{u.Username, u.ID}
-			}
-			return out, err
-		},
+		names: namesOf(c.Users, func(u account.UserEntry) (string, int64) { return u.Username, u.ID }),
 	}
 }
 
