@@ -15,7 +15,7 @@ import (
 // NewGroupDataSource returns the truenas_group data source.
 func NewGroupDataSource() datasource.DataSource { return &groupDataSource{} }
 
-type groupDataSource struct{ c *client }
+type groupDataSource struct{ dataSourceClient }
 
 func (d *groupDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_group"
@@ -29,12 +29,6 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One TrueNAS group, built-in ones included (e.g. `builtin_administrators`), found by exactly one of `name`, `gid` or `id`. Its `id` is what `truenas_user.group` and `groups` take. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes:          attrs,
-	}
-}
-
-func (d *groupDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // NewPrivilegeDataSource returns the truenas_privilege data source.
 func NewPrivilegeDataSource() datasource.DataSource { return &privilegeDataSource{} }
 
-type privilegeDataSource struct{ c *client }
+type privilegeDataSource struct{ dataSourceClient }
 
 // privilegeDataAttrs are the attributes of a privilege in data sources.
 func privilegeDataAttrs() map[string]schema.Attribute {
@@ -85,12 +85,6 @@ func joinOr(ss []string) string {
 		out += s
 	}
 	return out + " or " + ss[len(ss)-1]
-}
-
-func (d *privilegeDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
-	}
 }
 
 func (d *privilegeDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

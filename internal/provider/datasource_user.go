@@ -16,7 +16,7 @@ import (
 // NewUserDataSource returns the truenas_user data source.
 func NewUserDataSource() datasource.DataSource { return &userDataSource{} }
 
-type userDataSource struct{ c *client }
+type userDataSource struct{ dataSourceClient }
 
 func (d *userDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_user"
@@ -30,12 +30,6 @@ func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One TrueNAS user, built-in ones included (e.g. `root`), found by exactly one of `username`, `uid` or `id`. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes:          attrs,
-	}
-}
-
-func (d *userDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
 	}
 }
 
