@@ -152,3 +152,31 @@ func entryList[E any](ctx context.Context, c *client, diags *diag.Diagnostics, w
 	diags.Append(d...)
 	return l, !diags.HasError()
 }
+
+// oneEntry is the read of a data source that finds one entry: the first
+// that list gives and match matches, as object makes it; false, with the
+// error in diags, when there is none or the list cannot be read. what
+// names the entries in messages ("groups"), notFound the error's summary
+// and detail.
+func oneEntry[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string,
+	list func(context.Context) ([]E, error), match func(*E) bool, notFound [2]string,
+	object func(*E) (types.Object, diag.Diagnostics)) (types.Object, bool) {
+	if c == nil {
+		diags.AddError("Provider not configured", "The truenas provider was not configured.")
+		return types.Object{}, false
+	}
+	es, err := list(ctx)
+	if err != nil {
+		addEngineErrors(diags, "Cannot read "+what, err, nil)
+		return types.Object{}, false
+	}
+	for i := range es {
+		if e := &es[i]; match(e) {
+			obj, d := object(e)
+			diags.Append(d...)
+			return obj, !diags.HasError()
+		}
+	}
+	diags.AddError(notFound[0], notFound[1])
+	return types.Object{}, false
+}

@@ -98,32 +98,12 @@ func (d *privilegeDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.AddError("Invalid truenas_privilege lookup", "Set exactly one of name or builtin_name.")
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
+	obj, ok := oneEntry(ctx, d.c, &resp.Diagnostics, "privileges", d.c.Privileges,
+		func(p *privilegeWire) bool {
+			return (!name.IsNull() && name.ValueString() == p.Name) ||
+				(!builtin.IsNull() && p.BuiltinName != nil && builtin.ValueString() == *p.BuiltinName)
+		}, [2]string{"Privilege not found", "No privilege on the box matches the given name or builtin_name."}, privilegeObject)
+	if ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 	}
-	ps, err := d.c.Privileges(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read privileges", err, nil)
-		return
-	}
-	var found *privilegeWire
-	for i := range ps {
-		p := &ps[i]
-		if (!name.IsNull() && name.ValueString() == p.Name) ||
-			(!builtin.IsNull() && p.BuiltinName != nil && builtin.ValueString() == *p.BuiltinName) {
-			found = p
-			break
-		}
-	}
-	if found == nil {
-		resp.Diagnostics.AddError("Privilege not found", "No privilege on the box matches the given name or builtin_name.")
-		return
-	}
-	obj, diags := privilegeObject(found)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 }

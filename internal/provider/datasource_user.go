@@ -55,33 +55,13 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Invalid truenas_user lookup", "Set exactly one of username, uid or id.")
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
+	obj, ok := oneEntry(ctx, d.c, &resp.Diagnostics, "users", d.c.Users,
+		func(u *account.UserEntry) bool {
+			return (!cfg.ID.IsNull() && cfg.ID.ValueString() == fmt.Sprint(u.ID)) ||
+				(!cfg.UID.IsNull() && cfg.UID.ValueInt64() == u.UID) ||
+				(!cfg.Username.IsNull() && cfg.Username.ValueString() == u.Username)
+		}, [2]string{"User not found", "No user on the box matches the given username, uid or id."}, userObject)
+	if ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, basetypes.ObjectValue(obj))...)
 	}
-	us, err := d.c.Users(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read users", err, nil)
-		return
-	}
-	var found *account.UserEntry
-	for i := range us {
-		u := &us[i]
-		if (!cfg.ID.IsNull() && cfg.ID.ValueString() == fmt.Sprint(u.ID)) ||
-			(!cfg.UID.IsNull() && cfg.UID.ValueInt64() == u.UID) ||
-			(!cfg.Username.IsNull() && cfg.Username.ValueString() == u.Username) {
-			found = u
-			break
-		}
-	}
-	if found == nil {
-		resp.Diagnostics.AddError("User not found", "No user on the box matches the given username, uid or id.")
-		return
-	}
-	obj, diags := userObject(found)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, basetypes.ObjectValue(obj))...)
 }
