@@ -131,13 +131,8 @@ func (d *dataSourceClient) Configure(_ context.Context, req datasource.Configure
 func entryList[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string,
 	list func(context.Context) ([]E, error), keep func(*E) bool, objType types.ObjectType,
 	object func(*E) (types.Object, diag.Diagnostics)) (types.List, bool) {
-	if c == nil {
-		diags.AddError("Provider not configured", "The truenas provider was not configured.")
-		return types.List{}, false
-	}
-	es, err := list(ctx)
-	if err != nil {
-		addEngineErrors(diags, "Cannot read "+what, err, nil)
+	es, ok := fetch(ctx, c, diags, what, list)
+	if !ok {
 		return types.List{}, false
 	}
 	vals := []attr.Value{}
@@ -161,13 +156,8 @@ func entryList[E any](ctx context.Context, c *client, diags *diag.Diagnostics, w
 func oneEntry[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string,
 	list func(context.Context) ([]E, error), match func(*E) bool, notFound [2]string,
 	object func(*E) (types.Object, diag.Diagnostics)) (types.Object, bool) {
-	if c == nil {
-		diags.AddError("Provider not configured", "The truenas provider was not configured.")
-		return types.Object{}, false
-	}
-	es, err := list(ctx)
-	if err != nil {
-		addEngineErrors(diags, "Cannot read "+what, err, nil)
+	es, ok := fetch(ctx, c, diags, what, list)
+	if !ok {
 		return types.Object{}, false
 	}
 	for i := range es {
@@ -179,4 +169,19 @@ func oneEntry[E any](ctx context.Context, c *client, diags *diag.Diagnostics, wh
 	}
 	diags.AddError(notFound[0], notFound[1])
 	return types.Object{}, false
+}
+
+// fetch is the entries list gives, read with the provider's client c;
+// false, with the error in diags, when there is no client or list fails.
+func fetch[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string, list func(context.Context) ([]E, error)) ([]E, bool) {
+	if c == nil {
+		diags.AddError("Provider not configured", "The truenas provider was not configured.")
+		return nil, false
+	}
+	es, err := list(ctx)
+	if err != nil {
+		addEngineErrors(diags, "Cannot read "+what, err, nil)
+		return nil, false
+	}
+	return es, true
 }
