@@ -142,7 +142,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			// sensitive attribute costs Terraform work on every instance, and
 			// with two of them it writes their paths in a random order, so
 			// it takes every refreshed state for drift and compares it again:
-			// a tenth of a 1,000-user plan (README, Performance).
+			// a tenth of a 1,000-user plan (CONTRIBUTING.md, Performance).
 			// TestSecretsAreNeverShown guards the WriteOnly.
 			"password_wo": schema.StringAttribute{Optional: true, WriteOnly: true,
 				MarkdownDescription: "Write-only password (Terraform or OpenTofu 1.11+): never stored in the plan or the state, shown as `(write-only attribute)`. Sent on create and whenever `password_wo_version` changes."},
