@@ -7,13 +7,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // NewAPIKeysDataSource returns the truenas_api_keys data source.
 func NewAPIKeysDataSource() datasource.DataSource { return &apiKeysDataSource{} }
 
-type apiKeysDataSource struct{ c *client }
+type apiKeysDataSource struct{ dataSourceClient }
 
 func (d *apiKeysDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_api_keys"
@@ -43,12 +46,6 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-func (d *apiKeysDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
-	}
-}
-
 type apiKeysDataModel struct {
 	Username types.String `tfsdk:"username"`
 	APIKeys  types.List   `tfsdk:"api_keys"`
@@ -60,37 +57,26 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
-	}
-	ks, err := d.c.APIKeys(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read API keys", err, nil)
-		return
-	}
-	vals := []attr.Value{}
-	for _, k := range ks {
-		if known(m.Username) && (k.Username == nil || *k.Username != m.Username.ValueString()) {
-			continue
-		}
-		exp := types.StringNull()
-		if k.ExpiresAt != nil {
-			exp = types.StringValue(rfc3339(k.ExpiresAt.Time))
-		}
-		obj, diags := types.ObjectValue(apiKeyObjectType.AttrTypes, map[string]attr.Value{
-			"id": types.StringValue(fmt.Sprint(k.ID)), "name": types.StringValue(k.Name), "username": strPtrValue(k.Username),
-			"local": types.BoolValue(k.Local), "revoked": types.BoolValue(k.Revoked),
-			"created_at": types.StringValue(rfc3339(k.CreatedAt.Time)), "expires_at": exp,
-		})
-		resp.Diagnostics.Append(diags...)
-		vals = append(vals, obj)
-	}
-	l, diags := types.ListValue(apiKeyObjectType, vals)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	l, ok := entryList(ctx, d.c, &resp.Diagnostics, "API keys", d.c.APIKeys,
+		func(k *account.APIKeyEntry) bool {
+			return !known(m.Username) || (k.Username != nil && *k.Username == m.Username.ValueString())
+		}, apiKeyObjectType, apiKeyObject)
+	if !ok {
 		return
 	}
 	m.APIKeys = l
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// apiKeyObject is an API key's metadata as the data source lists it.
+func apiKeyObject(k *account.APIKeyEntry) (types.Object, diag.Diagnostics) {
+	exp := types.StringNull()
+	if k.ExpiresAt != nil {
+		exp = types.StringValue(rfc3339(k.ExpiresAt.Time))
+	}
+	return types.ObjectValue(apiKeyObjectType.AttrTypes, map[string]attr.Value{
+		"id": types.StringValue(fmt.Sprint(k.ID)), "name": types.StringValue(k.Name), "username": strPtrValue(k.Username),
+		"local": types.BoolValue(k.Local), "revoked": types.BoolValue(k.Revoked),
+		"created_at": types.StringValue(rfc3339(k.CreatedAt.Time)), "expires_at": exp,
+	})
 }

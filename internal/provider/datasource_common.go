@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -110,4 +112,76 @@ func groupAttrValues(e *account.GroupEntry) map[string]attr.Value {
 
 func groupObject(e *account.GroupEntry) (types.Object, diag.Diagnostics) {
 	return types.ObjectValue(groupObjectType.AttrTypes, groupAttrValues(e))
+}
+
+// dataSourceClient is the client the provider's Configure hands a data
+// source; each data source embeds it, and with it its Configure.
+type dataSourceClient struct{ c *client }
+
+func (d *dataSourceClient) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
+	if c, ok := req.ProviderData.(*client); ok {
+		d.c = c
+	}
+}
+
+// entryList is the read of a data source that lists entries: the entries
+// list gives that keep keeps, each as object makes it, in the box's order;
+// false, with the error in diags, when the list cannot be made. what names
+// the entries in messages ("users").
+func entryList[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string,
+	list func(context.Context) ([]E, error), keep func(*E) bool, objType types.ObjectType,
+	object func(*E) (types.Object, diag.Diagnostics)) (types.List, bool) {
+	es, ok := fetch(ctx, c, diags, what, list)
+	if !ok {
+		return types.List{}, false
+	}
+	vals := []attr.Value{}
+	for i := range es {
+		if e := &es[i]; keep(e) {
+			obj, d := object(e)
+			diags.Append(d...)
+			vals = append(vals, obj)
+		}
+	}
+	l, d := types.ListValue(objType, vals)
+	diags.Append(d...)
+	return l, !diags.HasError()
+}
+
+// oneEntry is the read of a data source that finds one entry: the first
+// that list gives and match matches, as object makes it; false, with the
+// error in diags, when there is none or the list cannot be read. what
+// names the entries in messages ("groups"), notFound the error's summary
+// and detail.
+func oneEntry[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string,
+	list func(context.Context) ([]E, error), match func(*E) bool, notFound [2]string,
+	object func(*E) (types.Object, diag.Diagnostics)) (types.Object, bool) {
+	es, ok := fetch(ctx, c, diags, what, list)
+	if !ok {
+		return types.Object{}, false
+	}
+	for i := range es {
+		if e := &es[i]; match(e) {
+			obj, d := object(e)
+			diags.Append(d...)
+			return obj, !diags.HasError()
+		}
+	}
+	diags.AddError(notFound[0], notFound[1])
+	return types.Object{}, false
+}
+
+// fetch is the entries list gives, read with the provider's client c;
+// false, with the error in diags, when there is no client or list fails.
+func fetch[E any](ctx context.Context, c *client, diags *diag.Diagnostics, what string, list func(context.Context) ([]E, error)) ([]E, bool) {
+	if c == nil {
+		diags.AddError("Provider not configured", "The truenas provider was not configured.")
+		return nil, false
+	}
+	es, err := list(ctx)
+	if err != nil {
+		addEngineErrors(diags, "Cannot read "+what, err, nil)
+		return nil, false
+	}
+	return es, true
 }

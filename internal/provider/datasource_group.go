@@ -15,7 +15,7 @@ import (
 // NewGroupDataSource returns the truenas_group data source.
 func NewGroupDataSource() datasource.DataSource { return &groupDataSource{} }
 
-type groupDataSource struct{ c *client }
+type groupDataSource struct{ dataSourceClient }
 
 func (d *groupDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_group"
@@ -29,12 +29,6 @@ func (d *groupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One TrueNAS group, built-in ones included (e.g. `builtin_administrators`), found by exactly one of `name`, `gid` or `id`. Its `id` is what `truenas_user.group` and `groups` take. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes:          attrs,
-	}
-}
-
-func (d *groupDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
 	}
 }
 
@@ -57,33 +51,13 @@ func (d *groupDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		resp.Diagnostics.AddError("Invalid truenas_group lookup", "Set exactly one of name, gid or id.")
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
+	obj, ok := oneEntry(ctx, d.c, &resp.Diagnostics, "groups", d.c.Groups,
+		func(g *account.GroupEntry) bool {
+			return (!id.IsNull() && id.ValueString() == fmt.Sprint(g.ID)) ||
+				(!gid.IsNull() && gid.ValueInt64() == g.GID) ||
+				(!name.IsNull() && name.ValueString() == g.Name)
+		}, [2]string{"Group not found", "No group on the box matches the given name, gid or id."}, groupObject)
+	if ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 	}
-	gs, err := d.c.Groups(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read groups", err, nil)
-		return
-	}
-	var found *account.GroupEntry
-	for i := range gs {
-		g := &gs[i]
-		if (!id.IsNull() && id.ValueString() == fmt.Sprint(g.ID)) ||
-			(!gid.IsNull() && gid.ValueInt64() == g.GID) ||
-			(!name.IsNull() && name.ValueString() == g.Name) {
-			found = g
-			break
-		}
-	}
-	if found == nil {
-		resp.Diagnostics.AddError("Group not found", "No group on the box matches the given name, gid or id.")
-		return
-	}
-	obj, diags := groupObject(found)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 }

@@ -3,16 +3,17 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 // NewGroupsDataSource returns the truenas_groups data source.
 func NewGroupsDataSource() datasource.DataSource { return &groupsDataSource{} }
 
-type groupsDataSource struct{ c *client }
+type groupsDataSource struct{ dataSourceClient }
 
 func (d *groupsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_groups"
@@ -30,12 +31,6 @@ func (d *groupsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 }
 
-func (d *groupsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
-	}
-}
-
 type groupsDataModel struct {
 	Builtin types.Bool `tfsdk:"builtin"`
 	Local   types.Bool `tfsdk:"local"`
@@ -48,28 +43,11 @@ func (d *groupsDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
-	}
-	gs, err := d.c.Groups(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read groups", err, nil)
-		return
-	}
-	vals := []attr.Value{}
-	for i := range gs {
-		g := &gs[i]
-		if (known(m.Builtin) && m.Builtin.ValueBool() != g.Builtin) || (known(m.Local) && m.Local.ValueBool() != g.Local) {
-			continue
-		}
-		obj, diags := groupObject(g)
-		resp.Diagnostics.Append(diags...)
-		vals = append(vals, obj)
-	}
-	l, diags := types.ListValue(groupObjectType, vals)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	l, ok := entryList(ctx, d.c, &resp.Diagnostics, "groups", d.c.Groups,
+		func(g *account.GroupEntry) bool {
+			return (!known(m.Builtin) || m.Builtin.ValueBool() == g.Builtin) && (!known(m.Local) || m.Local.ValueBool() == g.Local)
+		}, groupObjectType, groupObject)
+	if !ok {
 		return
 	}
 	m.Groups = l

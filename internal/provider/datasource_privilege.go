@@ -16,7 +16,7 @@ import (
 // NewPrivilegeDataSource returns the truenas_privilege data source.
 func NewPrivilegeDataSource() datasource.DataSource { return &privilegeDataSource{} }
 
-type privilegeDataSource struct{ c *client }
+type privilegeDataSource struct{ dataSourceClient }
 
 // privilegeDataAttrs are the attributes of a privilege in data sources.
 func privilegeDataAttrs() map[string]schema.Attribute {
@@ -87,12 +87,6 @@ func joinOr(ss []string) string {
 	return out + " or " + ss[len(ss)-1]
 }
 
-func (d *privilegeDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
-	}
-}
-
 func (d *privilegeDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var name, builtin types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathRoot("name"), &name)...)
@@ -104,32 +98,12 @@ func (d *privilegeDataSource) Read(ctx context.Context, req datasource.ReadReque
 		resp.Diagnostics.AddError("Invalid truenas_privilege lookup", "Set exactly one of name or builtin_name.")
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
+	obj, ok := oneEntry(ctx, d.c, &resp.Diagnostics, "privileges", d.c.Privileges,
+		func(p *privilegeWire) bool {
+			return (!name.IsNull() && name.ValueString() == p.Name) ||
+				(!builtin.IsNull() && p.BuiltinName != nil && builtin.ValueString() == *p.BuiltinName)
+		}, [2]string{"Privilege not found", "No privilege on the box matches the given name or builtin_name."}, privilegeObject)
+	if ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 	}
-	ps, err := d.c.Privileges(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read privileges", err, nil)
-		return
-	}
-	var found *privilegeWire
-	for i := range ps {
-		p := &ps[i]
-		if (!name.IsNull() && name.ValueString() == p.Name) ||
-			(!builtin.IsNull() && p.BuiltinName != nil && builtin.ValueString() == *p.BuiltinName) {
-			found = p
-			break
-		}
-	}
-	if found == nil {
-		resp.Diagnostics.AddError("Privilege not found", "No privilege on the box matches the given name or builtin_name.")
-		return
-	}
-	obj, diags := privilegeObject(found)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -12,7 +11,7 @@ import (
 // NewPrivilegesDataSource returns the truenas_privileges data source.
 func NewPrivilegesDataSource() datasource.DataSource { return &privilegesDataSource{} }
 
-type privilegesDataSource struct{ c *client }
+type privilegesDataSource struct{ dataSourceClient }
 
 func (d *privilegesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_privileges"
@@ -30,12 +29,6 @@ func (d *privilegesDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 	}
 }
 
-func (d *privilegesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
-	}
-}
-
 type privilegesDataModel struct {
 	Builtin    types.Bool `tfsdk:"builtin"`
 	Privileges types.List `tfsdk:"privileges"`
@@ -47,28 +40,11 @@ func (d *privilegesDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
-	}
-	ps, err := d.c.Privileges(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read privileges", err, nil)
-		return
-	}
-	vals := []attr.Value{}
-	for i := range ps {
-		p := &ps[i]
-		if known(m.Builtin) && m.Builtin.ValueBool() != (p.BuiltinName != nil && *p.BuiltinName != "") {
-			continue
-		}
-		obj, diags := privilegeObject(p)
-		resp.Diagnostics.Append(diags...)
-		vals = append(vals, obj)
-	}
-	l, diags := types.ListValue(privilegeObjectType, vals)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	l, ok := entryList(ctx, d.c, &resp.Diagnostics, "privileges", d.c.Privileges,
+		func(p *privilegeWire) bool {
+			return !known(m.Builtin) || m.Builtin.ValueBool() == (p.BuiltinName != nil && *p.BuiltinName != "")
+		}, privilegeObjectType, privilegeObject)
+	if !ok {
 		return
 	}
 	m.Privileges = l

@@ -16,7 +16,7 @@ import (
 // NewUserDataSource returns the truenas_user data source.
 func NewUserDataSource() datasource.DataSource { return &userDataSource{} }
 
-type userDataSource struct{ c *client }
+type userDataSource struct{ dataSourceClient }
 
 func (d *userDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_user"
@@ -30,12 +30,6 @@ func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One TrueNAS user, built-in ones included (e.g. `root`), found by exactly one of `username`, `uid` or `id`. Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it.",
 		Attributes:          attrs,
-	}
-}
-
-func (d *userDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
 	}
 }
 
@@ -61,33 +55,13 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Invalid truenas_user lookup", "Set exactly one of username, uid or id.")
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
+	obj, ok := oneEntry(ctx, d.c, &resp.Diagnostics, "users", d.c.Users,
+		func(u *account.UserEntry) bool {
+			return (!cfg.ID.IsNull() && cfg.ID.ValueString() == fmt.Sprint(u.ID)) ||
+				(!cfg.UID.IsNull() && cfg.UID.ValueInt64() == u.UID) ||
+				(!cfg.Username.IsNull() && cfg.Username.ValueString() == u.Username)
+		}, [2]string{"User not found", "No user on the box matches the given username, uid or id."}, userObject)
+	if ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, basetypes.ObjectValue(obj))...)
 	}
-	us, err := d.c.Users(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read users", err, nil)
-		return
-	}
-	var found *account.UserEntry
-	for i := range us {
-		u := &us[i]
-		if (!cfg.ID.IsNull() && cfg.ID.ValueString() == fmt.Sprint(u.ID)) ||
-			(!cfg.UID.IsNull() && cfg.UID.ValueInt64() == u.UID) ||
-			(!cfg.Username.IsNull() && cfg.Username.ValueString() == u.Username) {
-			found = u
-			break
-		}
-	}
-	if found == nil {
-		resp.Diagnostics.AddError("User not found", "No user on the box matches the given username, uid or id.")
-		return
-	}
-	obj, diags := userObject(found)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, basetypes.ObjectValue(obj))...)
 }

@@ -3,11 +3,12 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/nasops/terraform-provider-truenas/internal/account"
 )
 
 func pathRoot(name string) path.Path { return path.Root(name) }
@@ -15,7 +16,7 @@ func pathRoot(name string) path.Path { return path.Root(name) }
 // NewUsersDataSource returns the truenas_users data source.
 func NewUsersDataSource() datasource.DataSource { return &usersDataSource{} }
 
-type usersDataSource struct{ c *client }
+type usersDataSource struct{ dataSourceClient }
 
 func (d *usersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_users"
@@ -33,12 +34,6 @@ func (d *usersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	}
 }
 
-func (d *usersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, _ *datasource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		d.c = c
-	}
-}
-
 type usersDataModel struct {
 	Builtin types.Bool `tfsdk:"builtin"`
 	Local   types.Bool `tfsdk:"local"`
@@ -51,28 +46,11 @@ func (d *usersDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.c == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The truenas provider was not configured.")
-		return
-	}
-	us, err := d.c.Users(ctx)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read users", err, nil)
-		return
-	}
-	vals := []attr.Value{}
-	for i := range us {
-		u := &us[i]
-		if (known(m.Builtin) && m.Builtin.ValueBool() != u.Builtin) || (known(m.Local) && m.Local.ValueBool() != u.Local) {
-			continue
-		}
-		obj, diags := userObject(u)
-		resp.Diagnostics.Append(diags...)
-		vals = append(vals, obj)
-	}
-	l, diags := types.ListValue(userObjectType, vals)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	l, ok := entryList(ctx, d.c, &resp.Diagnostics, "users", d.c.Users,
+		func(u *account.UserEntry) bool {
+			return (!known(m.Builtin) || m.Builtin.ValueBool() == u.Builtin) && (!known(m.Local) || m.Local.ValueBool() == u.Local)
+		}, userObjectType, userObject)
+	if !ok {
 		return
 	}
 	m.Users = l

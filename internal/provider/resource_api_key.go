@@ -29,7 +29,7 @@ var (
 // NewAPIKeyResource returns the truenas_api_key resource.
 func NewAPIKeyResource() resource.Resource { return &apiKeyResource{} }
 
-type apiKeyResource struct{ c *client }
+type apiKeyResource struct{ providerClient }
 
 type apiKeyModel struct {
 	ID        types.String `tfsdk:"id"`
@@ -52,7 +52,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		MarkdownDescription: "A TrueNAS API key (`api_key.*`): bound to a user on TrueNAS SCALE 25.04+, a name only on TrueNAS CORE 13.3 (no `username`, no `expires_at`, never revoked). " + "Releases: every attribute exists on TrueNAS SCALE (25.04 and later) and on TrueNAS CORE 13.3 unless its description names the releases that have it. The plaintext `key` is " +
 			"returned by TrueNAS only on create and on reset, and is kept (sensitive) in state. Change `keepers` to " +
 			"rotate the key in place (`api_key.update` with `reset`), which also clears a revocation.\n\n" +
-			"Import with the key name or the numeric id: `terraform import truenas_api_key.x ci`. An imported key's " +
+			importDoc("truenas_api_key", "name", "ci") + " An imported key's " +
 			"`key` is null (TrueNAS never shows it again); change `keepers` to get a new one.\n\n" +
 			fmt.Sprintf("TrueNAS 25.10 allows at most %d keys per user (26.0 has no cap); names are unique across all users. ", account.MaxAPIKeysPerUser) +
 			"Use keys only over TLS: TrueNAS revokes a key used over an insecure transport.",
@@ -77,12 +77,6 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"local": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the key belongs to a local user.",
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 		},
-	}
-}
-
-func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -260,173 +254,77 @@ func apiKeyState(prior apiKeyModel, e *account.APIKeyEntry) apiKeyModel {
 	return s
 }
 
-func (r *apiKeyResource) ready(diags *diag.Diagnostics) bool {
-	if r.c == nil {
-		diags.AddError("Provider not configured", "The truenas provider was not configured.")
-		return false
+// kind is what the shared CRUD steps (crud.go) know of API keys.
+func (r *apiKeyResource) kind() entryKind[apiKeyModel] {
+	return entryKind[apiKeyModel]{c: r.c, noun: "API key", api: "api_key",
+		id:    func(m apiKeyModel) types.String { return m.ID },
+		read:  readEntry(r.c.apiKeyByID, apiKeyState),
+		names: namesOf(r.c.APIKeys, func(k account.APIKeyEntry) (string, int64) { return k.Name, k.ID }),
 	}
-	return true
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan apiKeyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	p, err := buildAPIKeyCreate(plan)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
-		return
-	}
-	raw, err := r.c.write(ctx, "api_key.create", p.m)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot create API key", err, apiKeyPathMapper)
-		return
-	}
-	var res account.APIKeyWithKey
-	if err := json.Unmarshal(raw, &res); err != nil || res.ID == 0 {
-		resp.Diagnostics.AddError("Cannot create API key", "api_key.create returned an unexpected result.")
-		return
-	}
-	plan.Key = types.StringValue(res.Key)
-	r.readInto(ctx, plan, res.ID, &resp.Diagnostics, &resp.State, "Cannot read the new API key")
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
-}
-
-func (r *apiKeyResource) readInto(ctx context.Context, prior apiKeyModel, id int64, diags *diag.Diagnostics, st interface {
-	Set(context.Context, any) diag.Diagnostics
-}, summary string) {
-	e, err := r.c.apiKeyByID(ctx, id)
-	if err != nil {
-		addEngineErrors(diags, summary, err, nil)
-		return
-	}
-	if e == nil {
-		diags.AddError(summary, fmt.Sprintf("API key %d does not exist on the box.", id))
-		return
-	}
-	diags.Append(st.Set(ctx, apiKeyState(prior, e))...)
+	r.kind().create(ctx, req, resp, func(ctx context.Context, plan *apiKeyModel, diags *diag.Diagnostics) (int64, *apiKeyModel) {
+		p, err := buildAPIKeyCreate(*plan)
+		if err != nil {
+			diags.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
+			return 0, nil
+		}
+		raw, err := r.c.write(ctx, "api_key.create", p.m)
+		if err != nil {
+			addEngineErrors(diags, "Cannot create API key", err, apiKeyPathMapper)
+			return 0, nil
+		}
+		var res account.APIKeyWithKey
+		if err := json.Unmarshal(raw, &res); err != nil || res.ID == 0 {
+			diags.AddError("Cannot create API key", "api_key.create returned an unexpected result.")
+			return 0, nil
+		}
+		plan.Key = types.StringValue(res.Key)
+		return res.ID, nil
+	})
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state apiKeyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid API key id", err.Error())
-		return
-	}
-	e, err := r.c.apiKeyByID(ctx, id)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot read API key", err, nil)
-		return
-	}
-	if e == nil {
-		resp.State.RemoveResource(ctx)
-	} else {
-		resp.Diagnostics.Append(resp.State.Set(ctx, apiKeyState(state, e))...)
-	}
-	readIdentity(ctx, req, resp)
+	r.kind().refresh(ctx, req, resp)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan, state apiKeyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid API key id", err.Error())
-		return
-	}
-	p, err := buildAPIKeyUpdate(plan, state)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
-		return
-	}
-	plan.Key = state.Key
-	if len(p.m) > 0 {
+	r.kind().update(ctx, req, resp, func(ctx context.Context, plan *apiKeyModel, state apiKeyModel, id int64, diags *diag.Diagnostics) *apiKeyModel {
+		p, err := buildAPIKeyUpdate(*plan, state)
+		if err != nil {
+			diags.AddAttributeError(tfpath.Root("expires_at"), "Invalid API key", err.Error())
+			return nil
+		}
+		plan.Key = state.Key
+		if len(p.m) == 0 {
+			return nil
+		}
 		raw, err := r.c.write(ctx, "api_key.update", id, p.m)
 		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot update API key", err, apiKeyPathMapper)
-			return
+			addEngineErrors(diags, "Cannot update API key", err, apiKeyPathMapper)
+			return nil
 		}
 		if _, reset := p.m["reset"]; reset {
 			var res account.APIKeyWithKey
 			if err := json.Unmarshal(raw, &res); err != nil || res.Key == "" {
-				resp.Diagnostics.AddError("Cannot reset API key", "api_key.update with reset returned no key.")
-				return
+				diags.AddError("Cannot reset API key", "api_key.update with reset returned no key.")
+				return nil
 			}
 			plan.Key = types.StringValue(res.Key)
 		}
-	}
-	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated API key")
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+		return nil
+	})
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state apiKeyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid API key id", err.Error())
-		return
-	}
-	if _, err := r.c.write(ctx, "api_key.delete", id); err != nil && !isNotFound(err) {
-		addEngineErrors(&resp.Diagnostics, "Cannot delete API key", err, nil)
-	}
+	r.kind().remove(ctx, req, resp, func(ctx context.Context, _ apiKeyModel, id int64, diags *diag.Diagnostics) {
+		r.kind().deleteCall(ctx, id, diags)
+	})
 }
 
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	id, byIdentity := identityImport(ctx, req, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !byIdentity {
-		all, err := r.c.APIKeys(ctx)
-		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot import API key", err, nil)
-			return
-		}
-		for _, k := range all {
-			if k.Name == req.ID {
-				id = k.ID
-			}
-		}
-		if id == 0 {
-			n, perr := parseID(req.ID)
-			if perr != nil {
-				resp.Diagnostics.AddError("Cannot import API key", fmt.Sprintf("No API key named %q: import takes a key name or a numeric id.", req.ID))
-				return
-			}
-			id = n
-		}
-	}
-	setImported(ctx, resp, id)
+	r.kind().importState(ctx, req, resp)
 }
 
 // apiKeyFitsRelease checks username and expires_at against the box's

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -33,7 +32,7 @@ var (
 // NewGroupResource returns the truenas_group resource.
 func NewGroupResource() resource.Resource { return &groupResource{} }
 
-type groupResource struct{ c *client }
+type groupResource struct{ providerClient }
 
 type groupModel struct {
 	ID                   types.String `tfsdk:"id"`
@@ -62,7 +61,7 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"`groups` unset.\n\n" +
 			"Users whose *primary* group this is are always members in TrueNAS: they are added to what is sent " +
 			"automatically and not shown in `users` unless you list them.\n\n" +
-			"Import with the group name or the numeric id: `terraform import truenas_group.x staff`.",
+			importDoc("truenas_group", "name", "staff"),
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "The group's TrueNAS database id (not the gid), as a string. Users refer to groups by this id.",
@@ -87,12 +86,6 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"roles": schema.ListAttribute{ElementType: types.StringType, Computed: true,
 				MarkdownDescription: "Roles of the privileges this group is mapped to; always empty on TrueNAS CORE 13.3, which has no privileges."},
 		},
-	}
-}
-
-func (r *groupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -253,186 +246,78 @@ func groupState(prior groupModel, e *account.GroupEntry, primary []int64) groupM
 	return s
 }
 
-func (r *groupResource) ready(diags *diag.Diagnostics) bool {
-	if r.c == nil {
-		diags.AddError("Provider not configured", "The truenas provider was not configured.")
-		return false
+// kind is what the shared CRUD steps (crud.go) know of groups.
+func (r *groupResource) kind() entryKind[groupModel] {
+	return entryKind[groupModel]{c: r.c, noun: "group", api: "group",
+		id: func(m groupModel) types.String { return m.ID },
+		read: func(ctx context.Context, prior groupModel, id int64) (*groupModel, error) {
+			e, err := r.c.groupByID(ctx, id)
+			if err != nil || e == nil {
+				return nil, err
+			}
+			primary, err := r.c.primaryMembers(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			s := groupState(prior, e, primary)
+			return &s, nil
+		},
+		names: namesOf(r.c.Groups, func(g account.GroupEntry) (string, int64) { return g.Name, g.ID }),
 	}
-	return true
-}
-
-func (r *groupResource) readInto(ctx context.Context, prior groupModel, id int64, diags *diag.Diagnostics, st interface {
-	Set(context.Context, any) diag.Diagnostics
-}, summary string) (found bool) {
-	e, err := r.c.groupByID(ctx, id)
-	if err != nil {
-		addEngineErrors(diags, summary, err, nil)
-		return true
-	}
-	if e == nil {
-		return false
-	}
-	primary, err := r.c.primaryMembers(ctx, id)
-	if err != nil {
-		addEngineErrors(diags, summary, err, nil)
-		return true
-	}
-	diags.Append(st.Set(ctx, groupState(prior, e, primary))...)
-	return true
-}
-
-func decodeID(raw json.RawMessage) int64 {
-	var id int64
-	if err := json.Unmarshal(raw, &id); err == nil {
-		return id
-	}
-	var obj struct {
-		ID int64 `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &obj)
-	return obj.ID
 }
 
 func (r *groupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan groupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	raw, err := r.c.write(ctx, "group.create", buildGroupCreate(plan).m)
-	if addCoreError(&resp.Diagnostics, "Cannot create group", err) {
-		return
-	}
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot create group", err, groupPathMapper)
-		return
-	}
-	id := decodeID(raw)
-	if id == 0 {
-		resp.Diagnostics.AddError("Cannot create group", "group.create returned no id.")
-		return
-	}
-	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new group") {
-		resp.Diagnostics.AddError("Cannot read the new group", fmt.Sprintf("Group %d does not exist on the box.", id))
-	}
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.kind().create(ctx, req, resp, func(ctx context.Context, plan *groupModel, diags *diag.Diagnostics) (int64, *groupModel) {
+		raw, err := r.c.write(ctx, "group.create", buildGroupCreate(*plan).m)
+		if err != nil {
+			if !addCoreError(diags, "Cannot create group", err) {
+				addEngineErrors(diags, "Cannot create group", err, groupPathMapper)
+			}
+			return 0, nil
+		}
+		return decodeID(raw), nil
+	})
 }
 
 func (r *groupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state groupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid group id", err.Error())
-		return
-	}
-	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read group") {
-		resp.State.RemoveResource(ctx)
-	}
-	readIdentity(ctx, req, resp)
+	r.kind().refresh(ctx, req, resp)
 }
 
 func (r *groupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan, state groupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid group id", err.Error())
-		return
-	}
-	p := buildGroupUpdate(plan, state)
-	if users, ok := p.m["users"].([]int64); ok {
-		primary, err := r.c.primaryMembers(ctx, id)
-		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot update group", err, nil)
-			return
+	r.kind().update(ctx, req, resp, func(ctx context.Context, plan *groupModel, state groupModel, id int64, diags *diag.Diagnostics) *groupModel {
+		p := buildGroupUpdate(*plan, state)
+		if users, ok := p.m["users"].([]int64); ok {
+			primary, err := r.c.primaryMembers(ctx, id)
+			if err != nil {
+				addEngineErrors(diags, "Cannot update group", err, nil)
+				return nil
+			}
+			for _, u := range primary {
+				if !slices.Contains(users, u) {
+					users = append(users, u)
+				}
+			}
+			p.m["users"] = users
 		}
-		for _, u := range primary {
-			if !slices.Contains(users, u) {
-				users = append(users, u)
+		if len(p.m) > 0 {
+			if _, err := r.c.write(ctx, "group.update", id, p.m); err != nil && !addCoreError(diags, "Cannot update group", err) {
+				addEngineErrors(diags, "Cannot update group", err, groupPathMapper)
 			}
 		}
-		p.m["users"] = users
-	}
-	if len(p.m) > 0 {
-		if _, err := r.c.write(ctx, "group.update", id, p.m); err != nil {
-			if addCoreError(&resp.Diagnostics, "Cannot update group", err) {
-				return
-			}
-			addEngineErrors(&resp.Diagnostics, "Cannot update group", err, groupPathMapper)
-			return
-		}
-	}
-	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated group") {
-		resp.Diagnostics.AddError("Cannot read the updated group", fmt.Sprintf("Group %d does not exist on the box.", id))
-	}
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+		return nil
+	})
 }
 
 func (r *groupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state groupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid group id", err.Error())
-		return
-	}
-	if _, err := r.c.write(ctx, "group.delete", id, map[string]any{"delete_users": false}); err != nil && !isNotFound(err) {
-		addEngineErrors(&resp.Diagnostics, "Cannot delete group", err, nil)
-	}
+	r.kind().remove(ctx, req, resp, func(ctx context.Context, _ groupModel, id int64, diags *diag.Diagnostics) {
+		r.kind().deleteCall(ctx, id, diags, map[string]any{"delete_users": false})
+	})
 }
 
 func (r *groupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !r.ready(&resp.Diagnostics) {
+	if !r.kind().importState(ctx, req, resp) {
 		return
 	}
-	id, byIdentity := identityImport(ctx, req, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !byIdentity {
-		all, err := r.c.Groups(ctx)
-		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot import group", err, nil)
-			return
-		}
-		for _, g := range all {
-			if g.Name == req.ID {
-				id = g.ID
-			}
-		}
-		if id == 0 {
-			n, perr := parseID(req.ID)
-			if perr != nil {
-				resp.Diagnostics.AddError("Cannot import group", fmt.Sprintf("No group named %q: import takes a group name or a numeric id.", req.ID))
-				return
-			}
-			id = n
-		}
-	}
-	setImported(ctx, resp, id)
 	// An empty known list makes the Read that follows hide the members
 	// whose primary group this is, as it does for a group created here, so
 	// an imported group plans no change against a configuration that

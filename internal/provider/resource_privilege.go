@@ -34,7 +34,7 @@ var (
 // NewPrivilegeResource returns the truenas_privilege resource.
 func NewPrivilegeResource() resource.Resource { return &privilegeResource{} }
 
-type privilegeResource struct{ c *client }
+type privilegeResource struct{ providerClient }
 
 type privilegeModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -192,7 +192,7 @@ func (r *privilegeResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"the Read-Only Administrator privilege cannot grant the web shell.\n\n" +
 			"A group named by a privilege cannot be deleted until the privilege no longer names it: let Terraform " +
 			"order that by referring to the group (`local_groups = [truenas_group.ops.gid]`).\n\n" +
-			"Import with the privilege name or the numeric id.",
+			importDoc("truenas_privilege", "name", `"Backup Operators"`),
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "The privilege's TrueNAS database id, as a string.",
@@ -219,12 +219,6 @@ func (r *privilegeResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"web_shell": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(defaultPrivilegeWebShell),
 				MarkdownDescription: fmt.Sprintf("Whether members may use the web shell. Default: `%t`.", defaultPrivilegeWebShell)},
 		},
-	}
-}
-
-func (r *privilegeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
 	}
 }
 
@@ -273,18 +267,6 @@ func stringSet(ss []string) types.Set {
 		vals = append(vals, types.StringValue(s))
 	}
 	return types.SetValueMust(types.StringType, vals)
-}
-
-func (p *payload) stringSet(k string, v types.Set, conv func([]string) any) {
-	if v.IsNull() {
-		return
-	}
-	ss, ok := setStrings(v)
-	if !ok {
-		p.unknown[k] = true
-		return
-	}
-	p.m[k] = conv(ss)
 }
 
 func asStrings(ss []string) any  { return ss }
@@ -426,134 +408,61 @@ func privilegeState(prior privilegeModel, e *privilegeWire) privilegeModel {
 	return s
 }
 
-func (r *privilegeResource) ready(diags *diag.Diagnostics) bool {
-	if r.c == nil {
-		diags.AddError("Provider not configured", "The truenas provider was not configured.")
-		return false
+// kind is what the shared CRUD steps (crud.go) know of privileges.
+func (r *privilegeResource) kind() entryKind[privilegeModel] {
+	return entryKind[privilegeModel]{c: r.c, noun: "privilege", api: "privilege",
+		id:    func(m privilegeModel) types.String { return m.ID },
+		read:  readEntry(r.c.privilegeByID, privilegeState),
+		names: namesOf(r.c.Privileges, func(p privilegeWire) (string, int64) { return p.Name, p.ID }),
 	}
-	return true
-}
-
-func (r *privilegeResource) readInto(ctx context.Context, prior privilegeModel, id int64, diags *diag.Diagnostics, st interface {
-	Set(context.Context, any) diag.Diagnostics
-}, summary string) (found bool) {
-	e, err := r.c.privilegeByID(ctx, id)
-	if err != nil {
-		addEngineErrors(diags, summary, err, nil)
-		return true
-	}
-	if e == nil {
-		return false
-	}
-	diags.Append(st.Set(ctx, privilegeState(prior, e))...)
-	return true
 }
 
 func (r *privilegeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan privilegeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	raw, err := r.c.write(ctx, "privilege.create", buildPrivilegeCreate(plan).m)
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot create privilege", err, privilegePathMapper)
-		return
-	}
-	id := decodeID(raw)
-	if id == 0 {
-		resp.Diagnostics.AddError("Cannot create privilege", "privilege.create returned no id.")
-		return
-	}
-	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new privilege") {
-		resp.Diagnostics.AddError("Cannot read the new privilege", fmt.Sprintf("Privilege %d does not exist on the box.", id))
-	}
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.kind().create(ctx, req, resp, func(ctx context.Context, plan *privilegeModel, diags *diag.Diagnostics) (int64, *privilegeModel) {
+		raw, err := r.c.write(ctx, "privilege.create", buildPrivilegeCreate(*plan).m)
+		if err != nil {
+			addEngineErrors(diags, "Cannot create privilege", err, privilegePathMapper)
+			return 0, nil
+		}
+		return decodeID(raw), nil
+	})
 }
 
 func (r *privilegeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state privilegeModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid privilege id", err.Error())
-		return
-	}
-	if !r.readInto(ctx, state, id, &resp.Diagnostics, &resp.State, "Cannot read privilege") {
-		resp.State.RemoveResource(ctx)
-	}
-	readIdentity(ctx, req, resp)
+	r.kind().refresh(ctx, req, resp)
 }
 
 func (r *privilegeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan, state privilegeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid privilege id", err.Error())
-		return
-	}
-	if p := buildPrivilegeUpdate(plan, state); len(p.m) > 0 {
-		if _, err := r.c.write(ctx, "privilege.update", id, p.m); err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot update privilege", err, privilegePathMapper)
-			return
+	r.kind().update(ctx, req, resp, func(ctx context.Context, plan *privilegeModel, state privilegeModel, id int64, diags *diag.Diagnostics) *privilegeModel {
+		if p := buildPrivilegeUpdate(*plan, state); len(p.m) > 0 {
+			if _, err := r.c.write(ctx, "privilege.update", id, p.m); err != nil {
+				addEngineErrors(diags, "Cannot update privilege", err, privilegePathMapper)
+			}
 		}
-	}
-	if !r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated privilege") {
-		resp.Diagnostics.AddError("Cannot read the updated privilege", fmt.Sprintf("Privilege %d does not exist on the box.", id))
-	}
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+		return nil
+	})
 }
 
 func (r *privilegeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state privilegeModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid privilege id", err.Error())
-		return
-	}
-	if b, ok := builtinPrivilege(state.BuiltinName); ok {
-		// TrueNAS never deletes a built-in privilege: give it back the
-		// groups and web shell it came with, so that the groups this
-		// configuration added can be deleted, and leave it on the box.
-		_, err := r.c.write(ctx, "privilege.update", id, map[string]any{
-			"local_groups": []int64{b.GID}, "ds_groups": []any{}, "web_shell": b.WebShell})
-		if err != nil && !isNotFound(err) {
-			addEngineErrors(&resp.Diagnostics, "Cannot reset built-in privilege", err, privilegePathMapper)
+	r.kind().remove(ctx, req, resp, func(ctx context.Context, state privilegeModel, id int64, diags *diag.Diagnostics) {
+		if b, ok := builtinPrivilege(state.BuiltinName); ok {
+			// TrueNAS never deletes a built-in privilege: give it back the
+			// groups and web shell it came with, so that the groups this
+			// configuration added can be deleted, and leave it on the box.
+			_, err := r.c.write(ctx, "privilege.update", id, map[string]any{
+				"local_groups": []int64{b.GID}, "ds_groups": []any{}, "web_shell": b.WebShell})
+			if err != nil && !isNotFound(err) {
+				addEngineErrors(diags, "Cannot reset built-in privilege", err, privilegePathMapper)
+				return
+			}
+			diags.AddWarning("Built-in privilege left on the box",
+				fmt.Sprintf("%q is a built-in privilege, which TrueNAS does not delete (%s). It was given back its group "+
+					"(gid %d) and web shell setting (%t), removed from the Terraform state, and stays on the box.",
+					state.Name.ValueString(), account.CallErrorFor(account.RulePrivilegeDeleteBuiltin).Message, b.GID, b.WebShell))
 			return
 		}
-		resp.Diagnostics.AddWarning("Built-in privilege left on the box",
-			fmt.Sprintf("%q is a built-in privilege, which TrueNAS does not delete (%s). It was given back its group "+
-				"(gid %d) and web shell setting (%t), removed from the Terraform state, and stays on the box.",
-				state.Name.ValueString(), account.CallErrorFor(account.RulePrivilegeDeleteBuiltin).Message, b.GID, b.WebShell))
-		return
-	}
-	if _, err := r.c.write(ctx, "privilege.delete", id); err != nil && !isNotFound(err) {
-		addEngineErrors(&resp.Diagnostics, "Cannot delete privilege", err, nil)
-	}
+		r.kind().deleteCall(ctx, id, diags)
+	})
 }
 
 // builtinPrivilege returns the built-in privilege with this builtin_name.
@@ -570,32 +479,5 @@ func builtinPrivilege(name types.String) (account.BuiltinPrivilege, bool) {
 }
 
 func (r *privilegeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	id, byIdentity := identityImport(ctx, req, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !byIdentity {
-		all, err := r.c.Privileges(ctx)
-		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot import privilege", err, nil)
-			return
-		}
-		for _, p := range all {
-			if p.Name == req.ID {
-				id = p.ID
-			}
-		}
-		if id == 0 {
-			n, perr := parseID(req.ID)
-			if perr != nil {
-				resp.Diagnostics.AddError("Cannot import privilege", fmt.Sprintf("No privilege named %q: import takes a privilege name or a numeric id.", req.ID))
-				return
-			}
-			id = n
-		}
-	}
-	setImported(ctx, resp, id)
+	r.kind().importState(ctx, req, resp)
 }

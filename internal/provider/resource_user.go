@@ -44,7 +44,7 @@ var (
 // NewUserResource returns the truenas_user resource.
 func NewUserResource() resource.Resource { return &userResource{} }
 
-type userResource struct{ c *client }
+type userResource struct{ providerClient }
 
 type userModel struct {
 	ID                   types.String `tfsdk:"id"`
@@ -91,7 +91,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"side per group. Use `groups` when memberships belong to the user (the usual case); use the group's " +
 			"`users` when a group owns a closed list of members. Leave `groups` unset to not manage the user's " +
 			"auxiliary groups at all.\n\n" +
-			"Import with the username or the numeric id: `terraform import truenas_user.x alice`. " +
+			importDoc("truenas_user", "username", "alice") + " " +
 			"TrueNAS never returns `password`, `group_create`, `home_create` or `home_mode`: after an import they are " +
 			"null (not known), `home` is the home's full path, and setting them in the configuration as they were used " +
 			"plans an in-place update that only records them in the state (nothing is sent to the box, nothing is replaced).",
@@ -142,7 +142,7 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			// sensitive attribute costs Terraform work on every instance, and
 			// with two of them it writes their paths in a random order, so
 			// it takes every refreshed state for drift and compares it again:
-			// a tenth of a 1,000-user plan (README, Performance).
+			// a tenth of a 1,000-user plan (CONTRIBUTING.md, Performance).
 			// TestSecretsAreNeverShown guards the WriteOnly.
 			"password_wo": schema.StringAttribute{Optional: true, WriteOnly: true,
 				MarkdownDescription: "Write-only password (Terraform or OpenTofu 1.11+): never stored in the plan or the state, shown as `(write-only attribute)`. Sent on create and whenever `password_wo_version` changes."},
@@ -178,12 +178,6 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 	}
 }
 
-func (r *userResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if c, ok := req.ProviderData.(*client); ok {
-		r.c = c
-	}
-}
-
 // userFields are the TrueNAS user fields that have a Terraform attribute of
 // the same name; list says whether an index addresses a list element.
 var userFields = map[string]bool{
@@ -206,84 +200,6 @@ func userPathMapper(useWO bool) pathMapper {
 		}
 		return tfpath.Root(field), list, true
 	}
-}
-
-// payload is a JSON object under construction, with the fields whose value
-// is not known yet (at plan time) kept apart.
-type payload struct {
-	m       map[string]any
-	unknown map[string]bool
-}
-
-func newPayload() *payload { return &payload{m: map[string]any{}, unknown: map[string]bool{}} }
-
-func (p *payload) str(k string, v types.String) {
-	switch {
-	case v.IsUnknown():
-		p.unknown[k] = true
-	case !v.IsNull():
-		p.m[k] = v.ValueString()
-	}
-}
-
-func (p *payload) boolean(k string, v types.Bool) {
-	switch {
-	case v.IsUnknown():
-		p.unknown[k] = true
-	case !v.IsNull():
-		p.m[k] = v.ValueBool()
-	}
-}
-
-func (p *payload) int64(k string, v types.Int64) {
-	switch {
-	case v.IsUnknown():
-		p.unknown[k] = true
-	case !v.IsNull():
-		p.m[k] = v.ValueInt64()
-	}
-}
-
-func (p *payload) strings(k string, v types.List) {
-	if v.IsNull() {
-		return
-	}
-	ss, ok := listStrings(v)
-	if !ok {
-		p.unknown[k] = true
-		return
-	}
-	p.m[k] = ss
-}
-
-func (p *payload) ints(k string, v types.Set) {
-	if v.IsNull() {
-		return
-	}
-	ids, ok := setInts(v)
-	if !ok {
-		p.unknown[k] = true
-		return
-	}
-	p.m[k] = ids
-}
-
-// filter drops errors about fields that are not known yet, and errors with
-// no field when anything is unknown.
-func (p *payload) filter(es account.Errors) account.Errors {
-	var out account.Errors
-	for _, e := range es {
-		parts := strings.Split(e.Attribute, ".")
-		if len(parts) < 2 {
-			if len(p.unknown) > 0 {
-				continue
-			}
-		} else if p.unknown[parts[1]] {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 // passwordFrom returns the password to send on create: password, else
@@ -501,25 +417,6 @@ func checkUserPayloadFor(m *account.Model, p *payload, old *account.UserEntry) a
 		}
 		return account.CheckUser(up, old, nil)
 	})
-}
-
-// checkPayload decodes p.m as TrueNAS decodes a create or update payload
-// and, when it decodes, runs rules on it: the plan-time checks of every
-// resource. Errors about values not known yet are dropped.
-func checkPayload[P any](p *payload, create bool, decodeCreate, decodeUpdate func([]byte) (*P, account.Errors), rules func(*P) account.Errors) account.Errors {
-	raw, err := json.Marshal(p.m)
-	if err != nil {
-		return account.Errors{{Message: err.Error(), Errno: account.EINVAL}}
-	}
-	decode := decodeUpdate
-	if create {
-		decode = decodeCreate
-	}
-	v, es := decode(raw)
-	if len(es) == 0 && v != nil {
-		es = rules(v)
-	}
-	return p.filter(es)
 }
 
 // oldUser is the user as the state knows it, for the update rules.
@@ -749,44 +646,6 @@ func nullIfUnknownString(v types.String) types.String {
 	return v
 }
 
-// notReadBack is the plan modifier of the arguments TrueNAS never returns
-// (group_create, home_create, home_mode: fields of UserCreate only, not of
-// UserEntry, api/v25_10_5/user.py:37,147-186 at TS-25.10.6). After an import they are null in
-// the state: not known. Where the configuration leaves such an argument out
-// too, the plan keeps it null instead of planning the schema's default, so
-// an imported user whose configuration does not mention them plans no
-// change; a configured value is planned, and recorded without being sent
-// (buildUserUpdate). On create, and for a state that knows the value, it
-// does nothing.
-type notReadBack struct{}
-
-func (notReadBack) Description(context.Context) string {
-	return "After an import (null in the state), stays null while the configuration leaves it out."
-}
-
-func (m notReadBack) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
-
-func (notReadBack) PlanModifyBool(_ context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
-	if !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() && req.StateValue.IsNull() && req.ConfigValue.IsNull() {
-		resp.PlanValue = types.BoolNull()
-	}
-}
-
-func (notReadBack) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() && req.StateValue.IsNull() && req.ConfigValue.IsNull() {
-		resp.PlanValue = types.StringNull()
-	}
-}
-
-// replaceIfKnown makes a change of group_create replace the user, unless
-// the state does not know the value (null since an import): then the
-// configured value is only recorded.
-func replaceIfKnown(_ context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
-}
-
-const replaceIfKnownText = "Changing it replaces the user, unless the state does not know it (null after an import)."
-
 // decodeUserResult reads a user.create / user.update result: the entry
 // (25.04+) or a bare id (24.x).
 func decodeUserResult(raw json.RawMessage) (id int64, e *account.UserEntry) {
@@ -798,177 +657,124 @@ func decodeUserResult(raw json.RawMessage) (id int64, e *account.UserEntry) {
 	return id, nil
 }
 
-func (r *userResource) ready(diags *diag.Diagnostics) bool {
-	if r.c == nil {
-		diags.AddError("Provider not configured", "The truenas provider was not configured.")
-		return false
+// kind is what the shared CRUD steps (crud.go) know of users.
+func (r *userResource) kind() entryKind[userModel] {
+	return userKind(r.c)
+}
+
+// userKind is what the shared CRUD steps know of users read with c.
+func userKind(c *client) entryKind[userModel] {
+	return entryKind[userModel]{c: c, noun: "user", api: "user",
+		id: func(m userModel) types.String { return m.ID },
+		read: func(ctx context.Context, prior userModel, id int64) (*userModel, error) {
+			e, err := c.userByID(ctx, id)
+			if err != nil || e == nil {
+				return nil, err
+			}
+			s := userState(prior, e, c.autoGroups(ctx))
+			return &s, nil
+		},
+		names: namesOf(c.Users, func(u account.UserEntry) (string, int64) { return u.Username, u.ID }),
 	}
-	return true
 }
 
 func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan userModel
 	var cfgWO types.String
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo"), &cfgWO)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	useWO := plan.Password.IsNull() && !cfgWO.IsNull()
-	p := buildUserCreate(plan, cfgWO)
-	if !r.webshareFits(ctx, p, &resp.Diagnostics) || !r.releaseFits(ctx, p, &resp.Diagnostics) {
-		return
-	}
-	// TrueNAS's group_create reuses a group of the user's name that already
-	// exists (say, a truenas_group of this configuration). Such a group is
-	// not this user's to delete: remember it.
-	// One count query by name, not the cached list of every group: each
-	// write empties the cache, so the list would be fetched again for each
-	// user an apply creates.
-	if plan.GroupCreate.ValueBool() {
-		raw, err := r.c.call(ctx, "group.query", []any{[]any{"name", "=", plan.Username.ValueString()}}, map[string]any{"count": true})
-		var n int
-		if err == nil {
-			err = json.Unmarshal(raw, &n)
+	r.kind().create(ctx, req, resp, func(ctx context.Context, planp *userModel, diags *diag.Diagnostics) (int64, *userModel) {
+		plan := *planp
+		useWO := plan.Password.IsNull() && !cfgWO.IsNull()
+		p := buildUserCreate(plan, cfgWO)
+		if !r.webshareFits(ctx, p, diags) || !r.releaseFits(ctx, p, diags) {
+			return 0, nil
 		}
+		// TrueNAS's group_create reuses a group of the user's name that already
+		// exists (say, a truenas_group of this configuration). Such a group is
+		// not this user's to delete: remember it.
+		// One count query by name, not the cached list of every group: each
+		// write empties the cache, so the list would be fetched again for each
+		// user an apply creates.
+		if plan.GroupCreate.ValueBool() {
+			raw, err := r.c.call(ctx, "group.query", []any{[]any{"name", "=", plan.Username.ValueString()}}, map[string]any{"count": true})
+			var n int
+			if err == nil {
+				err = json.Unmarshal(raw, &n)
+			}
+			if err != nil {
+				addEngineErrors(diags, "Cannot create user", err, nil)
+				return 0, nil
+			}
+			if n > 0 {
+				diags.Append(resp.Private.SetKey(ctx, privateGroupReused, []byte("true"))...)
+			}
+		}
+		raw, err := r.c.write(ctx, "user.create", p.m)
 		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot create user", err, nil)
-			return
+			if !addCoreError(diags, "Cannot create user", err) {
+				addEngineErrors(diags, "Cannot create user", err, userPathMapper(useWO), userSecrets(p)...)
+			}
+			return 0, nil
 		}
-		if n > 0 {
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateGroupReused, []byte("true"))...)
+		id, e := decodeUserResult(raw)
+		if e == nil {
+			return id, nil
 		}
-	}
-	raw, err := r.c.write(ctx, "user.create", p.m)
-	if addCoreError(&resp.Diagnostics, "Cannot create user", err) {
-		return
-	}
-	if err != nil {
-		addEngineErrors(&resp.Diagnostics, "Cannot create user", err, userPathMapper(useWO), userSecrets(p)...)
-		return
-	}
-	id, e := decodeUserResult(raw)
-	if id == 0 {
-		resp.Diagnostics.AddError("Cannot create user", "user.create returned no id.")
-		return
-	}
-	if e != nil {
 		// 25.04+ returns the full entry: no need to query again.
-		resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.autoGroups(ctx)))...)
-		identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
-		return
-	}
-	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the new user")
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
-}
-
-// readInto reads user id from the box and stores it in st, keeping what
-// prior says where TrueNAS reports an equivalent value.
-func (r *userResource) readInto(ctx context.Context, prior userModel, id int64, diags *diag.Diagnostics, st interface {
-	Set(context.Context, any) diag.Diagnostics
-}, summary string) {
-	e, err := r.c.userByID(ctx, id)
-	if err != nil {
-		addEngineErrors(diags, summary, err, nil)
-		return
-	}
-	if e == nil {
-		diags.AddError(summary, fmt.Sprintf("User %d does not exist on the box.", id))
-		return
-	}
-	diags.Append(st.Set(ctx, userState(prior, e, r.c.autoGroups(ctx)))...)
+		s := userState(plan, e, r.c.autoGroups(ctx))
+		return id, &s
+	})
 }
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state userModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ns := readUser(ctx, r.c, state, &resp.Diagnostics)
-	switch {
-	case resp.Diagnostics.HasError():
-	case ns == nil:
-		resp.State.RemoveResource(ctx)
-	default:
-		resp.Diagnostics.Append(resp.State.Set(ctx, ns)...)
-	}
-	readIdentity(ctx, req, resp)
+	r.kind().refresh(ctx, req, resp)
 }
 
 // readUser reads the user of state from the box: its new state, or nil
 // (and no error) when it is gone. Read and the fast path share it.
 func readUser(ctx context.Context, c *client, state userModel, diags *diag.Diagnostics) *userModel {
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		diags.AddError("Invalid user id", err.Error())
-		return nil
-	}
-	e, err := c.userByID(ctx, id)
-	if err != nil {
-		addEngineErrors(diags, "Cannot read user", err, nil)
-		return nil
-	}
-	if e == nil {
-		return nil
-	}
-	ns := userState(state, e, c.autoGroups(ctx))
-	return &ns
+	return userKind(c).current(ctx, state, diags)
 }
 
 func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var plan, state userModel
 	var cfgWO types.String
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, tfpath.Root("password_wo"), &cfgWO)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid user id", err.Error())
-		return
-	}
-	p := buildUserUpdate(plan, state, cfgWO)
-	if groups, ok := p.m["groups"].([]int64); ok {
-		// Keep builtin_users when the box has it and the configuration does not list it.
-		if bu := r.c.builtinUsersGroupID(ctx); bu != 0 && !slices.Contains(groups, bu) {
-			if cur, err := r.c.userByID(ctx, id); err == nil && cur != nil && slices.Contains(cur.Groups, bu) {
-				p.m["groups"] = append(groups, bu)
+	r.kind().update(ctx, req, resp, func(ctx context.Context, planp *userModel, state userModel, id int64, diags *diag.Diagnostics) *userModel {
+		plan := *planp
+		p := buildUserUpdate(plan, state, cfgWO)
+		if groups, ok := p.m["groups"].([]int64); ok {
+			// Keep builtin_users when the box has it and the configuration does not list it.
+			if bu := r.c.builtinUsersGroupID(ctx); bu != 0 && !slices.Contains(groups, bu) {
+				if cur, err := r.c.userByID(ctx, id); err == nil && cur != nil && slices.Contains(cur.Groups, bu) {
+					p.m["groups"] = append(groups, bu)
+				}
 			}
 		}
-	}
-	if !r.webshareFits(ctx, p, &resp.Diagnostics) || !r.releaseFits(ctx, p, &resp.Diagnostics) {
-		return
-	}
-	if len(p.m) > 0 {
+		if !r.webshareFits(ctx, p, diags) || !r.releaseFits(ctx, p, diags) {
+			return nil
+		}
+		if len(p.m) == 0 {
+			return nil
+		}
 		useWO := plan.Password.IsNull() && !cfgWO.IsNull()
 		raw, err := r.c.write(ctx, "user.update", id, p.m)
-		if addCoreError(&resp.Diagnostics, "Cannot update user", err) {
-			return
-		}
 		if err != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot update user", err, userPathMapper(useWO), userSecrets(p)...)
-			return
+			if !addCoreError(diags, "Cannot update user", err) {
+				addEngineErrors(diags, "Cannot update user", err, userPathMapper(useWO), userSecrets(p)...)
+			}
+			return nil
 		}
 		if _, e := decodeUserResult(raw); e != nil && e.ID == id {
-			resp.Diagnostics.Append(resp.State.Set(ctx, userState(plan, e, r.c.autoGroups(ctx)))...)
-			identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
-			return
+			s := userState(plan, e, r.c.autoGroups(ctx))
+			return &s
 		}
-	}
-	r.readInto(ctx, plan, id, &resp.Diagnostics, &resp.State, "Cannot read the updated user")
-	identityFromState(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+		return nil
+	})
 }
 
 // privateGroupReused is the private-state key that records that
@@ -976,55 +782,16 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 const privateGroupReused = "group_reused"
 
 func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	var state userModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid user id", err.Error())
-		return
-	}
-	// Delete the primary group only when this resource created it, not when
-	// group_create reused a group that existed before.
-	reused, diags := req.Private.GetKey(ctx, privateGroupReused)
-	resp.Diagnostics.Append(diags...)
-	deleteGroup := known(state.GroupCreate) && state.GroupCreate.ValueBool() && string(reused) != "true"
-	if _, err := r.c.write(ctx, "user.delete", id, map[string]any{"delete_group": deleteGroup}); err != nil && !isNotFound(err) {
-		addEngineErrors(&resp.Diagnostics, "Cannot delete user", err, nil)
-	}
+	r.kind().remove(ctx, req, resp, func(ctx context.Context, state userModel, id int64, diags *diag.Diagnostics) {
+		// Delete the primary group only when this resource created it, not
+		// when group_create reused a group that existed before.
+		reused, d := req.Private.GetKey(ctx, privateGroupReused)
+		diags.Append(d...)
+		deleteGroup := known(state.GroupCreate) && state.GroupCreate.ValueBool() && string(reused) != "true"
+		r.kind().deleteCall(ctx, id, diags, map[string]any{"delete_group": deleteGroup})
+	})
 }
 
 func (r *userResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !r.ready(&resp.Diagnostics) {
-		return
-	}
-	if id, ok := identityImport(ctx, req, &resp.Diagnostics); ok {
-		if !resp.Diagnostics.HasError() {
-			setImported(ctx, resp, id)
-		}
-		return
-	}
-	id, err := parseID(req.ID)
-	if err != nil {
-		us, qerr := r.c.Users(ctx)
-		if qerr != nil {
-			addEngineErrors(&resp.Diagnostics, "Cannot import user", qerr, nil)
-			return
-		}
-		for _, u := range us {
-			if u.Username == req.ID {
-				id = u.ID
-			}
-		}
-		if id == 0 {
-			resp.Diagnostics.AddError("Cannot import user", fmt.Sprintf("No user named %q: import takes a username or a numeric id.", req.ID))
-			return
-		}
-	}
-	setImported(ctx, resp, id)
+	r.kind().importState(ctx, req, resp)
 }
