@@ -41,7 +41,7 @@ func run(args []string) int {
 	// few MiB, so at Go's default GOGC of 100 it collects every few MiB it
 	// allocates: hundreds of times in a plan of 1,000 users. At 200 it
 	// collects half as often; `make perf` shows the CPU saved and the peak
-	// memory it costs (README, Performance). GOGC in the environment wins.
+	// memory it costs (CONTRIBUTING.md, Performance). GOGC in the environment wins.
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(serveGCPercent)
 	}
