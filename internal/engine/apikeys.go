@@ -30,20 +30,7 @@ func (e *Engine) keyQuery(ctx context.Context, args []json.RawMessage) (any, err
 			ks = append(ks, k)
 		}
 		rows.Close()
-		l := newLoader(ctx, t)
-		out := make([]json.RawMessage, 0, len(ks))
-		for _, k := range ks {
-			ke, err := l.keyEntry(k)
-			if err != nil {
-				return nil, err
-			}
-			b, err := json.Marshal(ke)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, b)
-		}
-		return out, nil
+		return marshalEntries(ks, 0, newLoader(ctx, t).keyEntry)
 	})
 	if err != nil {
 		return nil, err

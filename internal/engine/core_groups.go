@@ -18,40 +18,11 @@ func (e *Engine) coreGroupQuery(ctx context.Context, args []json.RawMessage) (an
 	}
 	v, err := e.read(ctx, func(t *txn, _ time.Time) (any, error) {
 		l := newLoader(ctx, t)
-		where, wargs := pushdown(filters, groupPush)
-		if where == "" {
-			if err := l.preload(); err != nil {
-				return nil, err
-			}
-			where = "1"
-		}
-		rows, err := t.QueryContext(ctx, `SELECT `+groupCols+` FROM groups WHERE `+where+` ORDER BY id`, wargs...)
+		gs, err := selectRows(ctx, t, l, filters, groupPush, `SELECT `+groupCols+` FROM groups`, scanGroup)
 		if err != nil {
 			return nil, err
 		}
-		var gs []*groupRow
-		for rows.Next() {
-			g, err := scanGroup(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			gs = append(gs, g)
-		}
-		rows.Close()
-		entries := make([]json.RawMessage, 0, len(gs))
-		for _, g := range gs {
-			ce, err := l.coreGroupEntry(g)
-			if err != nil {
-				return nil, err
-			}
-			b, err := json.Marshal(ce)
-			if err != nil {
-				return nil, err
-			}
-			entries = append(entries, b)
-		}
-		return entries, nil
+		return marshalEntries(gs, 0, l.coreGroupEntry)
 	})
 	if err != nil {
 		return nil, err

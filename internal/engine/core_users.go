@@ -22,40 +22,11 @@ func (e *Engine) coreUserQuery(ctx context.Context, args []json.RawMessage) (any
 	}
 	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
 		l := newLoader(ctx, t)
-		where, wargs := pushdown(filters, userPush)
-		if where == "" {
-			if err := l.preload(); err != nil {
-				return nil, err
-			}
-			where = "1"
-		}
-		rows, err := t.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where+` ORDER BY id`, wargs...)
+		us, err := selectRows(ctx, t, l, filters, userPush, `SELECT `+userCols+` FROM users`, scanUser)
 		if err != nil {
 			return nil, err
 		}
-		var us []*userRow
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			us = append(us, u)
-		}
-		rows.Close()
-		entries := make([]json.RawMessage, 0, len(us))
-		for _, u := range us {
-			ce, err := l.coreUserEntry(u, now)
-			if err != nil {
-				return nil, err
-			}
-			b, err := json.Marshal(ce)
-			if err != nil {
-				return nil, err
-			}
-			entries = append(entries, b)
-		}
-		return entries, nil
+		return marshalEntries(us, 0, func(u *userRow) (*account.CoreUserEntry, error) { return l.coreUserEntry(u, now) })
 	})
 	if err != nil {
 		return nil, err

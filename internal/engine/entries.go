@@ -609,3 +609,50 @@ type pushCol struct {
 
 var userPush = map[string]pushCol{"id": {"id", false}, "uid": {"uid", false}, "username": {"username", true}}
 var groupPush = map[string]pushCol{"id": {"id", false}, "gid": {"gid", false}, "name": {"name", true}, "group": {"name", true}}
+
+// selectRows reads the rows of a query method's table (sel is "SELECT cols
+// FROM table"): those the filters' pushdown selects, or, when nothing pushes
+// down, every row, after filling the loader's caches (every entry is then
+// built, so one read of each related table beats one per row).
+func selectRows[R any](ctx context.Context, t *txn, l *loader, filters json.RawMessage, push map[string]pushCol,
+	sel string, scan func(interface{ Scan(...any) error }) (R, error)) ([]R, error) {
+	where, wargs := pushdown(filters, push)
+	if where == "" {
+		if err := l.preload(); err != nil {
+			return nil, err
+		}
+		where = "1"
+	}
+	rows, err := t.QueryContext(ctx, sel+` WHERE `+where+` ORDER BY id`, wargs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []R
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// marshalEntries is the JSON entry of each row, in order, with room for
+// extra more (a query's synthetic entries).
+func marshalEntries[R, E any](rows []R, extra int, entry func(R) (E, error)) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, 0, len(rows)+extra)
+	for _, r := range rows {
+		e, err := entry(r)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}

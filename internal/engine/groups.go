@@ -42,19 +42,7 @@ func (e *Engine) groupQuery(ctx context.Context, args []json.RawMessage) (any, e
 			}
 			slices.SortFunc(groups, func(a, b *groupRow) int { return int(a.ID - b.ID) })
 		}
-		entries := make([]json.RawMessage, 0, len(groups))
-		for _, g := range groups {
-			ge, err := l.groupEntry(g)
-			if err != nil {
-				return nil, err
-			}
-			b, err := json.Marshal(ge)
-			if err != nil {
-				return nil, err
-			}
-			entries = append(entries, b)
-		}
-		return entries, nil
+		return marshalEntries(groups, 0, l.groupEntry)
 	})
 	if err != nil {
 		return nil, err

@@ -69,16 +69,8 @@ func (l *ledger) Users(names []string) (map[string]box.OwnedUser, error) {
 		}
 		return rows.Err()
 	}
-	const cols = `SELECT name, homes, perm FROM box_owned_users`
-	if names == nil {
-		return out, scan(cols)
-	}
-	for len(names) > 0 {
-		n := min(len(names), ledgerChunk)
-		if err := scan(cols+` WHERE name IN (`+placeholders(n)+`)`, anys(names[:n])...); err != nil {
-			return nil, err
-		}
-		names = names[n:]
+	if err := byNames(`SELECT name, homes, perm FROM box_owned_users`, names, scan); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -101,18 +93,27 @@ func (l *ledger) Groups(names []string) (map[string]box.OwnedGroup, error) {
 		}
 		return rows.Err()
 	}
-	const cols = `SELECT name, members_only FROM box_owned_groups`
+	if err := byNames(`SELECT name, members_only FROM box_owned_groups`, names, scan); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// byNames runs scan on sel for every row (names nil) or for the rows whose
+// name is in names, ledgerChunk names a statement (SQLite's bound on a
+// statement's variables).
+func byNames(sel string, names []string, scan func(q string, args ...any) error) error {
 	if names == nil {
-		return out, scan(cols)
+		return scan(sel)
 	}
 	for len(names) > 0 {
 		n := min(len(names), ledgerChunk)
-		if err := scan(cols+` WHERE name IN (`+placeholders(n)+`)`, anys(names[:n])...); err != nil {
-			return nil, err
+		if err := scan(sel+` WHERE name IN (`+placeholders(n)+`)`, anys(names[:n])...); err != nil {
+			return err
 		}
 		names = names[n:]
 	}
-	return out, nil
+	return nil
 }
 
 func (l *ledger) UserCount() (int, error) {

@@ -59,38 +59,13 @@ func (e *Engine) userQuery(ctx context.Context, args []json.RawMessage) (any, er
 	}
 	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
 		l := newLoader(ctx, t)
-		where, wargs := pushdown(filters, userPush)
-		if where == "" {
-			if err := l.preload(); err != nil {
-				return nil, err
-			}
-			where = "1"
-		}
-		rows, err := t.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where+` ORDER BY id`, wargs...)
+		us, err := selectRows(ctx, t, l, filters, userPush, `SELECT `+userCols+` FROM users`, scanUser)
 		if err != nil {
 			return nil, err
 		}
-		var us []*userRow
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			us = append(us, u)
-		}
-		rows.Close()
-		entries := make([]json.RawMessage, 0, len(us)+1)
-		for _, u := range us {
-			ue, err := l.userEntry(u, now)
-			if err != nil {
-				return nil, err
-			}
-			b, err := json.Marshal(ue)
-			if err != nil {
-				return nil, err
-			}
-			entries = append(entries, b)
+		entries, err := marshalEntries(us, 1, func(u *userRow) (*account.UserEntry, error) { return l.userEntry(u, now) })
+		if err != nil {
+			return nil, err
 		}
 		b, _ := json.Marshal(syntheticUser())
 		entries = append(entries, b)
