@@ -48,24 +48,10 @@ func loadKey(ctx context.Context, q querier, id int64) (*account.APIKeyEntry, *k
 }
 
 func (e *Engine) keyGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+	return instanceOf(e, ctx, args, "ApiKey", func(t *txn, id int64, _ time.Time) (*account.APIKeyEntry, error) {
 		ke, _, err := loadKey(ctx, t, id)
-		if err != nil {
-			return nil, err
-		}
-		if ke == nil {
-			return nil, account.NotFound("ApiKey", id)
-		}
-		return ke, nil
+		return ke, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 // newSecret makes a key secret and what the store keeps of it: its hash

@@ -53,24 +53,14 @@ func (e *Engine) coreKeyQuery(ctx context.Context, args []json.RawMessage) (any,
 }
 
 func (e *Engine) coreKeyGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, _ time.Time) (any, error) {
+	return instanceOf(e, ctx, args, "ApiKey", func(t *txn, id int64, _ time.Time) (*account.CoreAPIKeyEntry, error) {
 		k, err := getKeyRow(ctx, t, "id = ?", id)
-		if err != nil {
+		if err != nil || k == nil {
 			return nil, err
 		}
-		if k == nil {
-			return nil, account.NotFound("ApiKey", id)
-		}
-		return coreKeyEntry(k), nil
+		ce := coreKeyEntry(k)
+		return &ce, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 // coreKeySecret is a new CORE key's secret (api_key.py _generate: 64

@@ -31,24 +31,10 @@ func (e *Engine) coreGroupQuery(ctx context.Context, args []json.RawMessage) (an
 }
 
 func (e *Engine) coreGroupGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, _ time.Time) (any, error) {
+	return instanceOf(e, ctx, args, "Group", func(t *txn, id int64, _ time.Time) (*account.CoreGroupEntry, error) {
 		ce, _, err := coreLoadGroup(ctx, t, id)
-		if err != nil {
-			return nil, err
-		}
-		if ce == nil {
-			return nil, account.NotFound("Group", id)
-		}
-		return ce, nil
+		return ce, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 func (e *Engine) coreGroupCreate(ctx context.Context, args []json.RawMessage) (any, error) {

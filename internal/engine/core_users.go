@@ -35,24 +35,10 @@ func (e *Engine) coreUserQuery(ctx context.Context, args []json.RawMessage) (any
 }
 
 func (e *Engine) coreUserGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+	return instanceOf(e, ctx, args, "User", func(t *txn, id int64, now time.Time) (*account.CoreUserEntry, error) {
 		ce, _, err := coreLoadUser(ctx, t, id, now)
-		if err != nil {
-			return nil, err
-		}
-		if ce == nil {
-			return nil, account.NotFound("User", id)
-		}
-		return ce, nil
+		return ce, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 // coreNextID is get_next_uid / get_next_gid (account.py:729, :1296): the

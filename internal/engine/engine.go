@@ -444,6 +444,31 @@ func runQuery(entries []json.RawMessage, filters, options json.RawMessage) (json
 }
 
 // getInstance applies get_instance options to one entry.
+// instanceOf is a get_instance method: the entry load finds for the id in
+// args[0] (nil when there is none: kind's "does not exist" error), shaped
+// by get_instance's options in args[1].
+func instanceOf[E any](e *Engine, ctx context.Context, args []json.RawMessage, kind string,
+	load func(t *txn, id int64, now time.Time) (*E, error)) (any, error) {
+	id, err := intArg(arg(args, 0), "id")
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+		entry, err := load(t, id, now)
+		if err != nil {
+			return nil, err
+		}
+		if entry == nil {
+			return nil, account.NotFound(kind, id)
+		}
+		return entry, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return getInstance(v, arg(args, 1))
+}
+
 func getInstance(entry any, options json.RawMessage) (any, error) {
 	if isNull(options) || string(bytes.Join(bytes.Fields(options), nil)) == "{}" {
 		return entry, nil

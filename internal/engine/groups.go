@@ -60,24 +60,10 @@ func loadGroup(ctx context.Context, q querier, id int64) (*account.GroupEntry, *
 }
 
 func (e *Engine) groupGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+	return instanceOf(e, ctx, args, "Group", func(t *txn, id int64, _ time.Time) (*account.GroupEntry, error) {
 		ge, _, err := loadGroup(ctx, t, id)
-		if err != nil {
-			return nil, err
-		}
-		if ge == nil {
-			return nil, account.NotFound("Group", id)
-		}
-		return ge, nil
+		return ge, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 // setGroupMembers replaces a group's auxiliary members (primary users are

@@ -111,24 +111,9 @@ func (e *Engine) privilegeEntry(ctx context.Context, q querier, now time.Time, i
 }
 
 func (e *Engine) privilegeGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
-		pe, err := e.privilegeEntry(ctx, t, now, id)
-		if err != nil {
-			return nil, err
-		}
-		if pe == nil {
-			return nil, account.NotFound("Privilege", id)
-		}
-		return pe, nil
+	return instanceOf(e, ctx, args, "Privilege", func(t *txn, id int64, now time.Time) (*account.PrivilegeEntry, error) {
+		return e.privilegeEntry(ctx, t, now, id)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 func (e *Engine) privilegeCreate(ctx context.Context, args []json.RawMessage) (any, error) {

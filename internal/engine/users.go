@@ -88,28 +88,14 @@ func loadUser(ctx context.Context, q querier, id int64, now time.Time) (*account
 }
 
 func (e *Engine) userGetInstance(ctx context.Context, args []json.RawMessage) (any, error) {
-	id, err := intArg(arg(args, 0), "id")
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.read(ctx, func(t *txn, now time.Time) (any, error) {
+	return instanceOf(e, ctx, args, "User", func(t *txn, id int64, now time.Time) (*account.UserEntry, error) {
 		if id == syntheticUser().ID {
 			s := syntheticUser()
 			return &s, nil
 		}
 		ue, _, err := loadUser(ctx, t, id, now)
-		if err != nil {
-			return nil, err
-		}
-		if ue == nil {
-			return nil, account.NotFound("User", id)
-		}
-		return ue, nil
+		return ue, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return getInstance(v, arg(args, 1))
 }
 
 // nextID returns the smallest free uid (table users) or gid (groups) >=
