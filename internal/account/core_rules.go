@@ -291,16 +291,8 @@ func CheckCoreUserCreate(p *CoreUserPayload, box Box) error {
 	if p.SSHPubKey.Set && !p.SSHPubKey.Null && p.SSHPubKey.V != "" && !strings.HasPrefix(p.Home.V, "/mnt") {
 		c.lit("sshpubkey", coreMsgSSHPubKeyCreate, EINVAL)
 	}
-	ourUser(c, p)
-	if err := c.result(); err != nil {
+	if done, err := ourUserChecks(c, p, box); done {
 		return err
-	}
-	if box == nil {
-		// an item that is not an integer is never a group id
-		if _, ce := p.GroupIDs(); ce != nil {
-			return ce
-		}
-		return ceErr(p.storeError())
 	}
 	if !groupCreate {
 		if g, ok := box.GroupByID(p.Group.V); !ok || g.ID == ForeignID {
@@ -381,21 +373,32 @@ func CheckCoreUserUpdate(p *CoreUserPayload, old *CoreUserEntry, box Box) error 
 	if !old.SMB && p.SMB.Set && p.SMB.V && !(p.Password.Set && p.Password.V != "") {
 		c.lit("smb", coreMsgSMBPassword, EINVAL)
 	}
-	ourUser(c, p)
-	if err := c.result(); err != nil {
+	if done, err := ourUserChecks(c, p, box); done {
 		return err
-	}
-	if box == nil {
-		if _, ce := p.GroupIDs(); ce != nil {
-			return ce
-		}
-		return ceErr(p.storeError())
 	}
 	// the groups are set before the row is updated (account.py:566-571)
 	if err := coreCheckGroupIDs(p, box); err != nil {
 		return err
 	}
 	return ceErr(p.storeError())
+}
+
+// ourUserChecks ends a user's checks that need no box: the engine's own
+// (ourUser) and, with no box to look at (the provider's plan-time check),
+// what only the store would refuse (an item of groups that is not an
+// integer is never a group id). done: the caller has its answer in err.
+func ourUserChecks(c *coreChecker, p *CoreUserPayload, box Box) (done bool, err error) {
+	ourUser(c, p)
+	if err := c.result(); err != nil {
+		return true, err
+	}
+	if box == nil {
+		if _, ce := p.GroupIDs(); ce != nil {
+			return true, ce
+		}
+		return true, ceErr(p.storeError())
+	}
+	return false, nil
 }
 
 // ceErr keeps a nil *CallError a nil error.
